@@ -1,0 +1,86 @@
+/**
+ * Durable file replacement: write a sibling temp file, fsync it, rename it over the target and
+ * fsync the directory, so a crash leaves either the old file or the complete new one, never a
+ * partial file under the final name.
+ */
+import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { open, rename, rm } from 'node:fs/promises'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+
+/** A unique temp path next to `file` (same directory, so rename is atomic). */
+export function tempPathFor(file: string): string {
+  const dir = path.dirname(file)
+  return path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+}
+
+/** Flushes a directory entry change (a rename) to disk; silently skipped where unsupported. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle
+  try {
+    handle = await open(dir, 'r')
+    await handle.sync()
+  } catch (error) {
+    // Some platforms (Windows) and file systems refuse to open or fsync directories.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw error
+  } finally {
+    await handle?.close()
+  }
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r+')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Moves a finished temp file into place durably (fsync file, rename, fsync directory). */
+export async function commitTempFile(tmp: string, file: string): Promise<void> {
+  await fsyncFile(tmp)
+  await rename(tmp, file)
+  await fsyncDir(path.dirname(file))
+}
+
+/** Writes `data` to `file` atomically: temp file + fsync + rename + fsync of the directory. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = tempPathFor(file)
+  try {
+    const handle = await open(tmp, 'wx', 0o644)
+    try {
+      await handle.writeFile(data)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(tmp, file)
+    await fsyncDir(path.dirname(file))
+  } catch (error) {
+    await rm(tmp, { force: true })
+    throw error
+  }
+}
+
+/**
+ * Streams `source` (through optional transforms) into `file` atomically.
+ * The temp file is removed if anything fails, and `file` is left untouched.
+ */
+export async function writeStreamAtomic(
+  file: string,
+  source: Readable,
+  ...transforms: NodeJS.ReadWriteStream[]
+): Promise<void> {
+  const tmp = tempPathFor(file)
+  try {
+    await pipeline([source, ...transforms, createWriteStream(tmp, { flags: 'wx', mode: 0o644 })])
+    await commitTempFile(tmp, file)
+  } catch (error) {
+    await rm(tmp, { force: true })
+    throw error
+  }
+}
