@@ -1,0 +1,125 @@
+/**
+ * Turns a backups catalog (`GET .../backups/catalog`, an object keyed
+ * `<folder>_<element>`) into one {@link Backup} per folder, newest first.
+ *
+ * Pantheon's real catalogs (see the recordings) have quirks this absorbs:
+ * an empty body instead of `{}`; manifests that outlive their archives
+ * (a manifest keeps a year's ttl while a daily backup's parts expire after
+ * days), which leaves folders with nothing to download — those are dropped;
+ * folders with only some parts (a database-only backup); archives still being
+ * written (size 0, no finish time); and part ttls that differ from the manifest's.
+ */
+import { z } from 'zod'
+import type { Backup, BackupElement, BackupManifest, BackupPart } from '../../shared/platform-types'
+import { BACKUP_ELEMENTS } from '../../shared/platform-types'
+
+const entryWire = z.object({
+  folder: z.string().nullish(),
+  filename: z.string().nullish(),
+  size: z.number().nullish(),
+  timestamp: z.number().nullish(),
+  start_time: z.number().nullish(),
+  finish_time: z.number().nullish(),
+  ttl: z.number().nullish(),
+  total_files: z.number().nullish(),
+  total_dirs: z.number().nullish(),
+  total_size: z.number().nullish(),
+})
+
+type Entry = z.output<typeof entryWire>
+
+/** The catalog as sent: an object, or (Pantheon, when empty) no body or `[]`. */
+export const catalogWire = z.union([z.record(z.string(), z.unknown()), z.tuple([])]).nullable()
+
+const KEY = /^(\d+_[A-Za-z]+)_(code|database|files|manifest)$/
+const FOLDER = /^(\d+)_([A-Za-z]+)$/
+
+const toMs = (seconds: number | null | undefined): number | null =>
+  typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : null
+
+/** Whether a catalog entry is a complete archive: `size != 0` and a finish time or timestamp. */
+export function isFinishedEntry(entry: {
+  size?: number | null
+  finish_time?: number | null
+  timestamp?: number | null
+}): boolean {
+  return (
+    typeof entry.size === 'number' &&
+    entry.size !== 0 &&
+    (toMs(entry.finish_time) !== null || toMs(entry.timestamp) !== null)
+  )
+}
+
+function toPart(element: BackupElement, entry: Entry): BackupPart | null {
+  if (!entry.filename) return null
+  const finished = isFinishedEntry(entry)
+  const finishedAt = finished ? (toMs(entry.finish_time) ?? toMs(entry.timestamp)) : null
+  const ttl = entry.ttl
+  return {
+    element,
+    filename: entry.filename,
+    size: Math.max(0, entry.size ?? 0),
+    finished,
+    startedAt: toMs(entry.start_time),
+    finishedAt,
+    expiresAt: finishedAt !== null && typeof ttl === 'number' && ttl > 0 ? finishedAt + ttl * 1000 : null,
+  }
+}
+
+interface FolderAccumulator {
+  parts: Partial<Record<BackupElement, BackupPart>>
+  manifest?: BackupManifest
+}
+
+/**
+ * Parses a catalog into backups, newest first. Entries that are not objects,
+ * or whose key is not `<epoch>_<kind>_<element>`, are ignored rather than
+ * failing the whole timeline.
+ */
+export function backupsFromCatalog(catalog: unknown): Backup[] {
+  if (!catalog || typeof catalog !== 'object' || Array.isArray(catalog)) return []
+  const folders = new Map<string, FolderAccumulator>()
+  for (const [key, raw] of Object.entries(catalog as Record<string, unknown>)) {
+    const match = KEY.exec(key)
+    const parsed = entryWire.safeParse(raw)
+    if (!match || !parsed.success) continue
+    const entry = parsed.data
+    const folder = entry.folder && FOLDER.test(entry.folder) ? entry.folder : match[1]!
+    const element = match[2] as BackupElement | 'manifest'
+    const acc = folders.get(folder) ?? { parts: {} }
+    folders.set(folder, acc)
+    if (element === 'manifest') {
+      acc.manifest = {
+        totalFiles: entry.total_files ?? 0,
+        totalDirs: entry.total_dirs ?? 0,
+        totalSize: entry.total_size ?? 0,
+      }
+    } else {
+      const part = toPart(element, entry)
+      if (part) acc.parts[element] = part
+    }
+  }
+
+  const backups: Backup[] = []
+  for (const [folder, acc] of folders) {
+    const parts = BACKUP_ELEMENTS.map((e) => acc.parts[e]).filter((p): p is BackupPart => p !== undefined)
+    // A manifest alone means the archives have expired: nothing to show or fetch.
+    if (parts.length === 0) continue
+    const [, epoch, suffix] = FOLDER.exec(folder)!
+    const finished = parts.every((p) => p.finished)
+    const expiries = parts.map((p) => p.expiresAt).filter((t): t is number => t !== null)
+    backups.push({
+      id: folder,
+      folder,
+      kind: suffix === 'automated' ? 'scheduled' : 'manual',
+      startedAt: Number(epoch) * 1000,
+      finishedAt: finished ? Math.max(...parts.map((p) => p.finishedAt ?? 0)) : null,
+      expiresAt: finished && expiries.length > 0 ? Math.min(...expiries) : null,
+      finished,
+      parts: Object.fromEntries(parts.map((p) => [p.element, p])),
+      totalSize: parts.reduce((sum, p) => sum + (p.finished ? p.size : 0), 0),
+      ...(acc.manifest ? { manifest: acc.manifest } : {}),
+    })
+  }
+  return backups.sort((a, b) => b.startedAt - a.startedAt || (a.folder < b.folder ? 1 : -1))
+}

@@ -1,0 +1,226 @@
+/**
+ * The typed platform API: one method per operation of platform-api.md, each
+ * a path through {@link PlatformHttp} plus a parser into the shared models.
+ * Works against Pantheon and the embedded platform alike.
+ */
+import type {
+  Backup,
+  BackupElement,
+  BackupSchedule,
+  CodeLogEntry,
+  ConnectionInfo,
+  Environment,
+  PlatformUser,
+  Site,
+  StartableWorkflowType,
+  UploadTarget,
+  Workflow,
+  WorkflowParamsByType,
+} from '../../shared/platform-types'
+import { backupsFromCatalog, catalogWire } from './backups'
+import { apiPath, PlatformApiError, PlatformHttp } from './http'
+import type { PlatformHttpOptions, SessionInfo } from './http'
+import {
+  codeLogWire,
+  connectionInfoWire,
+  environmentsWire,
+  membershipWire,
+  parseWire,
+  scheduleWire,
+  signedUrlWire,
+  siteNameWire,
+  siteWire,
+  toCodeLog,
+  toConnectionInfo,
+  toEnvironments,
+  toSchedule,
+  toSite,
+  toUploadTarget,
+  toUser,
+  toWorkflow,
+  uploadWire,
+  userWire,
+  workflowListWire,
+  workflowWire,
+} from './models'
+
+/** Page size for list endpoints; a shorter page is the last one. */
+export const PAGE_LIMIT = 100
+
+/** Options of {@link PlatformClient}: those of the request core. */
+export type PlatformClientOptions = PlatformHttpOptions
+
+/** What to upload: the archive's name and exact size in bytes. */
+export interface UploadRequest {
+  readonly filename: string
+  readonly size: number
+}
+
+/** Optional per-call settings. */
+export interface CallOptions {
+  readonly signal?: AbortSignal
+}
+
+const signalOf = (options: CallOptions | undefined) => (options?.signal ? { signal: options.signal } : {})
+
+/** A connection to one platform (Pantheon or embedded), logged in with a machine token. */
+export class PlatformClient {
+  readonly http: PlatformHttp
+
+  constructor(options: PlatformClientOptions | PlatformHttp) {
+    this.http = options instanceof PlatformHttp ? options : new PlatformHttp(options)
+  }
+
+  /** The API root this client talks to. */
+  get baseUrl(): string {
+    return this.http.baseUrl
+  }
+
+  /** Logs in with the machine token; fails with code `unauthorized` if the platform refuses it. */
+  login(options?: CallOptions): Promise<SessionInfo> {
+    return this.http.login(options?.signal)
+  }
+
+  /** The user the machine token belongs to. */
+  async currentUser(options?: CallOptions): Promise<PlatformUser> {
+    const { userId } = await this.http.ensureSession(options?.signal)
+    const body = await this.http.request(apiPath`/users/${userId}`, signalOf(options))
+    return toUser(parseWire(userWire, body, 'the current user'))
+  }
+
+  /** Every site the user is a member of, following pages of {@link PAGE_LIMIT}. */
+  async listSites(options?: CallOptions): Promise<Site[]> {
+    const { userId } = await this.http.ensureSession(options?.signal)
+    const sites = new Map<string, Site>()
+    let start: string | undefined
+    for (;;) {
+      const body = await this.http.request(apiPath`/users/${userId}/memberships/sites`, {
+        query: { limit: PAGE_LIMIT, start },
+        ...signalOf(options),
+      })
+      const page = parseWire(membershipWire.array().nullable(), body, 'the list of sites') ?? []
+      for (const membership of page) sites.set(membership.site.id, toSite(membership.site, membership.role ?? null))
+      const lastId = page.at(-1)?.id
+      // A full page whose last id we already started from would loop forever.
+      if (page.length < PAGE_LIMIT || lastId === undefined || lastId === start) break
+      start = lastId
+    }
+    return [...sites.values()].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /** The site with this machine name, or null if the platform knows none. */
+  async findSiteByName(name: string, options?: CallOptions): Promise<Site | null> {
+    let id: string
+    try {
+      const body = await this.http.request(apiPath`/site-names/${name}`, signalOf(options))
+      id = parseWire(siteNameWire, body, `the site named ${name}`).id
+    } catch (error) {
+      if (error instanceof PlatformApiError && error.status === 404) return null
+      throw error
+    }
+    return this.getSite(id, options)
+  }
+
+  /** One site by id. */
+  async getSite(siteId: string, options?: CallOptions): Promise<Site> {
+    const body = await this.http.request(apiPath`/sites/${siteId}`, signalOf(options))
+    return toSite(parseWire(siteWire, body, 'the site'))
+  }
+
+  /** The site's environments: dev, test, live, then multidevs by name. */
+  async listEnvironments(siteId: string, options?: CallOptions): Promise<Environment[]> {
+    const body = await this.http.request(apiPath`/sites/${siteId}/environments`, signalOf(options))
+    return toEnvironments(parseWire(environmentsWire, body, 'the environments'))
+  }
+
+  /** The environment's HTTP git remote, or null where the platform offers none (Pantheon: SSH only). */
+  async getConnectionInfo(siteId: string, env: string, options?: CallOptions): Promise<ConnectionInfo | null> {
+    try {
+      const body = await this.http.request(
+        apiPath`/sites/${siteId}/environments/${env}/connection-info`,
+        signalOf(options),
+      )
+      return toConnectionInfo(parseWire(connectionInfoWire, body, 'the connection info'))
+    } catch (error) {
+      if (error instanceof PlatformApiError && error.status === 404) return null
+      throw error
+    }
+  }
+
+  /** The environment's commits, newest first, labelled with the environments that contain them. */
+  async codeLog(siteId: string, env: string, options?: CallOptions): Promise<CodeLogEntry[]> {
+    const body = await this.http.request(apiPath`/sites/${siteId}/environments/${env}/code-log`, signalOf(options))
+    return toCodeLog(parseWire(codeLogWire, body, 'the code log'))
+  }
+
+  /** The environment's backups, newest first. */
+  async backupCatalog(siteId: string, env: string, options?: CallOptions): Promise<Backup[]> {
+    const body = await this.http.request(
+      apiPath`/sites/${siteId}/environments/${env}/backups/catalog`,
+      signalOf(options),
+    )
+    return backupsFromCatalog(parseWire(catalogWire, body, 'the backups catalog'))
+  }
+
+  /** When the platform makes scheduled backups of the environment. */
+  async backupSchedule(siteId: string, env: string, options?: CallOptions): Promise<BackupSchedule> {
+    const body = await this.http.request(
+      apiPath`/sites/${siteId}/environments/${env}/backups/schedule`,
+      signalOf(options),
+    )
+    return toSchedule(parseWire(scheduleWire, body, 'the backup schedule'))
+  }
+
+  /** A signed, short-lived GET link to one part of a backup (no Authorization needed to fetch it). */
+  async getBackupDownloadUrl(
+    siteId: string,
+    env: string,
+    folder: string,
+    element: BackupElement,
+    options?: CallOptions,
+  ): Promise<string> {
+    const body = await this.http.request(
+      apiPath`/sites/${siteId}/environments/${env}/backups/catalog/${folder}/${element}/s3token`,
+      { method: 'POST', body: { method: 'get' }, ...signalOf(options) },
+    )
+    return parseWire(signedUrlWire, body, 'the download link').url
+  }
+
+  /** Signed links to upload an archive and for the platform to fetch it back (embedded platform only). */
+  async createUpload(siteId: string, env: string, upload: UploadRequest, options?: CallOptions): Promise<UploadTarget> {
+    const body = await this.http.request(apiPath`/sites/${siteId}/environments/${env}/uploads`, {
+      method: 'POST',
+      body: { filename: upload.filename, size: upload.size },
+      ...signalOf(options),
+    })
+    return toUploadTarget(parseWire(uploadWire, body, 'the upload link'))
+  }
+
+  /** Starts a workflow on an environment; the platform answers at once with it queued. */
+  async startWorkflow<T extends StartableWorkflowType>(
+    siteId: string,
+    env: string,
+    type: T,
+    params: WorkflowParamsByType[T],
+    options?: CallOptions,
+  ): Promise<Workflow> {
+    const body = await this.http.request(apiPath`/sites/${siteId}/environments/${env}/workflows`, {
+      method: 'POST',
+      body: { type, params },
+      ...signalOf(options),
+    })
+    return toWorkflow(parseWire(workflowWire, body, `the new ${type} workflow`), siteId)
+  }
+
+  /** One workflow's current state. */
+  async getWorkflow(siteId: string, workflowId: string, options?: CallOptions): Promise<Workflow> {
+    const body = await this.http.request(apiPath`/sites/${siteId}/workflows/${workflowId}`, signalOf(options))
+    return toWorkflow(parseWire(workflowWire, body, 'the workflow'), siteId)
+  }
+
+  /** The site's recent workflows, newest first (at most 100). */
+  async listWorkflows(siteId: string, options?: CallOptions): Promise<Workflow[]> {
+    const body = await this.http.request(apiPath`/sites/${siteId}/workflows`, signalOf(options))
+    return (parseWire(workflowListWire, body, 'the workflows') ?? []).map((w) => toWorkflow(w, siteId))
+  }
+}
