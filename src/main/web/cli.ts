@@ -1,0 +1,53 @@
+/**
+ * `npm run web -- [--port N] [--data DIR]`: runs Restore Desk in browser mode,
+ * the main-process handlers on 127.0.0.1 and the page in any browser.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { startMainServices } from '../app'
+import { defaultDataDir } from '../settings/paths'
+import { startWebHost } from './server'
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      data: { type: 'string' },
+      static: { type: 'string' },
+    },
+  })
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a port number (0 for any free one), not "${values.port}".`)
+    process.exit(2)
+  }
+  const dataDir = path.resolve(values.data ?? defaultDataDir())
+  const services = await startMainServices({ mode: 'browser', dataDir })
+  const host = await startWebHost({
+    router: services.router,
+    events: services.context.events,
+    staticDir: values.static ?? path.join(repoRoot, 'out', 'renderer'),
+    port,
+  })
+  console.log(`Restore Desk is running at ${host.url}`)
+  console.error(`Data folder: ${dataDir}. Press Ctrl+C to stop.`)
+
+  let stopping = false
+  const stop = async (): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    await host.close()
+    await services.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop())
+  process.on('SIGTERM', () => void stop())
+}
+
+main().catch((error: unknown) => {
+  console.error(`Restore Desk could not start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+})

@@ -1,0 +1,28 @@
+/** Models of the app itself: what it is, where it keeps data, which platform it talks to. */
+
+/** How the page reaches the main-process handlers. */
+export type AppMode = 'electron' | 'browser'
+
+/** The state of the connection to the active hosting platform. */
+export interface PlatformConnectionInfo {
+  readonly id: string
+  readonly kind: 'embedded' | 'pantheon' | 'remote-embedded'
+  readonly label: string
+  readonly baseUrl: string | null
+  readonly status: 'starting' | 'ready' | 'error'
+  readonly error: string | null
+}
+
+/** Answer of `app:info`. */
+export interface AppInfo {
+  readonly name: string
+  readonly version: string
+  readonly mode: AppMode
+  readonly dataDir: string
+  readonly platform: PlatformConnectionInfo
+}
+
+/** Payload of the `app:status` event: the platform connection changed. */
+export interface AppStatus {
+  readonly platform: PlatformConnectionInfo
+}
