@@ -1,0 +1,177 @@
+/**
+ * The embedded platform: a local server that implements the platform API for real, on
+ * disk (see ../shared/platform-api.md). `startPlatform` opens (or creates) a data folder,
+ * cleans up what an interrupted run left behind, resumes queued workflows and listens on
+ * 127.0.0.1. The app uses it as its default connection and every end-to-end test stands on it.
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { join, resolve } from 'node:path'
+import { PlatformContext, STANDARD_ENVIRONMENTS } from './core'
+import { listBackups } from './backups/backup-store'
+import { createPlatformServer } from './server'
+import type { SeedScale } from './seed'
+import { removeQuietly } from './storage/durable'
+import { EnvContent } from './storage/env-content'
+import { Layout } from './storage/layout'
+import { StateStore } from './storage/state'
+import { WorkflowQueue } from './workflows/queue'
+import { BACKUP_HOUR, WORKFLOW_TYPES } from './workflows/types'
+
+/** Options of startPlatform (the CLI flags map onto these). */
+export interface PlatformOptions {
+  readonly dataDir: string
+  /** 0 (default) = any free port. */
+  readonly port?: number
+  /** Sets (and stores) the machine token; otherwise the stored one, or a new one, is used. */
+  readonly machineToken?: string
+  /** 'demo' seeds an empty data folder with two demo sites; a seeded folder is left alone. */
+  readonly seed?: 'demo' | 'none'
+  /** Seed size; 'small' (fewer commits and backups) keeps tests quick. Default 'full'. */
+  readonly seedScale?: SeedScale
+  /** Lifetime of signed links; default 900 s. */
+  readonly linkTtlSeconds?: number
+  /** Largest upload/import; default 2 GiB. */
+  readonly uploadLimitBytes?: number
+  /** Lifetime of login sessions; default 30 days. */
+  readonly sessionTtlSeconds?: number
+  /** Run scheduled automated backups (the CLI turns this on); default off. */
+  readonly automatedBackups?: boolean
+  /** Pause before each workflow step, in ms (tests use it to interrupt a workflow); default 0. */
+  readonly workflowStepDelayMs?: number
+  readonly log?: (line: string) => void
+}
+
+/** A running platform. */
+export interface RunningPlatform {
+  /** `http://127.0.0.1:N` */
+  readonly url: string
+  /** `url + '/api'` */
+  readonly apiBase: string
+  readonly machineToken: string
+  readonly tokenWasGenerated: boolean
+  readonly dataDir: string
+  /** Stops accepting requests, lets running workflows finish, and closes the server. */
+  close(): Promise<void>
+}
+
+const GIB = 1024 ** 3
+
+async function ensureUser(store: StateStore, userId: string): Promise<void> {
+  if (store.current.users.some((user) => user.id === userId)) return
+  await store.update((state) => ({
+    ...state,
+    users: [...state.users, { id: userId, email: 'owner@restore-desk.localhost', fullName: 'Site Owner', createdAt: Math.floor(Date.now() / 1000) }],
+  }))
+}
+
+async function cleanUploads(layout: Layout): Promise<void> {
+  const dir = layout.uploadsDir()
+  await mkdir(dir, { recursive: true })
+  const dayAgo = Date.now() - 86400_000
+  for (const entry of await readdir(dir)) {
+    const path = join(dir, entry)
+    const info = await stat(path).catch(() => undefined)
+    if (!info || info.mtimeMs < dayAgo) {
+      await removeQuietly(path)
+      continue
+    }
+    for (const file of await readdir(path).catch(() => [] as string[])) if (file.endsWith('.part')) await removeQuietly(join(path, file))
+  }
+}
+
+/** Starts a platform on 127.0.0.1 over `opts.dataDir`. */
+export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatform> {
+  const dataDir = resolve(opts.dataDir)
+  await mkdir(dataDir, { recursive: true })
+  const log = opts.log ?? (() => undefined)
+  const { store, secrets, tokenWasGenerated } = await StateStore.open(dataDir, opts.machineToken)
+  const layout = new Layout(dataDir)
+  const content = new EnvContent(layout)
+  const platform = new PlatformContext(
+    layout,
+    store,
+    secrets,
+    content,
+    {
+      linkTtlSeconds: opts.linkTtlSeconds ?? 900,
+      uploadLimitBytes: opts.uploadLimitBytes ?? 2 * GIB,
+      sessionTtlSeconds: opts.sessionTtlSeconds ?? 30 * 86400,
+      stepDelayMs: opts.workflowStepDelayMs ?? 0,
+    },
+    log,
+  )
+  await removeQuietly(layout.tmpDir())
+  await mkdir(layout.tmpDir(), { recursive: true })
+  await ensureUser(store, secrets.userId)
+  if (opts.seed === 'demo' && store.current.sites.length === 0) {
+    const started = Date.now()
+    // Loaded only when seeding: the demo generators are not needed to serve.
+    const { seedDemo } = await import('./seed')
+    await seedDemo(platform, { scale: opts.seedScale ?? 'full' })
+    log(`Seeded the demo sites in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  }
+  for (const site of store.current.sites) {
+    for (const env of Object.keys(store.current.environments[site.id] ?? {})) {
+      await content.ensure(site.id, env)
+      await content.collectGarbage(site.id, env)
+    }
+  }
+  await cleanUploads(layout)
+
+  const queue = new WorkflowQueue(platform, WORKFLOW_TYPES)
+  const server = createPlatformServer(platform, queue)
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolveListen())
+  })
+  const port = (server.address() as AddressInfo).port
+  platform.baseUrl = `http://127.0.0.1:${port}`
+  await queue.load()
+
+  let timer: NodeJS.Timeout | undefined
+  if (opts.automatedBackups) {
+    const tick = (): void => {
+      void scheduleAutomatedBackups(platform, queue).catch((error: unknown) => log(`automated backups: ${(error as Error).message}`))
+    }
+    tick()
+    timer = setInterval(tick, 60_000)
+    timer.unref()
+  }
+
+  let closed: Promise<void> | undefined
+  return {
+    url: platform.baseUrl,
+    apiBase: `${platform.baseUrl}/api`,
+    machineToken: secrets.machineToken,
+    tokenWasGenerated,
+    dataDir,
+    close() {
+      closed ??= (async () => {
+        if (timer) clearInterval(timer)
+        const stopped = new Promise<void>((resolveClose) => server.close(() => resolveClose()))
+        server.closeIdleConnections()
+        await queue.close()
+        server.closeAllConnections()
+        await stopped
+      })()
+      return closed
+    },
+  }
+}
+
+/** Starts today's automated backup for every environment that has none yet (after the backup hour). */
+async function scheduleAutomatedBackups(platform: PlatformContext, queue: WorkflowQueue): Promise<void> {
+  const now = new Date()
+  if (now.getUTCHours() < BACKUP_HOUR) return
+  const today = now.toISOString().slice(0, 10)
+  for (const site of platform.store.current.sites) {
+    for (const env of STANDARD_ENVIRONMENTS) {
+      if (!platform.store.current.environments[site.id]?.[env]) continue
+      const backups = await listBackups(platform.layout, site.id, env)
+      const done = backups.some((b) => b.folder.endsWith('_automated') && new Date(b.epoch * 1000).toISOString().startsWith(today))
+      const queued = queue.list(site.id).some((w) => w.type === 'automated_backup' && w.environment === env && new Date(w.created_at * 1000).toISOString().startsWith(today))
+      if (!done && !queued) await queue.start({ type: 'automated_backup', siteId: site.id, env, params: {}, userId: null })
+    }
+  }
+}

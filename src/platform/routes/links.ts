@@ -1,0 +1,109 @@
+/**
+ * Signed-link routes: backup downloads (GET/HEAD with Range) and uploads [ext] (PUT, then
+ * GET/HEAD through the upload's download link). Uploads are streamed to a hidden part file
+ * and renamed into place only when exactly the declared number of bytes arrived; anything
+ * over the declared size or the platform's limit is refused with 413 and nothing is kept.
+ */
+import { createWriteStream } from 'node:fs'
+import { mkdir, stat } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { join } from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { findBackup, type BackupElement, BACKUP_ELEMENTS } from '../backups/backup-store'
+import type { PlatformContext } from '../core'
+import { HttpError, sendJson } from '../http'
+import { checkLink } from '../links/signing'
+import { serveFile } from '../links/serve-file'
+import { fsyncFile, removeQuietly, renameDurable } from '../storage/durable'
+import { isSafeName } from '../storage/layout'
+import type { Router } from './router'
+
+class UploadTooLarge extends Error {}
+
+function refuseLink(platform: PlatformContext, scope: 'get' | 'put', path: string, query: URLSearchParams): void {
+  const why = checkLink(platform.secrets.linkSecret, scope, path, query)
+  if (why) throw new HttpError(403, why)
+}
+
+/**
+ * Decides, from headers only, whether an upload PUT may start; used for `Expect: 100-continue`
+ * too, so a refused client never sends its body. Returns the declared size.
+ */
+export function checkUploadStart(platform: PlatformContext, req: IncomingMessage, path: string, query: URLSearchParams): number {
+  refuseLink(platform, 'put', path, query)
+  const declared = Number(query.get('size'))
+  const limit = platform.options.uploadLimitBytes
+  const lengthHeader = req.headers['content-length']
+  const length = lengthHeader === undefined ? undefined : Number(lengthHeader)
+  if (declared > limit || (length !== undefined && length > limit)) {
+    throw new HttpError(413, `The upload is over the limit of ${limit} bytes; make the archive smaller.`, { Connection: 'close' })
+  }
+  if (length !== undefined && length > declared) {
+    throw new HttpError(413, `The upload sends ${length} bytes but ${declared} were declared; ask for a new upload link with the right size.`, { Connection: 'close' })
+  }
+  return declared
+}
+
+/** Registers the signed-link routes. */
+export function addLinkRoutes(router: Router, platform: PlatformContext): void {
+  router.add(['GET', 'HEAD'], '/links/backups/:site_id/:env/:folder/:filename', async (ctx) => {
+    refuseLink(platform, 'get', ctx.path, ctx.query)
+    const { site_id: siteId = '', env = '', folder = '', filename = '' } = ctx.params
+    const backup = platform.store.current.environments[siteId]?.[env] ? await findBackup(platform.layout, siteId, env, folder) : undefined
+    const element = BACKUP_ELEMENTS.find((candidate: BackupElement) => backup?.elements[candidate]?.filename === filename)
+    if (!backup || !element) throw new HttpError(404, 'This backup no longer exists (it may have expired); pick another one from the catalog.')
+    await serveFile(ctx.req, ctx.res, join(platform.layout.backupDir(siteId, env, folder), filename), filename)
+    return undefined
+  })
+
+  router.add(['GET', 'HEAD'], '/links/uploads/:id/:filename', async (ctx) => {
+    refuseLink(platform, 'get', ctx.path, ctx.query)
+    const { id = '', filename = '' } = ctx.params
+    const file = join(platform.layout.uploadsDir(), id, filename)
+    if (!isSafeName(id) || !isSafeName(filename) || !(await stat(file).catch(() => undefined))) {
+      throw new HttpError(404, 'Nothing has been uploaded to this link yet (or the upload was cleaned up); upload the file first.')
+    }
+    await serveFile(ctx.req, ctx.res, file, filename)
+    return undefined
+  })
+
+  router.add('PUT', '/links/uploads/:id/:filename', async (ctx) => {
+    const declared = checkUploadStart(platform, ctx.req, ctx.path, ctx.query)
+    const { id = '', filename = '' } = ctx.params
+    if (!isSafeName(id) || !isSafeName(filename)) throw new HttpError(400, 'This upload link names an invalid file.')
+    const dir = join(platform.layout.uploadsDir(), id)
+    await mkdir(dir, { recursive: true })
+    const part = join(dir, `.${filename}.part`)
+    let received = 0
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        received += chunk.length
+        if (received > declared) callback(new UploadTooLarge())
+        else callback(null, chunk)
+      },
+    })
+    try {
+      await pipeline(ctx.req, counter, createWriteStream(part))
+    } catch (error) {
+      await removeQuietly(part)
+      if (error instanceof UploadTooLarge) {
+        throw new HttpError(413, `The upload sent more than the ${declared} bytes declared; nothing was kept. Ask for a new upload link with the right size.`, { Connection: 'close' })
+      }
+      throw new HttpError(400, `The upload broke off after ${received} bytes; nothing was kept. Upload the file again.`)
+    }
+    if (received !== declared) {
+      await removeQuietly(part)
+      throw new HttpError(400, `The upload ended after ${received} of the ${declared} bytes declared; nothing was kept. Upload the whole file again.`)
+    }
+    await fsyncFile(part)
+    await renameDurable(part, join(dir, filename))
+    sendJson(ctx.res, 200, { size: received, filename })
+    return undefined
+  })
+}
+
+/** Sends a refusal for a PUT that must not continue, and drops the connection after it. */
+export function refuseUpload(res: ServerResponse, error: HttpError): void {
+  sendJson(res, error.status, error.message, { ...error.headers, Connection: 'close' })
+}

@@ -1,0 +1,160 @@
+/**
+ * The platform's small structured state (users, sites, memberships, environments, secrets,
+ * sessions), kept in JSON files under the data folder. Every change rewrites its file
+ * atomically through one queue, so a crash leaves either the old or the new file whole.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import { chmod } from 'node:fs/promises'
+import { join } from 'node:path'
+import { writeFileAtomic } from '../archives'
+import { Mutex } from './mutex'
+import { readJsonFile } from './durable'
+
+/** A platform user (the machine token's owner). */
+export interface UserRecord {
+  readonly id: string
+  readonly email: string
+  readonly fullName: string
+  readonly createdAt: number
+}
+
+/** A hosted site. */
+export interface SiteRecord {
+  readonly id: string
+  readonly name: string
+  readonly label: string
+  readonly framework: string
+  readonly created: number
+  readonly ownerId: string
+  readonly planName: string
+  readonly frozen: boolean
+  /** Epoch seconds and user of the last push to the repository, if any. */
+  readonly lastCodePush?: { readonly timestamp: number; readonly userId: string | null }
+}
+
+/** A user's membership of a site. */
+export interface MembershipRecord {
+  readonly id: string
+  readonly siteId: string
+  readonly userId: string
+  readonly role: string
+}
+
+/** An environment's lock (HTTP basic auth in front of the site). */
+export interface LockRecord {
+  readonly locked: boolean
+  readonly username: string | null
+  readonly password: string | null
+}
+
+/** One environment of a site; `targetRef`/`targetCommit` are absent until code lands there. */
+export interface EnvironmentRecord {
+  readonly created: number
+  readonly targetRef?: string
+  readonly targetCommit?: string
+  readonly lock: LockRecord
+  readonly randseed: string
+}
+
+/** Everything state.json holds. */
+export interface PlatformState {
+  readonly version: 1
+  readonly users: readonly UserRecord[]
+  readonly sites: readonly SiteRecord[]
+  readonly memberships: readonly MembershipRecord[]
+  /** siteId → env name → environment. */
+  readonly environments: Readonly<Record<string, Readonly<Record<string, EnvironmentRecord>>>>
+}
+
+/** The secrets file: the machine token and the key that signs links. */
+export interface PlatformSecrets {
+  readonly machineToken: string
+  readonly linkSecret: string
+  readonly userId: string
+}
+
+/** A login session. */
+export interface SessionRecord {
+  readonly userId: string
+  readonly expiresAt: number
+}
+
+const EMPTY_STATE: PlatformState = { version: 1, users: [], sites: [], memberships: [], environments: {} }
+
+/** Loads, caches and atomically rewrites the JSON state files of one data folder. */
+export class StateStore {
+  private state: PlatformState = EMPTY_STATE
+  private sessions: Record<string, SessionRecord> = {}
+  private readonly writes = new Mutex()
+
+  private constructor(readonly dataDir: string) {}
+
+  /** Opens the state of `dataDir`, creating secrets (and a token unless given) on first use. */
+  static async open(dataDir: string, machineToken?: string): Promise<{ store: StateStore; secrets: PlatformSecrets; tokenWasGenerated: boolean }> {
+    const store = new StateStore(dataDir)
+    store.state = (await readJsonFile<PlatformState>(join(dataDir, 'state.json'))) ?? EMPTY_STATE
+    store.sessions = (await readJsonFile<Record<string, SessionRecord>>(join(dataDir, 'sessions.json'))) ?? {}
+    const previous = await readJsonFile<PlatformSecrets>(join(dataDir, 'secrets.json'))
+    let tokenWasGenerated = false
+    let token = machineToken ?? previous?.machineToken
+    if (!token) {
+      token = randomBytes(24).toString('base64url')
+      tokenWasGenerated = true
+    }
+    const secrets: PlatformSecrets = {
+      machineToken: token,
+      linkSecret: previous?.linkSecret ?? randomBytes(32).toString('hex'),
+      userId: previous?.userId ?? randomUUID(),
+    }
+    if (!previous || previous.machineToken !== secrets.machineToken) {
+      await writeFileAtomic(join(dataDir, 'secrets.json'), JSON.stringify(secrets, null, 2) + '\n')
+      await chmod(join(dataDir, 'secrets.json'), 0o600)
+    }
+    return { store, secrets, tokenWasGenerated }
+  }
+
+  /** The current state (immutable snapshot). */
+  get current(): PlatformState {
+    return this.state
+  }
+
+  /** Applies `change` to the state and writes it atomically; changes run one at a time. */
+  update(change: (state: PlatformState) => PlatformState): Promise<PlatformState> {
+    return this.writes.run(async () => {
+      const next = change(this.state)
+      await writeFileAtomic(join(this.dataDir, 'state.json'), JSON.stringify(next, null, 1) + '\n')
+      this.state = next
+      return next
+    })
+  }
+
+  /** Changes one environment of a site (which must exist). */
+  updateEnvironment(siteId: string, env: string, change: (record: EnvironmentRecord) => EnvironmentRecord): Promise<PlatformState> {
+    return this.update((state) => {
+      const envs = state.environments[siteId]
+      const record = envs?.[env]
+      if (!envs || !record) throw new Error(`Environment ${env} of site ${siteId} does not exist.`)
+      return { ...state, environments: { ...state.environments, [siteId]: { ...envs, [env]: change(record) } } }
+    })
+  }
+
+  /** The session `id` if it exists and has not expired. */
+  session(id: string, now = Date.now() / 1000): SessionRecord | undefined {
+    const found = Object.hasOwn(this.sessions, id) ? this.sessions[id] : undefined
+    return found && found.expiresAt > now ? found : undefined
+  }
+
+  /** Stores a new session (dropping expired ones) and returns its id. */
+  addSession(record: SessionRecord): Promise<string> {
+    return this.writes.run(async () => {
+      const now = Date.now() / 1000
+      const id = `${record.userId}:${randomUUID()}:${randomBytes(9).toString('base64url')}`
+      const next: Record<string, SessionRecord> = {}
+      for (const [key, value] of Object.entries(this.sessions)) if (value.expiresAt > now) next[key] = value
+      next[id] = record
+      await writeFileAtomic(join(this.dataDir, 'sessions.json'), JSON.stringify(next) + '\n')
+      this.sessions = next
+      return id
+    })
+  }
+}
