@@ -217,3 +217,19 @@ export interface WorkflowParamsByType {
 
 /** A workflow type the app can start. */
 export type StartableWorkflowType = keyof WorkflowParamsByType
+
+/** A site with its environments, as the site view opens it. */
+export interface SiteDetails {
+  readonly site: Site
+  /** dev, test, live first, then multidevs by name. */
+  readonly environments: readonly Environment[]
+}
+
+/** A workflow the app is watching, as the `workflows:progress` event reports it. */
+export interface WorkflowProgress {
+  readonly siteId: string
+  readonly env: string | null
+  readonly workflow: Workflow
+  /** No progress for 10 minutes: shown as stalled (it may still finish). */
+  readonly stalled: boolean
+}

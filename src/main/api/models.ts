@@ -40,12 +40,16 @@ export function parseWire<S extends z.ZodType>(schema: S, value: unknown, what: 
 }
 
 /** true/1/"1"/"true" → true; anything else, including absent, → false. */
-const flag = z.unknown().transform((v) => v === true || v === 1 || v === '1' || v === 'true')
+const flag = z
+  .unknown()
+  .optional()
+  .transform((v) => v === true || v === 1 || v === '1' || v === 'true')
 const optString = z.string().nullish()
 const optNumber = z.number().nullish()
 /** PHP serializes an empty map as `[]`; treat any non-object as empty. */
 const looseRecord = z
   .unknown()
+  .optional()
   .transform((v): Record<string, unknown> =>
     v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {},
   )
@@ -250,17 +254,20 @@ export function toUploadTarget(wire: z.output<typeof uploadWire>): UploadTarget 
 
 // ---- workflows ---------------------------------------------------------------
 
-const messagesWire = z.unknown().transform((v): WorkflowMessage[] => {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return []
-  const out: WorkflowMessage[] = []
-  for (const [at, entry] of Object.entries(v as Record<string, unknown>)) {
-    if (!entry || typeof entry !== 'object') continue
-    const { message, level } = entry as { message?: unknown; level?: unknown }
-    if (typeof message === 'string') out.push({ at, message, level: typeof level === 'string' ? level : 'INFO' })
-  }
-  // ISO times without zone sort correctly as text.
-  return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
-})
+const messagesWire = z
+  .unknown()
+  .optional()
+  .transform((v): WorkflowMessage[] => {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return []
+    const out: WorkflowMessage[] = []
+    for (const [at, entry] of Object.entries(v as Record<string, unknown>)) {
+      if (!entry || typeof entry !== 'object') continue
+      const { message, level } = entry as { message?: unknown; level?: unknown }
+      if (typeof message === 'string') out.push({ at, message, level: typeof level === 'string' ? level : 'INFO' })
+    }
+    // ISO times without zone sort correctly as text.
+    return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+  })
 
 export const workflowWire = z.object({
   id: z.string(),

@@ -1,0 +1,103 @@
+/** Catalog → Backup[]: the contract's rules on synthetic catalogs (the real ones are in contract.test.ts). */
+import { describe, expect, it } from 'vitest'
+import { backupsFromCatalog, isFinishedEntry } from '../../../src/main/api/backups'
+
+const archive = (folder: string, element: string, extra: Record<string, unknown> = {}) => ({
+  [`${folder}_${element}`]: {
+    folder,
+    filename: `site_dev_x_${element}.gz`,
+    size: 100,
+    timestamp: Number(folder.split('_')[0]) + 10,
+    start_time: Number(folder.split('_')[0]) + 1,
+    finish_time: Number(folder.split('_')[0]) + 10,
+    ttl: 3600,
+    ...extra,
+  },
+})
+
+describe('backupsFromCatalog', () => {
+  it('makes one backup per folder, newest first, scheduled or manual by folder suffix', () => {
+    const backups = backupsFromCatalog({
+      ...archive('1000_backup', 'code'),
+      ...archive('3000_automated', 'database'),
+      ...archive('2000_backup', 'files'),
+      ...archive('2000_backup', 'database'),
+    })
+    expect(backups.map((b) => [b.folder, b.kind])).toEqual([
+      ['3000_automated', 'scheduled'],
+      ['2000_backup', 'manual'],
+      ['1000_backup', 'manual'],
+    ])
+    expect(Object.keys(backups[1]!.parts)).toEqual(['database', 'files'])
+    expect(backups[1]).toMatchObject({
+      id: '2000_backup',
+      startedAt: 2_000_000,
+      finishedAt: 2_010_000,
+      finished: true,
+      totalSize: 200,
+    })
+    expect(backups[1]!.expiresAt).toBe(2_010_000 + 3_600_000)
+  })
+
+  it('keeps an unfinished part visible but the backup unfinished, without expiry or size', () => {
+    const [backup] = backupsFromCatalog({
+      ...archive('5000_backup', 'code'),
+      ...archive('5000_backup', 'database', { size: 0, finish_time: null, timestamp: null }),
+    })
+    expect(backup).toMatchObject({ finished: false, finishedAt: null, expiresAt: null, totalSize: 100 })
+    expect(backup!.parts.database).toMatchObject({ finished: false, size: 0, finishedAt: null, expiresAt: null })
+    expect(backup!.parts.code!.finished).toBe(true)
+  })
+
+  it('counts a part with a size and only a timestamp as finished at that time', () => {
+    const entry = { size: 5, timestamp: 1234, finish_time: null }
+    expect(isFinishedEntry(entry)).toBe(true)
+    expect(isFinishedEntry({ size: 0, timestamp: 1234, finish_time: 1235 })).toBe(false)
+    expect(isFinishedEntry({ size: 5 })).toBe(false)
+    const [backup] = backupsFromCatalog(archive('7000_backup', 'files', { finish_time: undefined, timestamp: 7005 }))
+    expect(backup!.finishedAt).toBe(7_005_000)
+  })
+
+  it('expires a backup when its first part expires', () => {
+    const [backup] = backupsFromCatalog({
+      ...archive('1000_backup', 'code', { ttl: 100 }),
+      ...archive('1000_backup', 'files', { ttl: 50 }),
+    })
+    expect(backup!.expiresAt).toBe(1_010_000 + 50_000)
+  })
+
+  it('drops folders that only have a manifest and attaches manifests to the others', () => {
+    const backups = backupsFromCatalog({
+      '900_automated_manifest': { folder: '900_automated', size: 0, timestamp: 905, ttl: 31536000, total_files: 3 },
+      '1000_backup_manifest': {
+        folder: '1000_backup',
+        size: 0,
+        timestamp: 1005,
+        ttl: 31536000,
+        total_files: 43,
+        total_dirs: 4,
+        total_size: 4682105,
+      },
+      ...archive('1000_backup', 'files'),
+    })
+    expect(backups.map((b) => b.folder)).toEqual(['1000_backup'])
+    expect(backups[0]!.manifest).toEqual({ totalFiles: 43, totalDirs: 4, totalSize: 4682105 })
+  })
+
+  it('ignores entries it cannot read instead of failing the whole timeline', () => {
+    const backups = backupsFromCatalog({
+      junk: { folder: 'x' },
+      '1000_backup_thumbnail': { filename: 'x.png', size: 3 },
+      '1100_backup_code': 'not an object',
+      '1200_backup_database': { folder: '1200_backup', size: 'big' },
+      ...archive('1300_backup', 'code'),
+    })
+    expect(backups.map((b) => b.folder)).toEqual(['1300_backup'])
+  })
+
+  it('reads no catalog at all as no backups', () => {
+    expect(backupsFromCatalog(null)).toEqual([])
+    expect(backupsFromCatalog([])).toEqual([])
+    expect(backupsFromCatalog({})).toEqual([])
+  })
+})
