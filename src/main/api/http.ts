@@ -249,9 +249,13 @@ export class PlatformHttp {
         status: 401,
         code: 'unauthorized',
         message:
-          `The platform refused ${describeOp(options.method, path)} even right after logging in again (HTTP 401` +
-          `${error.detail ? `: ${error.detail}` : ''}). The machine token may have been revoked or may not have ` +
-          'access to this site: check the token in the connection settings, or create a new one and enter it again.',
+          compose(
+            `The platform refused ${describeOp(options.method, path)} even right after logging in again`,
+            401,
+            error.detail,
+          ) +
+          ' The machine token may have been revoked or may not have access to this site: check the token in the ' +
+          'connection settings, or create a new one and enter it again.',
         ...(error.detail !== undefined ? { detail: error.detail } : {}),
       })
     }
@@ -411,8 +415,8 @@ export class PlatformHttp {
       status,
       code: 'unauthorized',
       message:
-        `The platform did not accept the machine token (HTTP ${status}${parsed.message ? `: ${parsed.message}` : ''}). ` +
-        'Check the token in the connection settings, or create a new machine token on the platform and enter it again.',
+        compose(`The platform did not accept the machine token`, status, parsed.message) +
+        ' Check the token in the connection settings, or create a new machine token on the platform and enter it again.',
       ...(parsed.message ? { detail: parsed.message } : {}),
     })
   }
@@ -426,21 +430,24 @@ export class PlatformHttp {
   ): PlatformApiError {
     const said = parsed.message
     const detail = said ? { detail: said } : {}
-    const quote = said ? `: ${said}` : ''
     const tries = attempts > 1 ? ` after ${attempts} attempts` : ''
     switch (true) {
       case status === 401:
         return new PlatformApiError({
           status,
           code: 'unauthorized',
-          message: `The platform refused ${op} because the session is not valid (HTTP 401${quote}). Log in again with the machine token.`,
+          message: `${compose(`The platform refused ${op} because the session is not valid`, status, said)} Log in again with the machine token.`,
           ...detail,
         })
       case status === 403:
         return new PlatformApiError({
           status,
           code: parsed.code ?? 'forbidden',
-          message: `The platform refused ${op} (HTTP 403${quote}). Check that your account has access to this site and environment.`,
+          message:
+            compose(`The platform refused ${op}`, status, said) +
+            (parsed.code === 'expired_link'
+              ? ' Ask the platform for a fresh link and try again.'
+              : ' Check that your account has access to this site and environment.'),
           ...detail,
         })
       case status === 404:
@@ -454,7 +461,7 @@ export class PlatformHttp {
         return new PlatformApiError({
           status,
           code: parsed.code ?? 'too_large',
-          message: `The platform refused ${op} as too large (HTTP 413${quote}). Use a smaller archive.`,
+          message: `${compose(`The platform refused ${op} as too large`, status, said)} Use a smaller archive.`,
           ...detail,
         })
       case status === 429: {
@@ -462,7 +469,7 @@ export class PlatformHttp {
         return new PlatformApiError({
           status,
           code: 'rate_limited',
-          message: `The platform is limiting requests and refused ${op}${tries} (HTTP 429${quote}).${wait} Wait a little and try again.`,
+          message: `${compose(`The platform is limiting requests and refused ${op}${tries}`, status, said)}${wait} Wait a little and try again.`,
           ...detail,
         })
       }
@@ -470,14 +477,14 @@ export class PlatformHttp {
         return new PlatformApiError({
           status,
           code: 'server',
-          message: `The platform failed while handling ${op} (HTTP ${status}${quote})${tries}. Try again in a few minutes; if it keeps failing, check the platform's status.`,
+          message: `${compose(`The platform failed while handling ${op}${tries}`, status, said)} Try again in a few minutes; if it keeps failing, check the platform's status.`,
           ...detail,
         })
       default:
         return new PlatformApiError({
           status,
           code: parsed.code ?? 'bad_request',
-          message: `The platform refused ${op} (HTTP ${status}${quote}). Correct what it names and try again.`,
+          message: `${compose(`The platform refused ${op}`, status, said)} Correct what it names and try again.`,
           ...detail,
         })
     }
@@ -527,6 +534,12 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       },
     )
   })
+}
+
+/** `Lead (HTTP 403): what the platform said.` — one sentence whatever the platform's punctuation. */
+function compose(lead: string, status: number, said: string | null | undefined): string {
+  if (!said) return `${lead} (HTTP ${status}).`
+  return `${lead} (HTTP ${status}): ${/[.!?…]$/.test(said) ? said : `${said}.`}`
 }
 
 function describeOp(method: string | undefined, path: string): string {

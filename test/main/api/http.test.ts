@@ -359,7 +359,11 @@ describe('error bodies', () => {
       '/api/c': (_q, res) => text(res, 413, 'Archive over 2 GiB'),
     })
     const { http } = core(platform)
-    expect(await failure(http.request('/a'))).toMatchObject({
+    const expired = await failure(http.request('/a'))
+    expect(expired.message).toBe(
+      'The platform refused GET /a (HTTP 403): The link has expired. Ask the platform for a fresh link and try again.',
+    )
+    expect(expired).toMatchObject({
       code: 'expired_link',
       status: 403,
       detail: 'The link has expired.',
