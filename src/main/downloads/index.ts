@@ -1,0 +1,9 @@
+/**
+ * Downloads of backup parts: the manager and the Node transport. The Electron transport lives in
+ * ./electron-transport and is imported only by the Electron bootstrap (it imports `electron`).
+ */
+export { DownloadManager, type DownloadManagerOptions, type RetryOptions } from './manager'
+export { createNodeTransport, type NodeTransportOptions } from './node-transport'
+export { TransferError, type DownloadTransport, type TransferErrorKind, type TransferRequest, type TransferResult } from './transport'
+export { VerificationError, verifyDownload } from './verify'
+export { numberedName, partPathFor } from './naming'

@@ -1,0 +1,105 @@
+/**
+ * The download list on disk, so downloads survive a restart. One JSON file, replaced atomically
+ * (temp file, fsync, rename) so a crash leaves the old list or the new one, never half of one.
+ * Writes are coalesced: while one is in flight, further changes are folded into a single next write.
+ */
+import { mkdir, readFile, rename } from 'node:fs/promises'
+import path from 'node:path'
+import { z } from 'zod'
+import { writeFileAtomic } from '../../platform/archives/index'
+import type { DownloadItem } from '../../shared/downloads'
+import { downloadRequestSchema } from '../../shared/downloads'
+
+/** One download as stored: the item plus what resuming needs. */
+export interface StoredDownload {
+  readonly item: DownloadItem
+  /** ETag of the bytes in the part file; a different one on resume means start over. */
+  readonly etag: string | null
+}
+
+const itemSchema = downloadRequestSchema.extend({
+  id: z.string().min(1),
+  state: z.enum(['queued', 'downloading', 'paused', 'verifying', 'done', 'failed', 'cancelled']),
+  receivedBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+  bytesPerSecond: z.number().nonnegative(),
+  etaSeconds: z.number().nullable(),
+  partPath: z.string(),
+  finalPath: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  note: z.string().nullable(),
+  createdAt: z.number(),
+  finishedAt: z.number().nullable(),
+})
+
+const fileSchema = z.object({
+  version: z.literal(1),
+  downloads: z.array(z.object({ item: itemSchema, etag: z.string().nullable() })),
+})
+
+/** Reads the stored list; a missing file is an empty list, an unreadable one is set aside. */
+export async function readStateFile(file: string): Promise<StoredDownload[]> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  try {
+    return fileSchema.parse(JSON.parse(text)).downloads
+  } catch {
+    // Keep the damaged file for inspection instead of overwriting it with an empty list.
+    await rename(file, `${file}.unreadable-${Date.now()}`)
+    return []
+  }
+}
+
+/** Coalescing atomic writer for the state file. */
+export class StateFileWriter {
+  readonly #file: string
+  readonly #snapshot: () => readonly StoredDownload[]
+  #writing: Promise<void> | null = null
+  #dirty = false
+  #lastError: unknown = null
+
+  constructor(file: string, snapshot: () => readonly StoredDownload[]) {
+    this.#file = file
+    this.#snapshot = snapshot
+  }
+
+  /** Asks for a write soon; returns at once. */
+  schedule(): void {
+    this.#dirty = true
+    if (this.#writing === null) this.#writing = this.#drain()
+  }
+
+  /** Waits until every scheduled change is on disk; rethrows the last write failure. */
+  async flush(): Promise<void> {
+    while (this.#writing !== null) await this.#writing
+    if (this.#lastError !== null) {
+      const error = this.#lastError
+      this.#lastError = null
+      throw error
+    }
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#dirty) {
+        this.#dirty = false
+        const body = JSON.stringify({ version: 1, downloads: this.#snapshot() }, null, 1)
+        try {
+          await mkdir(path.dirname(this.#file), { recursive: true })
+          await writeFileAtomic(this.#file, body)
+          this.#lastError = null
+        } catch (error) {
+          // A failed save must not break downloads; the next change tries again and flush() reports it.
+          this.#lastError = error
+        }
+      }
+    } finally {
+      this.#writing = null
+    }
+  }
+}
