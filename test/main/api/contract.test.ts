@@ -8,7 +8,17 @@
 import { describe, expect, it } from 'vitest'
 import { PlatformClient } from '../../../src/main/api/client'
 import { PlatformApiError } from '../../../src/main/api/http'
-import type { StartableWorkflowType } from '../../../src/shared/platform-types'
+import type { SessionInfo } from '../../../src/main/api/http'
+import type {
+  Backup,
+  BackupSchedule,
+  CodeLogEntry,
+  Environment,
+  PlatformUser,
+  Site,
+  StartableWorkflowType,
+  Workflow,
+} from '../../../src/shared/platform-types'
 import { listFixtures, loadFixture, replayFetch } from '../../helpers/fixtures'
 import type { RecordedExchange } from '../../helpers/fixtures'
 
@@ -72,6 +82,60 @@ async function perform(client: PlatformClient, exchange: RecordedExchange): Prom
       return client.listWorkflows(p[2]!)
     default:
       throw new Error(`The contract test has no client operation for ${route}`)
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/** 2010-01-01: every time in the recordings is later, so an earlier one was misread. */
+const SANE_TIME = Date.UTC(2010, 0, 1)
+
+/** Checks what any answer of an operation must look like once parsed, whichever recording it came from. */
+function expectSensible(exchange: RecordedExchange, value: unknown): void {
+  const route = exchange.request.method + ' ' + exchange.request.pathname.replace(/^\/api/, '')
+  const v = value as never
+  if (route.endsWith('/authorize/machine-token')) {
+    expect((v as SessionInfo).userId).toMatch(UUID)
+    expect((v as SessionInfo).expiresAt).toBeGreaterThan(SANE_TIME)
+  } else if (/^GET \/users\/[^/]+$/.test(route)) {
+    expect((v as PlatformUser).email).toMatch(/@/)
+  } else if (route.endsWith('/memberships/sites')) {
+    expect((v as Site[]).length).toBeGreaterThan(0)
+    for (const site of v as Site[])
+      expect(site).toMatchObject({ id: expect.stringMatching(UUID), name: expect.stringMatching(/^[a-z0-9-]+$/) })
+  } else if (/^GET \/(site-names\/[^/]+|sites\/[^/]+)$/.test(route)) {
+    expect(v as Site).toMatchObject({ name: 'behat-tests', id: expect.stringMatching(UUID) })
+    expect((v as Site).createdAt).toBeGreaterThan(SANE_TIME)
+  } else if (route.endsWith('/environments')) {
+    const names = (v as Environment[]).map((e) => e.name)
+    expect(names.slice(0, 3)).toEqual(['dev', 'test', 'live'])
+    for (const env of v as Environment[]) if (env.initialized) expect(env.targetCommit).toMatch(/^[0-9a-f]{40}$/)
+  } else if (route.endsWith('/code-log')) {
+    for (const c of v as CodeLogEntry[]) {
+      expect(c.hash).toMatch(/^[0-9a-f]{40}$/)
+      expect(c.committedAt).toBeGreaterThan(SANE_TIME)
+      expect(c.labels.length).toBeGreaterThan(0)
+    }
+  } else if (route.endsWith('/backups/catalog')) {
+    for (const b of v as Backup[]) {
+      expect(b.startedAt).toBeGreaterThan(SANE_TIME)
+      if (b.finished) expect(b.totalSize).toBeGreaterThan(0)
+    }
+  } else if (route.endsWith('/backups/schedule')) {
+    expect((v as BackupSchedule).days).toHaveLength(7)
+  } else if (route.endsWith('/s3token')) {
+    expect(v).toMatch(/^https:\/\//)
+  } else if (route.endsWith('/workflows') && exchange.request.method === 'GET') {
+    expect((v as Workflow[]).length).toBeGreaterThan(0)
+    for (const w of v as Workflow[]) expect(w.createdAt).toBeGreaterThan(SANE_TIME)
+  } else if (route.includes('/workflows')) {
+    const w = v as Workflow
+    expect(w.id).toMatch(UUID)
+    expect(w.createdAt).toBeGreaterThan(SANE_TIME)
+    if (exchange.request.method === 'POST')
+      expect(w.type).toBe((JSON.parse(exchange.request.body!) as { type: string }).type)
+    if (w.finished) expect(w.succeeded).toBe(true)
+  } else {
+    throw new Error(`No sanity check for ${route}`)
   }
 }
 
@@ -145,7 +209,7 @@ describe('every recorded exchange of every operation the client uses', async () 
 
       if (exchange.response.status < 400) {
         if (!outcome.ok) throw outcome.error
-        expect(outcome.value).toBeDefined()
+        expectSensible(exchange, outcome.value)
       } else if (!outcome.ok) {
         expect(outcome.error).toBeInstanceOf(PlatformApiError)
       } else {
