@@ -63,6 +63,14 @@ export interface CallOptions {
 
 const signalOf = (options: CallOptions | undefined) => (options?.signal ? { signal: options.signal } : {})
 
+/**
+ * Pantheon's git remote for a site (SSH only; its API has no connection-info,
+ * so {@link PlatformClient.getConnectionInfo} answers null there).
+ */
+export function pantheonGitUrl(siteId: string): string {
+  return `ssh://codeserver.dev.${siteId}@codeserver.dev.${siteId}.drush.in:2222/~/repository.git`
+}
+
 /** A connection to one platform (Pantheon or embedded), logged in with a machine token. */
 export class PlatformClient {
   readonly http: PlatformHttp

@@ -6,7 +6,7 @@ import { createServer } from 'node:http'
 import type { ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PAGE_LIMIT, PlatformClient } from '../../../src/main/api/client'
+import { PAGE_LIMIT, pantheonGitUrl, PlatformClient } from '../../../src/main/api/client'
 import { PlatformApiError } from '../../../src/main/api/http'
 
 type Handler = (url: URL, body: string, res: ServerResponse) => void
@@ -105,6 +105,12 @@ describe('extensions of the embedded platform', () => {
       gitProtocol: 'http',
     })
     expect(await client.getConnectionInfo('s1', 'test')).toBeNull()
+  })
+
+  it('knows Pantheon’s SSH remote, which its API does not give', () => {
+    expect(pantheonGitUrl('71fa895c-2394-417d-a80d-8ebc2f3de91f')).toBe(
+      'ssh://codeserver.dev.71fa895c-2394-417d-a80d-8ebc2f3de91f@codeserver.dev.71fa895c-2394-417d-a80d-8ebc2f3de91f.drush.in:2222/~/repository.git',
+    )
   })
 
   it('asks for upload links with the file name and size', async () => {
