@@ -77,10 +77,16 @@ function describe(error: unknown, filename: string, size: number): unknown {
     case 'empty':
       return new VerificationError(
         error.code,
-        `The downloaded ${filename} decompresses, but its tar listing cannot be read (${error.message}). ${retryAdvice} If it fails the same way again, the backup on the platform is damaged; make a new one.`,
+        `The downloaded ${filename} decompresses, but its tar listing cannot be read: ${firstSentence(error.message)} ${retryAdvice} If it fails the same way again, the backup on the platform is damaged; make a new one.`,
         { cause: error },
       )
     default:
       return new VerificationError(error.code, `The downloaded ${filename} failed its check: ${error.message}`, { cause: error })
   }
+}
+
+/** The diagnosis without the archive module's advice, which is written for uploads. */
+function firstSentence(text: string): string {
+  const match = /^.*?[.!?](?=\s|$)/.exec(text)
+  return match ? match[0] : text
 }

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { create as createTar } from 'tar'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DownloadManager } from '../../../src/main/downloads/manager'
+import { numberedName } from '../../../src/main/downloads/naming'
+import { createNodeTransport } from '../../../src/main/downloads/node-transport'
+import { expectSameBytes, requestFor, sqlGz, tempDir, waitForState } from './helpers'
+import { startSignedServer } from './signed-server'
+import type { SignedServer } from './signed-server'
+
+let server: SignedServer
+let dir: string
+let cleanup: () => Promise<void>
+let manager: DownloadManager
+
+beforeEach(async () => {
+  server = await startSignedServer()
+  ;({ dir, cleanup } = await tempDir())
+  manager = new DownloadManager({
+    stateFile: path.join(dir, 'downloads.json'),
+    transport: createNodeTransport(),
+    getLink: async (request) => server.sign(request.filename),
+    retry: { baseDelayMs: 10, maxDelayMs: 50 },
+  })
+})
+
+afterEach(async () => {
+  await manager.close()
+  await server.close()
+  await cleanup()
+})
+
+async function filesTarGz(): Promise<Buffer> {
+  const src = path.join(dir, 'src')
+  await mkdir(path.join(src, 'files_live', 'styles'), { recursive: true })
+  await writeFile(path.join(src, 'files_live', 'logo.png'), randomBytes(20_000))
+  await writeFile(path.join(src, 'files_live', 'styles', 'a.css'), 'body { color: red }\n')
+  const out = path.join(dir, 'files.tar.gz')
+  await createTar({ gzip: true, cwd: src, file: out, portable: true }, ['files_live'])
+  return readFile(out)
+}
+
+/** Downloads `body` served as `name` while the catalog says `expectedSize`; returns the final item. */
+async function download(name: string, body: Buffer, expectedSize = body.length, element: 'code' | 'database' | 'files' = 'database') {
+  server.put(name, body)
+  const dest = path.join(dir, 'out')
+  const item = manager.enqueue(requestFor(name, expectedSize, dest, element))
+  const final = await waitForState(manager, item.id, 'done', 'failed')
+  return { final, dest }
+}
+
+async function expectRefused(name: string, body: Buffer, code: string, message: RegExp, expectedSize = body.length): Promise<void> {
+  const { final, dest } = await download(name, body, expectedSize)
+  expect(final.state).toBe('failed')
+  expect(final.error?.code).toBe(code)
+  expect(final.error?.message).toMatch(message)
+  expect(final.error?.message).toMatch(/press Retry/)
+  expect(final.finalPath).toBeNull()
+  // Neither the final name nor a leftover bad copy.
+  expect(await readdir(dest)).toEqual([])
+}
+
+describe('verification before the final name', () => {
+  it('accepts a whole tar.gz files archive', async () => {
+    const body = await filesTarGz()
+    const { final, dest } = await download('site_live_files.tar.gz', body, body.length, 'files')
+    expect(final.error).toBeNull()
+    expect(final.state).toBe('done')
+    expectSameBytes(await readFile(path.join(dest, 'site_live_files.tar.gz')), body)
+  })
+
+  it('refuses a file whose size differs from the catalog', async () => {
+    const body = sqlGz(50_000)
+    await expectRefused('short.sql.gz', body, 'size_mismatch', /is [\d,]+ bytes but the backup catalog lists [\d,]+ bytes/, body.length + 100)
+  })
+
+  it('refuses a truncated gzip even when its size matches the catalog', async () => {
+    const body = sqlGz(200_000)
+    const cut = body.subarray(0, body.length - 5000)
+    await expectRefused('cut.sql.gz', cut, 'truncated_gzip', /cut short: its gzip stream ends early/)
+  })
+
+  it('refuses a .gz that is not gzip (an error page saved instead)', async () => {
+    const page = Buffer.from('<!doctype html><html><body>Access denied</body></html>')
+    await expectRefused('page.sql.gz', page, 'not_gzip', /not a valid gzip file/)
+  })
+
+  it('refuses a .tar.gz whose tar listing is unreadable', async () => {
+    const body = gzipSync(randomBytes(100_000))
+    await expectRefused('garbage.tar.gz', body, 'bad_tar', /tar listing cannot be read: The file is gzip-compressed but does not hold a tar archive/)
+  })
+
+  it('Retry after a failed check downloads again from the start', async () => {
+    const good = sqlGz(100_000)
+    const name = 'fixed.sql.gz'
+    const { final } = await download(name, good.subarray(0, good.length - 100), good.length)
+    expect(final.error?.code).toBe('size_mismatch')
+    server.put(name, good)
+    manager.retry(final.id)
+    const done = await waitForState(manager, final.id, 'done', 'failed')
+    expect(done.state).toBe('done')
+    expect(server.requests.filter((r) => r.name === name).every((r) => r.range === null)).toBe(true)
+    expectSameBytes(await readFile(done.finalPath ?? ''), good)
+    expect(existsSync(done.partPath)).toBe(false)
+  })
+})
+
+describe('numberedName', () => {
+  it('keeps compound extensions at the end', () => {
+    expect(numberedName('a_database.sql.gz', 1)).toBe('a_database (1).sql.gz')
+    expect(numberedName('a_files.tar.gz', 2)).toBe('a_files (2).tar.gz')
+    expect(numberedName('notes.txt', 3)).toBe('notes (3).txt')
+    expect(numberedName('README', 1)).toBe('README (1)')
+    expect(numberedName('.hidden', 1)).toBe('.hidden (1)')
+    expect(numberedName('x.sql.gz', 0)).toBe('x.sql.gz')
+  })
+})
