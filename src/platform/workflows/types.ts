@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs'
 import { copyFile, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { pipeline } from 'node:stream/promises'
 import { ArchiveError, checkSqlGz, extractTarGzSafe, formatBytes, inspectTarGz } from '../archives'
 import { createAnnotatedTag, importCodeArchive, listRefs, reachableCommits, resolveCommit, setRef } from '../git/repo'
@@ -182,7 +183,7 @@ async function download(url: unknown, file: string, limit: number): Promise<void
     },
   })
   try {
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, createWriteStream(file))
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(file))
   } catch (error) {
     if (error instanceof WorkflowFailure) throw error
     throw new WorkflowFailure(`The download of the archive broke off (${(error as Error).message}). Try again.`)
@@ -386,11 +387,10 @@ const codeTypes = {
       }
       await run.progress(2, `Moving "${env}" to ${tag}`)
       await platform.store.updateEnvironment(workflow.site_id, env, (record) => ({ ...record, targetRef: `refs/tags/${tag}`, targetCommit: sha }))
-      let step = 2
       const dbFrom = env === 'test' ? cloneSource(workflow.params.clone_database) : undefined
       const filesFrom = env === 'test' ? cloneSource(workflow.params.clone_files) : undefined
-      if (dbFrom) await cloneDatabase(run, otherEnvironment(platform, workflow.site_id, env, dbFrom, 'copy the database'), ++step)
-      if (filesFrom) await cloneFiles(run, otherEnvironment(platform, workflow.site_id, env, filesFrom, 'copy files'), ++step)
+      if (dbFrom) await cloneDatabase(run, otherEnvironment(platform, workflow.site_id, env, dbFrom, 'copy the database'), 3)
+      if (filesFrom) await cloneFiles(run, otherEnvironment(platform, workflow.site_id, env, filesFrom, 'copy files'), dbFrom ? 4 : 3)
       return `Deployed code to "${env}" (${tag})`
     },
   },
