@@ -1,57 +1,86 @@
-import { flushPromises, mount } from '@vue/test-utils'
 import { createTestingPinia } from '@pinia/testing'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import App from '../../src/renderer/src/App.vue'
-import { createApiClient, setApiClient } from '../../src/renderer/src/api/client'
-import type { AppInfo, AppStatus } from '../../src/shared/app'
-import type { RestoreDeskBridge } from '../../src/shared/ipc'
+import { setApiClient } from '../../src/renderer/src/api/client'
+import { FakeIpcFailure, installFakeBridge } from './support/fake-bridge'
+import { appInfo, backup, connection, HOUR, site, siteDetails } from './support/fixtures'
 
-const info: AppInfo = {
-  name: 'Restore Desk',
-  version: '9.8.7',
-  mode: 'browser',
-  dataDir: '/home/me/.config/Restore Desk',
-  platform: { id: 'embedded', kind: 'embedded', label: 'Embedded platform (this computer)', baseUrl: null, status: 'starting', error: null },
+function mountApp() {
+  return mount(App, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
 }
 
-function bridge(result: Awaited<ReturnType<RestoreDeskBridge['invoke']['app:info']>>) {
-  let statusListener: ((s: AppStatus) => void) | null = null
-  const value = {
-    invoke: { 'app:info': vi.fn(async () => result) },
-    subscribe: {
-      'app:status': (listener: (s: AppStatus) => void) => {
-        statusListener = listener
-        return () => (statusListener = null)
-      },
-    },
-  } as unknown as RestoreDeskBridge
-  return { value, push: (s: AppStatus) => statusListener?.(s) }
-}
-
+beforeEach(() => history.replaceState(null, '', '#/'))
 afterEach(() => setApiClient(null))
 
 describe('App shell', () => {
   it('shows what came through the contract and follows status events', async () => {
-    const fake = bridge({ ok: true, value: info })
-    setApiClient(createApiClient(fake.value))
-    const wrapper = mount(App, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+    const starting = appInfo({ platform: { ...appInfo().platform, status: 'starting' } })
+    const fake = installFakeBridge({ 'app:info': () => starting })
+    const wrapper = mountApp()
     await flushPromises()
     expect(wrapper.get('[data-testid="app-version"]').text()).toBe('9.8.7')
-    expect(wrapper.get('[data-testid="app-data-dir"]').text()).toBe(info.dataDir)
+    expect(wrapper.get('[data-testid="app-mode"]').text()).toBe('Browser mode')
+    expect(wrapper.get('[data-testid="app-data-dir"]').text()).toBe(starting.dataDir)
     expect(wrapper.get('[data-testid="connection-status"]').text()).toContain('Connecting to')
-    fake.push({ platform: { ...info.platform, status: 'ready' } })
+    fake.handle('sites:list', () => [site()])
+    fake.emit('app:status', { platform: { ...starting.platform, status: 'ready' } })
     await flushPromises()
     expect(wrapper.get('[data-testid="connection-status"]').text()).toContain('Connected to Embedded platform')
+    // The platform became ready: the sites are listed again.
+    expect(wrapper.find('[data-testid="site-link-demo-drupal"]').exists()).toBe(true)
   })
 
   it('shows an error state with the rebuilt error message and retries', async () => {
-    const fake = bridge({ ok: false, error: { code: 'internal', message: 'The data folder is not writable.' } })
-    setApiClient(createApiClient(fake.value))
-    const wrapper = mount(App, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+    const fake = installFakeBridge({
+      'app:info': () => {
+        throw new FakeIpcFailure('internal', 'The data folder is not writable.')
+      },
+    })
+    const wrapper = mountApp()
     await flushPromises()
-    expect(wrapper.get('[role="alert"]').text()).toContain('The data folder is not writable.')
-    await wrapper.get('[role="alert"] button').trigger('click')
+    const alert = wrapper.get('main [role="alert"]')
+    expect(alert.text()).toContain('The data folder is not writable.')
+    await alert.get('button').trigger('click')
     await flushPromises()
-    expect(fake.value.invoke['app:info']).toHaveBeenCalledTimes(2)
+    expect(fake.callsTo('app:info')).toHaveLength(2)
+  })
+
+  it('lists sites with framework badges, searches by name or label, and opens one by hash', async () => {
+    installFakeBridge({
+      'app:info': () => appInfo(),
+      'sites:list': () => [site(), site({ id: 'site-2', name: 'shop-wp', label: 'Corner Shop', framework: 'wordpress' })],
+      'sites:open': () => siteDetails(),
+      'backups:list': () => [backup(Date.now() - HOUR)],
+      'code:log': () => [],
+      'downloads:default-folder': () => '/home/me/Downloads/Restore Desk/demo-drupal/dev',
+    })
+    const wrapper = mountApp()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="site-link-shop-wp"]').text()).toContain('WordPress')
+    expect(wrapper.get('[data-testid="site-link-demo-drupal"]').text()).toContain('Drupal 8')
+
+    await wrapper.get('[data-testid="site-search"]').setValue('corner')
+    expect(wrapper.find('[data-testid="site-link-demo-drupal"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="site-link-shop-wp"]').exists()).toBe(true)
+    await wrapper.get('[data-testid="site-search"]').setValue('nothing-like-this')
+    expect(wrapper.get('[data-testid="sites-no-match"]').text()).toContain('No site matches')
+    await wrapper.get('[data-testid="site-search"]').setValue('DEMO')
+
+    await wrapper.get('[data-testid="site-link-demo-drupal"]').trigger('click')
+    await flushPromises()
+    // The first environment is chosen and written to the hash, so a reload lands here again.
+    expect(location.hash).toBe('#/sites/site-1/dev')
+    expect(wrapper.get('[data-testid="env-tab-dev"]').attributes('aria-selected')).toBe('true')
+    expect(wrapper.findAll('[data-testid="backup-row"]')).toHaveLength(1)
+    expect(wrapper.get('[data-testid="app-version"]').text()).toBe('9.8.7')
+  })
+
+  it('says so when the connection has no sites', async () => {
+    installFakeBridge({ 'app:info': () => appInfo(), 'connections:list': () => [connection()] })
+    const wrapper = mountApp()
+    await flushPromises()
+    expect(wrapper.get('[data-testid="sites-empty"]').text()).toContain('No sites yet')
+    expect(wrapper.get('main').text()).toContain('No sites on this connection')
   })
 })

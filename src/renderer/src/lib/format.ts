@@ -1,0 +1,121 @@
+/**
+ * Human wording for sizes, rates and times as the timeline and downloads panel show them.
+ * Times are epoch milliseconds and always rendered in the user's local time zone.
+ */
+
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const
+
+/** Bytes as "12.3 MB" (powers of 1024, one decimal above KB). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes <= 0) return '0 B'
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024
+    unit += 1
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1
+  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`
+}
+
+/** A transfer rate as "4.2 MB/s". */
+export function formatRate(bytesPerSecond: number): string {
+  return `${formatBytes(bytesPerSecond)}/s`
+}
+
+/** A duration in seconds as "1 h 5 min", "3 min 20 s" or "12 s". */
+export function formatDuration(seconds: number): string {
+  const total = Math.max(0, Math.round(seconds))
+  const hours = Math.floor(total / 3600)
+  const minutes = Math.floor((total % 3600) / 60)
+  const secs = total % 60
+  if (hours > 0) return minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`
+  if (minutes > 0) return secs > 0 && minutes < 10 ? `${minutes} min ${secs} s` : `${minutes} min`
+  return `${secs} s`
+}
+
+const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
+const RELATIVE_STEPS: ReadonlyArray<readonly [Intl.RelativeTimeFormatUnit, number]> = [
+  ['year', 365 * 24 * 3600_000],
+  ['month', 30 * 24 * 3600_000],
+  ['week', 7 * 24 * 3600_000],
+  ['day', 24 * 3600_000],
+  ['hour', 3600_000],
+  ['minute', 60_000],
+]
+
+/** A moment relative to `now`: "3 hours ago", "in 5 days", "just now". */
+export function formatRelative(at: number, now: number): string {
+  const delta = at - now
+  const magnitude = Math.abs(delta)
+  if (magnitude < 45_000) return 'just now'
+  for (const [unit, size] of RELATIVE_STEPS) {
+    if (magnitude >= size) return relativeFormat.format(Math.round(delta / size), unit)
+  }
+  return relativeFormat.format(Math.round(delta / 60_000), 'minute')
+}
+
+/** Full local date and time, e.g. "Thu, 26 Nov 2026, 14:05:09". */
+export function formatExact(at: number): string {
+  return new Date(at).toLocaleString(undefined, {
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  })
+}
+
+/** Local clock time, e.g. "14:05". */
+export function formatClock(at: number): string {
+  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+}
+
+/** The local calendar day of a moment as `YYYY-MM-DD` (a stable group key). */
+export function localDayKey(at: number): string {
+  const date = new Date(at)
+  const month = String(date.getMonth() + 1).padStart(2, '0')
+  const day = String(date.getDate()).padStart(2, '0')
+  return `${date.getFullYear()}-${month}-${day}`
+}
+
+/** A day heading: "Today", "Yesterday", or the local date with its weekday. */
+export function formatDayHeading(at: number, now: number): string {
+  const key = localDayKey(at)
+  if (key === localDayKey(now)) return 'Today'
+  const yesterday = new Date(now)
+  yesterday.setDate(yesterday.getDate() - 1)
+  if (key === localDayKey(yesterday.getTime())) return 'Yesterday'
+  const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear()
+  return new Date(at).toLocaleDateString(undefined, {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    ...(sameYear ? {} : { year: 'numeric' }),
+  })
+}
+
+/** The first characters of a commit hash. */
+export function shortHash(hash: string): string {
+  return hash.slice(0, 8)
+}
+
+/** A framework id (`drupal8`, `wordpress`) as a short human name. */
+export function frameworkName(framework: string): string {
+  const lower = framework.toLowerCase()
+  if (lower.startsWith('drupal')) {
+    const version = lower.slice('drupal'.length)
+    return version ? `Drupal ${version}` : 'Drupal'
+  }
+  if (lower.startsWith('wordpress')) return 'WordPress'
+  if (lower === '') return 'Unknown'
+  return framework.charAt(0).toUpperCase() + framework.slice(1)
+}
+
+/** The message of anything thrown, for showing to the user. */
+export function messageOf(cause: unknown): string {
+  if (cause instanceof Error) return cause.message
+  return String(cause)
+}

@@ -1,0 +1,71 @@
+/**
+ * Turns an environment's backups into the rows the timeline renders: newest first, one heading
+ * per local calendar day, after the user's filters. Pure so it is tested without a DOM, and flat
+ * so the virtual list can give every row a fixed height.
+ */
+import type { Backup, BackupElement } from '../../../shared/platform-types'
+import { formatDayHeading, localDayKey } from './format'
+
+/** Which backups the timeline shows. */
+export interface TimelineFilters {
+  readonly kind: 'all' | 'scheduled' | 'manual'
+  /** Only backups that have this part; `any` shows all. */
+  readonly part: 'any' | BackupElement
+}
+
+/** The filters that hide nothing. */
+export const NO_FILTERS: TimelineFilters = { kind: 'all', part: 'any' }
+
+/** A day heading in the timeline. */
+export interface DayRow {
+  readonly type: 'day'
+  readonly key: string
+  readonly label: string
+  /** How many backups (after filters) that day has. */
+  readonly count: number
+}
+
+/** One backup in the timeline. */
+export interface BackupRow {
+  readonly type: 'backup'
+  readonly key: string
+  readonly backup: Backup
+}
+
+export type TimelineRow = DayRow | BackupRow
+
+/** Whether any filter is narrowing the list. */
+export function isFiltering(filters: TimelineFilters): boolean {
+  return filters.kind !== 'all' || filters.part !== 'any'
+}
+
+/** Whether a backup passes the filters. */
+export function matchesFilters(backup: Backup, filters: TimelineFilters): boolean {
+  if (filters.kind !== 'all' && backup.kind !== filters.kind) return false
+  if (filters.part !== 'any' && !backup.parts[filters.part]) return false
+  return true
+}
+
+/** Newest first; ties broken by folder so the order is stable across reloads. */
+export function sortNewestFirst(backups: readonly Backup[]): Backup[] {
+  return [...backups].sort((a, b) => b.startedAt - a.startedAt || b.folder.localeCompare(a.folder))
+}
+
+/** The timeline's rows: day headings (local time) each followed by that day's backups. */
+export function buildTimelineRows(backups: readonly Backup[], filters: TimelineFilters, now: number): TimelineRow[] {
+  const rows: TimelineRow[] = []
+  let currentDay: { key: string; index: number; count: number } | null = null
+  for (const backup of sortNewestFirst(backups)) {
+    if (!matchesFilters(backup, filters)) continue
+    const dayKey = localDayKey(backup.startedAt)
+    if (!currentDay || currentDay.key !== dayKey) {
+      if (currentDay) rows[currentDay.index] = { ...(rows[currentDay.index] as DayRow), count: currentDay.count }
+      currentDay = { key: dayKey, index: rows.length, count: 0 }
+      rows.push({ type: 'day', key: `day-${dayKey}`, label: formatDayHeading(backup.startedAt, now), count: 0 })
+    }
+    currentDay.count += 1
+    rows.push({ type: 'backup', key: backup.id, backup })
+  }
+  if (currentDay) rows[currentDay.index] = { ...(rows[currentDay.index] as DayRow), count: currentDay.count }
+  return rows
+}

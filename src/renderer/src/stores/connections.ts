@@ -1,0 +1,73 @@
+/** The platforms the app can talk to: list, add, activate, remove (tokens never reach the page). */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { ConnectionSummary } from '../../../shared/app'
+import type { InvokeRequest } from '../../../shared/ipc'
+import { useApi } from '../api/client'
+import { messageOf } from '../lib/format'
+
+/** What the add form sends. */
+export type NewConnection = InvokeRequest<'connections:add'>
+
+export const useConnectionsStore = defineStore('connections', () => {
+  const list = ref<ConnectionSummary[]>([])
+  const loading = ref(false)
+  const loaded = ref(false)
+  const error = ref<string | null>(null)
+  /** Id of the connection an action is running on, to disable its buttons. */
+  const busyId = ref<string | null>(null)
+  const actionError = ref<string | null>(null)
+
+  const active = computed(() => list.value.find((connection) => connection.active) ?? null)
+
+  async function load(): Promise<void> {
+    loading.value = true
+    error.value = null
+    try {
+      list.value = await useApi().call('connections:list')
+      loaded.value = true
+    } catch (cause) {
+      error.value = messageOf(cause)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  /** Adds a connection; throws the platform's message so the form can show it next to the fields. */
+  async function add(request: NewConnection): Promise<ConnectionSummary> {
+    const added = await useApi().call('connections:add', request)
+    await load()
+    return added
+  }
+
+  async function activate(id: string): Promise<boolean> {
+    busyId.value = id
+    actionError.value = null
+    try {
+      await useApi().call('connections:activate', { id })
+      await load()
+      return true
+    } catch (cause) {
+      actionError.value = messageOf(cause)
+      return false
+    } finally {
+      busyId.value = null
+    }
+  }
+
+  async function remove(id: string): Promise<boolean> {
+    busyId.value = id
+    actionError.value = null
+    try {
+      list.value = await useApi().call('connections:remove', { id })
+      return true
+    } catch (cause) {
+      actionError.value = messageOf(cause)
+      return false
+    } finally {
+      busyId.value = null
+    }
+  }
+
+  return { list, loading, loaded, error, busyId, actionError, active, load, add, activate, remove }
+})

@@ -1,0 +1,194 @@
+/**
+ * The download manager as the page sees it: the list from `downloads:list`, kept current by
+ * `downloads:changed` events, the actions on one item, and each environment's target folder
+ * (the main process's default until the user picks another).
+ */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { DownloadItem, DownloadState } from '../../../shared/downloads'
+import type { BackupElement } from '../../../shared/platform-types'
+import { useApi } from '../api/client'
+import { messageOf } from '../lib/format'
+import { envKey } from './sites'
+
+const ACTIVE_STATES: ReadonlySet<DownloadState> = new Set(['queued', 'downloading', 'paused', 'verifying'])
+const FAILED_STATES: ReadonlySet<DownloadState> = new Set(['failed', 'cancelled'])
+
+/** Whether a download still needs the user's patience (or a resume). */
+export function isActiveDownload(item: DownloadItem): boolean {
+  return ACTIVE_STATES.has(item.state)
+}
+
+/** Key of one part of one backup, to find its download from the timeline. */
+export function partKey(siteId: string, env: string, folder: string, element: BackupElement): string {
+  return `${siteId}/${env}/${folder}/${element}`
+}
+
+type ItemAction = 'downloads:pause' | 'downloads:resume' | 'downloads:cancel' | 'downloads:retry'
+
+export const useDownloadsStore = defineStore('downloads', () => {
+  const items = ref<Record<string, DownloadItem>>({})
+  const loading = ref(false)
+  const loaded = ref(false)
+  const error = ref<string | null>(null)
+  /** The last failed action, shown at the top of the panel. */
+  const actionError = ref<string | null>(null)
+  const panelOpen = ref(false)
+  /** Target folder per environment: the default from main, or what the user chose. */
+  const folders = ref<Record<string, string>>({})
+  const folderErrors = ref<Record<string, string>>({})
+  /** Parts whose start request is in flight, to disable their buttons. */
+  const starting = ref<Record<string, boolean>>({})
+  let unsubscribe: (() => void) | null = null
+
+  const ordered = computed(() => Object.values(items.value).sort((a, b) => b.createdAt - a.createdAt))
+  const active = computed(() => ordered.value.filter(isActiveDownload))
+  const done = computed(() => ordered.value.filter((item) => item.state === 'done'))
+  const failed = computed(() => ordered.value.filter((item) => FAILED_STATES.has(item.state)))
+  /** Latest download of each backup part. */
+  const byPart = computed(() => {
+    const map = new Map<string, DownloadItem>()
+    for (const item of [...ordered.value].reverse()) map.set(partKey(item.siteId, item.env, item.folder, item.element), item)
+    return map
+  })
+
+  function put(item: DownloadItem): void {
+    items.value[item.id] = item
+  }
+
+  async function load(): Promise<void> {
+    const api = useApi()
+    unsubscribe ??= api.on('downloads:changed', (change) => {
+      if (change.type === 'removed') delete items.value[change.id]
+      else put(change.item)
+    })
+    loading.value = true
+    error.value = null
+    try {
+      const list = await api.call('downloads:list')
+      // Events that arrived while listing are at least as fresh; keep them.
+      const next: Record<string, DownloadItem> = {}
+      for (const item of list) next[item.id] = item
+      for (const [id, item] of Object.entries(items.value)) next[id] = item
+      items.value = next
+      loaded.value = true
+    } catch (cause) {
+      error.value = messageOf(cause)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  function stopListening(): void {
+    unsubscribe?.()
+    unsubscribe = null
+  }
+
+  async function ensureFolder(siteId: string, env: string): Promise<string | null> {
+    const key = envKey(siteId, env)
+    if (folders.value[key]) return folders.value[key]
+    try {
+      const folder = await useApi().call('downloads:default-folder', { siteId, env })
+      folders.value[key] = folder
+      delete folderErrors.value[key]
+      return folder
+    } catch (cause) {
+      folderErrors.value[key] = messageOf(cause)
+      return null
+    }
+  }
+
+  function setFolder(siteId: string, env: string, folder: string): void {
+    folders.value[envKey(siteId, env)] = folder.trim()
+  }
+
+  /** Opens the OS folder picker; null means cancelled or unavailable (browser mode). */
+  async function chooseFolder(siteId: string, env: string): Promise<string | null> {
+    const key = envKey(siteId, env)
+    try {
+      const chosen = await useApi().call('downloads:choose-folder', { defaultPath: folders.value[key] ?? '' })
+      if (chosen) folders.value[key] = chosen
+      return chosen
+    } catch (cause) {
+      folderErrors.value[key] = messageOf(cause)
+      return null
+    }
+  }
+
+  /** Queues parts of a backup; returns false (with `actionError` set) when the main process refused. */
+  async function start(siteId: string, env: string, folder: string, elements: readonly BackupElement[]): Promise<boolean> {
+    const keys = elements.map((element) => partKey(siteId, env, folder, element))
+    for (const key of keys) starting.value[key] = true
+    actionError.value = null
+    try {
+      const destDir = folders.value[envKey(siteId, env)] ?? (await ensureFolder(siteId, env)) ?? undefined
+      const started = await useApi().call('downloads:start', { siteId, env, folder, elements: [...elements], destDir })
+      for (const item of started) put(item)
+      return true
+    } catch (cause) {
+      actionError.value = messageOf(cause)
+      return false
+    } finally {
+      for (const key of keys) delete starting.value[key]
+    }
+  }
+
+  async function act(channel: ItemAction, id: string): Promise<void> {
+    actionError.value = null
+    try {
+      put(await useApi().call(channel, { id }))
+    } catch (cause) {
+      actionError.value = messageOf(cause)
+    }
+  }
+
+  async function remove(id: string): Promise<void> {
+    actionError.value = null
+    try {
+      await useApi().call('downloads:remove', { id })
+      delete items.value[id]
+    } catch (cause) {
+      actionError.value = messageOf(cause)
+    }
+  }
+
+  /** Shows the file in the OS file manager; returns the path and whether it could be shown. */
+  async function reveal(id: string): Promise<{ path: string; shown: boolean } | null> {
+    actionError.value = null
+    try {
+      return await useApi().call('downloads:reveal', { id })
+    } catch (cause) {
+      actionError.value = messageOf(cause)
+      return null
+    }
+  }
+
+  return {
+    items,
+    loading,
+    loaded,
+    error,
+    actionError,
+    panelOpen,
+    folders,
+    folderErrors,
+    starting,
+    ordered,
+    active,
+    done,
+    failed,
+    byPart,
+    load,
+    stopListening,
+    ensureFolder,
+    setFolder,
+    chooseFolder,
+    start,
+    pause: (id: string) => act('downloads:pause', id),
+    resume: (id: string) => act('downloads:resume', id),
+    cancel: (id: string) => act('downloads:cancel', id),
+    retry: (id: string) => act('downloads:retry', id),
+    remove,
+    reveal,
+  }
+})

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { formatBytes, formatDuration, formatRelative, frameworkName, localDayKey } from '../../src/renderer/src/lib/format'
+import { buildTimelineRows, matchesFilters, NO_FILTERS, type BackupRow, type DayRow } from '../../src/renderer/src/lib/timeline'
+import { formatHash, parseHash } from '../../src/renderer/src/stores/navigation'
+import { backup, DAY, HOUR } from './support/fixtures'
+
+/** Local noon on a fixed date, so day boundaries are those of the machine's time zone. */
+const NOW = new Date(2026, 10, 26, 12, 0, 0).getTime()
+
+describe('timeline rows', () => {
+  it('groups by local day, newest day first and newest backup first within a day', () => {
+    const morning = new Date(2026, 10, 26, 8, 0).getTime()
+    const lateYesterday = new Date(2026, 10, 25, 23, 30).getTime()
+    const earlyYesterday = new Date(2026, 10, 25, 0, 15).getTime()
+    const lastWeek = new Date(2026, 10, 19, 4, 0).getTime()
+    const rows = buildTimelineRows(
+      [backup(earlyYesterday), backup(lastWeek, { kind: 'manual' }), backup(morning), backup(lateYesterday)],
+      NO_FILTERS,
+      NOW,
+    )
+    expect(rows.map((row) => row.type)).toEqual(['day', 'backup', 'day', 'backup', 'backup', 'day', 'backup'])
+    const days = rows.filter((row): row is DayRow => row.type === 'day')
+    expect(days.map((day) => day.label.split(',')[0])).toEqual(['Today', 'Yesterday', expect.stringMatching(/Thursday|19/)])
+    expect(days.map((day) => day.count)).toEqual([1, 2, 1])
+    const started = rows.filter((row): row is BackupRow => row.type === 'backup').map((row) => row.backup.startedAt)
+    expect(started).toEqual([morning, lateYesterday, earlyYesterday, lastWeek])
+  })
+
+  it('keeps a 23:30 backup and a 00:15 backup on their own local days', () => {
+    const beforeMidnight = new Date(2026, 10, 24, 23, 30).getTime()
+    const afterMidnight = new Date(2026, 10, 25, 0, 15).getTime()
+    expect(localDayKey(beforeMidnight)).toBe('2026-11-24')
+    expect(localDayKey(afterMidnight)).toBe('2026-11-25')
+    const rows = buildTimelineRows([backup(beforeMidnight), backup(afterMidnight)], NO_FILTERS, NOW)
+    expect(rows.filter((row) => row.type === 'day')).toHaveLength(2)
+  })
+
+  it('filters by kind and by part, dropping days left empty', () => {
+    const scheduledToday = backup(NOW - HOUR, { parts: ['code', 'database'] })
+    const manualToday = backup(NOW - 2 * HOUR, { kind: 'manual', parts: ['database'] })
+    const scheduledOld = backup(NOW - 3 * DAY, { parts: ['files'] })
+    const all = [scheduledToday, manualToday, scheduledOld]
+
+    const manual = buildTimelineRows(all, { kind: 'manual', part: 'any' }, NOW)
+    expect(manual.filter((row) => row.type === 'backup').map((row) => (row as BackupRow).backup)).toEqual([manualToday])
+    expect(manual.filter((row) => row.type === 'day')).toHaveLength(1)
+
+    const withFiles = buildTimelineRows(all, { kind: 'all', part: 'files' }, NOW)
+    expect(withFiles.map((row) => row.type)).toEqual(['day', 'backup'])
+    expect((withFiles[1] as BackupRow).backup).toBe(scheduledOld)
+
+    expect(buildTimelineRows(all, { kind: 'manual', part: 'files' }, NOW)).toEqual([])
+    expect(matchesFilters(scheduledToday, { kind: 'scheduled', part: 'code' })).toBe(true)
+    expect(matchesFilters(scheduledToday, { kind: 'scheduled', part: 'files' })).toBe(false)
+  })
+})
+
+describe('wording', () => {
+  it('says sizes, durations and relative times the way people read them', () => {
+    expect(formatBytes(0)).toBe('0 B')
+    expect(formatBytes(512)).toBe('512 B')
+    expect(formatBytes(14_680_064)).toBe('14.0 MB')
+    expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5 GB')
+    expect(formatDuration(12)).toBe('12 s')
+    expect(formatDuration(200)).toBe('3 min 20 s')
+    expect(formatDuration(3900)).toBe('1 h 5 min')
+    expect(formatRelative(NOW - 3 * HOUR, NOW)).toBe('3 hours ago')
+    expect(formatRelative(NOW + 5 * DAY, NOW)).toBe('in 5 days')
+    expect(formatRelative(NOW - 10_000, NOW)).toBe('just now')
+    expect(formatRelative(NOW - DAY, NOW)).toBe('yesterday')
+    expect(frameworkName('drupal8')).toBe('Drupal 8')
+    expect(frameworkName('wordpress')).toBe('WordPress')
+  })
+})
+
+describe('location hash', () => {
+  it('round-trips places and treats anything else as home', () => {
+    expect(parseHash('#/sites/site-1/live')).toEqual({ name: 'site', siteId: 'site-1', env: 'live' })
+    expect(parseHash('#/sites/site-1')).toEqual({ name: 'site', siteId: 'site-1', env: null })
+    expect(parseHash('#/connections')).toEqual({ name: 'connections' })
+    expect(parseHash('#/sites/..%2F..')).toEqual({ name: 'home' })
+    expect(parseHash('')).toEqual({ name: 'home' })
+    expect(formatHash({ name: 'site', siteId: 'site-1', env: 'test' })).toBe('#/sites/site-1/test')
+    expect(parseHash(formatHash({ name: 'connections' }))).toEqual({ name: 'connections' })
+  })
+})
