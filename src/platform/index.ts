@@ -80,6 +80,13 @@ async function cleanUploads(layout: Layout): Promise<void> {
   }
 }
 
+/** Removes site folders the state does not know (left by a seed or setup cut short). */
+async function removeOrphanSites(layout: Layout, store: StateStore): Promise<void> {
+  const known = new Set(store.current.sites.map((site) => site.id))
+  const dir = join(layout.dataDir, 'sites')
+  for (const entry of await readdir(dir).catch(() => [] as string[])) if (!known.has(entry)) await removeQuietly(join(dir, entry))
+}
+
 /** Starts a platform on 127.0.0.1 over `opts.dataDir`. */
 export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatform> {
   const dataDir = resolve(opts.dataDir)
@@ -111,6 +118,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
     await seedDemo(platform, { scale: opts.seedScale ?? 'full' })
     log(`Seeded the demo sites in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   }
+  await removeOrphanSites(layout, store)
   for (const site of store.current.sites) {
     for (const env of Object.keys(store.current.environments[site.id] ?? {})) {
       await content.ensure(site.id, env)

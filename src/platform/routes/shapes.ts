@@ -28,6 +28,25 @@ function holderJson(user: UserRecord | undefined): Record<string, unknown> {
   return { id: user?.id ?? '', email: user?.email ?? '', profile: { full_name: user?.fullName ?? '' } }
 }
 
+function upstreamJson(framework: string): Record<string, string> {
+  const wordpress = framework === 'wordpress'
+  const id = wordpress ? 'e8fe8550-1ab9-4964-8838-2b9abdccf4bf' : '8a129104-9d37-4082-aaf8-e6f31154644e'
+  const url = wordpress ? 'https://github.com/pantheon-systems/WordPress' : 'https://github.com/pantheon-systems/drops-8.git'
+  return {
+    id,
+    product_id: id,
+    label: wordpress ? 'WordPress' : 'Drupal 8',
+    machine_name: wordpress ? 'wordpress' : 'drupal8',
+    framework,
+    type: 'core',
+    url,
+    repository_url: url,
+    branch: 'master',
+    repository_branch: 'master',
+    organization_id: '',
+  }
+}
+
 /** The site JSON (`GET /api/sites/{id}`). */
 export function siteJson(site: SiteRecord, owner: UserRecord | undefined): Record<string, unknown> {
   const phpVersion = site.framework === 'wordpress' ? 81 : 83
@@ -60,13 +79,9 @@ export function siteJson(site: SiteRecord, owner: UserRecord | undefined): Recor
     service_level: 'basic',
     base_domain: null,
     add_ons: [] as unknown[],
-    attributes: { label: site.label },
+    attributes: { label: site.label, m3_ui: false },
     settings: { label: site.label, owner: site.ownerId, php_version: String(phpVersion) },
-    upstream: {
-      url: site.framework === 'wordpress' ? 'https://github.com/pantheon-systems/WordPress' : 'https://github.com/pantheon-upstreams/drupal-composer-managed',
-      product_id: site.framework === 'wordpress' ? 'e8fe8550-1ab9-4964-8838-2b9abdccf4bf' : 'bde48795-b16d-443f-af01-8b1790caa1af',
-      branch: 'master',
-    },
+    upstream: upstreamJson(site.framework),
     last_code_push: {
       timestamp: new Date((site.lastCodePush?.timestamp ?? site.created) * 1000).toISOString().slice(0, 19),
       user_uuid: site.lastCodePush?.userId ?? null,

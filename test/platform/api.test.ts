@@ -1,0 +1,277 @@
+/**
+ * The read side of the API against a real platform: login and sessions, users, memberships,
+ * site names, sites, environments, connection info, code log (labels, paging), and the
+ * replay of the recorded Pantheon responses: every field they show, ours has too.
+ */
+import { readFile, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { callJson, startTestPlatform, type TestPlatform } from './helpers'
+import type { Json } from './helpers'
+
+const FIXTURES = join(import.meta.dirname, '../../../shared/pantheon-fixtures')
+
+let t: TestPlatform
+let siteId: string
+
+beforeAll(async () => {
+  t = await startTestPlatform()
+  siteId = await t.siteId('demo-drupal')
+})
+
+afterAll(async () => {
+  await t?.close()
+})
+
+describe('authentication', () => {
+  it('logs in with the machine token and refuses a bad one with the contract\'s text', async () => {
+    const ok = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', { machine_token: 'test-token', client: 'terminus' })
+    expect(ok.status).toBe(200)
+    expect(ok.body).toMatchObject({ session: expect.any(String), user_id: expect.any(String) })
+    expect(ok.body.expires_at).toBeGreaterThan(Date.now() / 1000)
+    const bad = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', { machine_token: 'nope', client: 'terminus' })
+    expect(bad.status).toBe(401)
+    expect(bad.body).toBe('Authorization failed. Please check that your machine token is valid.')
+  })
+
+  it('answers 401 without a session, with an unknown one, and once a session expires', async () => {
+    expect((await callJson(t.platform.url, 'GET', `/api/sites/${siteId}`)).status).toBe(401)
+    expect((await t.call('GET', `/api/sites/${siteId}`, undefined, { Authorization: 'Bearer made-up' })).status).toBe(401)
+    expect((await t.call('GET', `/api/sites/${siteId}`)).status).toBe(200)
+  })
+
+  it('lets sessions expire, and keeps the token and sessions across a restart', async () => {
+    const { startPlatform } = await import('../../src/platform/index')
+    const { tempDir } = await import('./helpers')
+    const dir = await tempDir('sessions')
+    const first = await startPlatform({ dataDir: dir, sessionTtlSeconds: 1 })
+    expect(first.tokenWasGenerated).toBe(true)
+    const login = await callJson(first.url, 'POST', '/api/authorize/machine-token', { machine_token: first.machineToken })
+    const me = `/api/users/${login.body.user_id}`
+    expect((await callJson(first.url, 'GET', me, undefined, { Authorization: `Bearer ${login.body.session}` })).status).toBe(200)
+    await first.close()
+    const second = await startPlatform({ dataDir: dir, sessionTtlSeconds: 1 })
+    try {
+      expect(second.tokenWasGenerated).toBe(false)
+      expect(second.machineToken).toBe(first.machineToken)
+      await new Promise((resolve) => setTimeout(resolve, 1100))
+      expect((await callJson(second.url, 'GET', me, undefined, { Authorization: `Bearer ${login.body.session}` })).status).toBe(401)
+    } finally {
+      await second.close()
+    }
+    const third = await startPlatform({ dataDir: dir, machineToken: 'override' })
+    try {
+      expect(third.machineToken).toBe('override')
+      expect((await callJson(third.url, 'POST', '/api/authorize/machine-token', { machine_token: first.machineToken })).status).toBe(401)
+    } finally {
+      await third.close()
+      const { rm } = await import('node:fs/promises')
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('sites and environments', () => {
+  it('lists memberships with sites, paged', async () => {
+    const all = await t.call('GET', `/api/users/${t.userId}/memberships/sites`)
+    expect(all.status).toBe(200)
+    expect(all.body.map((m: Json) => m.site.name).sort()).toEqual(['demo-drupal', 'demo-wordpress'])
+    expect(all.body[0]).toMatchObject({ id: expect.any(String), site_id: expect.any(String), user_id: t.userId, role: expect.any(String) })
+    const first = await t.call('GET', `/api/users/${t.userId}/memberships/sites?limit=1`)
+    expect(first.body).toHaveLength(1)
+    const second = await t.call('GET', `/api/users/${t.userId}/memberships/sites?limit=1&start=${first.body[0].id}`)
+    expect(second.body).toHaveLength(1)
+    expect(second.body[0].id).not.toBe(first.body[0].id)
+    const end = await t.call('GET', `/api/users/${t.userId}/memberships/sites?limit=1&start=${second.body[0].id}`)
+    expect(end.body).toEqual([])
+  })
+
+  it('looks up sites by name (404 for unknown) and by id', async () => {
+    const wp = await t.call('GET', '/api/site-names/demo-wordpress')
+    expect(wp.body).toEqual({ id: expect.any(String), name: 'demo-wordpress' })
+    const missing = await t.call('GET', '/api/site-names/nope')
+    expect(missing.status).toBe(404)
+    expect(typeof missing.body).toBe('string')
+    const site = await t.call('GET', `/api/sites/${wp.body.id}`)
+    expect(site.body).toMatchObject({ id: wp.body.id, name: 'demo-wordpress', framework: 'wordpress', owner: t.userId, plan_name: expect.any(String) })
+    expect((await t.call('GET', `/api/sites/${siteId}`)).body.framework).toBe('drupal8')
+    expect((await t.call('GET', '/api/sites/not-a-site')).status).toBe(404)
+  })
+
+  it('returns environments keyed by name with code refs and locks', async () => {
+    const envs = (await t.call('GET', `/api/sites/${siteId}/environments`)).body
+    expect(Object.keys(envs).sort()).toEqual(['dev', 'live', 'test'])
+    expect(envs.dev.target_ref).toBe('refs/heads/master')
+    expect(envs.test.target_ref).toMatch(/^refs\/tags\/pantheon_test_\d+$/)
+    expect(envs.live.target_ref).toMatch(/^refs\/tags\/pantheon_live_\d+$/)
+    for (const env of Object.values(envs) as Json[]) {
+      expect(env.target_commit).toMatch(/^[0-9a-f]{40}$/)
+      expect(env.lock).toEqual({ locked: false, username: null, password: null })
+      expect(typeof env.environment_created).toBe('number')
+    }
+  })
+
+  it('gives dev an HTTP git remote in connection-info', async () => {
+    const info = (await t.call('GET', `/api/sites/${siteId}/environments/dev/connection-info`)).body
+    expect(info).toMatchObject({ git_protocol: 'http', git_url: `${t.platform.url}/git/${siteId}.git` })
+  })
+
+  it('labels the code log with the environments that contain each commit, newest first, paged', async () => {
+    const envs = (await t.call('GET', `/api/sites/${siteId}/environments`)).body
+    const log = (await t.call('GET', `/api/sites/${siteId}/environments/dev/code-log`)).body as Json[]
+    expect(log.length).toBeGreaterThan(10)
+    expect(log[0]).toMatchObject({ hash: envs.dev.target_commit, labels: ['dev'] })
+    expect(log[0].datetime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/)
+    const liveCommit = log.find((c) => c.hash === envs.live.target_commit)
+    expect([...liveCommit.labels].sort()).toEqual(['dev', 'live', 'test'])
+    const testOnly = log.filter((c) => c.labels.includes('test') && !c.labels.includes('live'))
+    expect(testOnly.length).toBeGreaterThan(0)
+    for (let i = 1; i < log.length; i += 1) expect(log[i - 1].datetime >= log[i].datetime).toBe(true)
+    const page = (await t.call('GET', `/api/sites/${siteId}/environments/dev/code-log?limit=5&start=${log[4].hash}`)).body
+    expect(page.map((c: Json) => c.hash)).toEqual(log.slice(5, 10).map((c) => c.hash))
+  })
+})
+
+/** Pantheon-side paths map onto ours by operation; ids differ, shapes must not. */
+interface Recorded {
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  readonly body: unknown
+}
+
+function operationOf(method: string, path: string): string | undefined {
+  const rules: Array<[RegExp, string]> = [
+    [/^POST \/api\/authorize\/machine-token$/, 'login'],
+    [/^GET \/api\/users\/[^/]+$/, 'user'],
+    [/^GET \/api\/users\/[^/]+\/memberships\/sites$/, 'memberships'],
+    [/^GET \/api\/site-names\/[^/]+$/, 'site-name'],
+    [/^GET \/api\/sites\/[^/]+$/, 'site'],
+    [/^GET \/api\/sites\/[^/]+\/environments$/, 'environments'],
+    [/^GET \/api\/sites\/[^/]+\/environments\/[^/]+\/code-log$/, 'code-log'],
+    [/^GET \/api\/sites\/[^/]+\/environments\/[^/]+\/backups\/catalog$/, 'catalog'],
+    [/^GET \/api\/sites\/[^/]+\/environments\/[^/]+\/backups\/schedule$/, 'schedule'],
+    [/^POST \/api\/sites\/[^/]+\/environments\/[^/]+\/backups\/catalog\/[^/]+\/[^/]+\/s3token$/, 's3token'],
+    [/^POST \/api\/sites\/[^/]+\/environments\/[^/]+\/workflows$/, 'workflow-start'],
+    [/^GET \/api\/sites\/[^/]+\/workflows\/[^/]+$/, 'workflow'],
+    [/^GET \/api\/sites\/[^/]+\/workflows$/, 'workflows'],
+  ]
+  return rules.find(([pattern]) => pattern.test(`${method} ${path}`))?.[1]
+}
+
+async function recordedResponses(): Promise<Map<string, Recorded[]>> {
+  const byOperation = new Map<string, Recorded[]>()
+  for (const file of (await readdir(FIXTURES)).filter((f) => f.endsWith('.yml'))) {
+    const doc = parse(await readFile(join(FIXTURES, file), 'utf8')) as Json[]
+    for (const exchange of doc) {
+      const status = Number(exchange.response.status.code)
+      if (status < 200 || status >= 300) continue
+      const path = new URL(exchange.request.url).pathname
+      const operation = operationOf(exchange.request.method, path)
+      if (!operation) continue
+      let body: unknown
+      try {
+        body = JSON.parse(exchange.response.body)
+      } catch {
+        continue
+      }
+      const list = byOperation.get(operation) ?? []
+      list.push({ method: exchange.request.method, path, status, body })
+      byOperation.set(operation, list)
+    }
+  }
+  return byOperation
+}
+
+function kind(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+}
+
+/**
+ * Subtrees that are Pantheon's internal bookkeeping (Jenkins builds, billing, feature flags,
+ * user profile trivia): the field itself must exist with the same type, but its insides are
+ * not compared.
+ */
+const OPAQUE = new Set(['profile', 'feature_flags', 'holder', 'settings', 'upstream_updates_by_environment', 'user_in_charge', 'product', 'stunnel', 'waiting_for_task', 'operations', 'build', 'params', 'responses', 'environment_variables', 'quicksilver_configuration', 'diffstat', 'task_ids', 'quicksilver_post_tasks', 'add_ons', 'styx_clusters_for_cache_clear', 'messages', 'labels', 'parents'])
+/** Fields Pantheon leaves null until later; ours may be null or have a value. */
+const LATER = new Set(['started_at', 'finished_at', 'run_time', 'total_time', 'queued_time', 'final_task_id', 'waiting_for_task_id', 'result', 'user_id', 'user', 'user_email', 'invited_by_id', 'product_id', 'created_organization_id', 'destination_organization_id', 'base_domain', 'host', 'build_url', 'username', 'password', 'encryption_passphrase', 'queued_at'])
+
+function compareShape(recorded: unknown, ours: unknown, path: string, problems: string[], dynamicKey?: (key: string) => string): void {
+  if (kind(recorded) === 'array') {
+    if (kind(ours) !== 'array') {
+      problems.push(`${path}: expected an array, got ${kind(ours)}`)
+      return
+    }
+    const sample = (ours as unknown[])[0]
+    if (sample === undefined) return
+    for (const element of recorded as unknown[]) compareShape(element, sample, `${path}[]`, problems)
+    return
+  }
+  if (kind(recorded) !== 'object') return
+  if (kind(ours) !== 'object') {
+    problems.push(`${path}: expected an object, got ${kind(ours)}`)
+    return
+  }
+  const mine = ours as Record<string, unknown>
+  for (const [key, value] of Object.entries(recorded as Record<string, unknown>)) {
+    const ourKey = dynamicKey ? dynamicKey(key) : key
+    if (ourKey === '') continue
+    if (!(ourKey in mine)) {
+      problems.push(`${path}.${key}: missing`)
+      continue
+    }
+    const theirs = kind(value)
+    const got = kind(mine[ourKey])
+    const numberish = (k: string) => k === 'number' || k === 'string'
+    if (theirs !== 'null' && got !== theirs && !(LATER.has(key) && got === 'null') && !(numberish(theirs) && numberish(got) && key.includes('version'))) {
+      problems.push(`${path}.${key}: expected ${theirs}, got ${got}`)
+      continue
+    }
+    if (!OPAQUE.has(key)) compareShape(value, mine[ourKey], `${path}.${key}`, problems)
+  }
+}
+
+describe('recorded Pantheon responses', () => {
+  it('are matched field for field (and type for type) by the platform\'s responses', async () => {
+    const recorded = await recordedResponses()
+    const ours = new Map<string, unknown>()
+    const wp = await t.siteId('demo-wordpress')
+    const login = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', { machine_token: 'test-token', client: 'terminus' })
+    ours.set('login', login.body)
+    ours.set('user', (await t.call('GET', `/api/users/${t.userId}`)).body)
+    ours.set('memberships', (await t.call('GET', `/api/users/${t.userId}/memberships/sites`)).body)
+    ours.set('site-name', (await t.call('GET', '/api/site-names/demo-wordpress')).body)
+    ours.set('site', (await t.call('GET', `/api/sites/${wp}`)).body)
+    ours.set('environments', (await t.call('GET', `/api/sites/${wp}/environments`)).body)
+    ours.set('code-log', (await t.call('GET', `/api/sites/${wp}/environments/dev/code-log`)).body)
+    const catalog = (await t.call('GET', `/api/sites/${wp}/environments/dev/backups/catalog`)).body
+    ours.set('catalog', catalog)
+    ours.set('schedule', (await t.call('GET', `/api/sites/${wp}/environments/dev/backups/schedule`)).body)
+    const folder = (Object.values(catalog) as Json[]).find((entry) => entry.filename?.endsWith('_code.tar.gz')).folder
+    ours.set('s3token', (await t.call('POST', `/api/sites/${wp}/environments/dev/backups/catalog/${folder}/code/s3token`, { method: 'get' })).body)
+    const started = await t.call('POST', `/api/sites/${wp}/environments/dev/workflows`, { type: 'do_export', params: { code: false, database: true, files: false, entry_type: 'backup', ttl: 600 } })
+    expect(started.status).toBe(202)
+    ours.set('workflow-start', started.body)
+    await t.waitWorkflow(wp, started.body.id)
+    ours.set('workflow', (await t.call('GET', `/api/sites/${wp}/workflows/${started.body.id}`)).body)
+    ours.set('workflows', (await t.call('GET', `/api/sites/${wp}/workflows`)).body)
+
+    const catalogKey = (key: string): string => {
+      const match = /^\d+_(backup|automated)_(code|database|files|manifest)$/.exec(key)
+      if (!match) return key
+      const element = match[2]
+      return Object.keys(catalog).find((ourKey) => ourKey.endsWith(`_${element}`)) ?? `(no ${element} entry)`
+    }
+    const envKey = (key: string): string => (['dev', 'test', 'live'].includes(key) ? key : '') // multidevs are not offered
+    const problems: string[] = []
+    expect([...recorded.keys()].sort()).toEqual([...ours.keys()].sort())
+    for (const [operation, responses] of recorded) {
+      for (const response of responses) {
+        const dynamic = operation === 'catalog' ? catalogKey : operation === 'environments' ? envKey : undefined
+        compareShape(response.body, ours.get(operation), operation, problems, dynamic)
+      }
+    }
+    expect([...new Set(problems)]).toEqual([])
+  })
+})
