@@ -123,6 +123,36 @@ describe('the client against the embedded platform', () => {
     expect(listed.find((w) => w.id === started.id)?.succeeded).toBe(true)
   })
 
+  it('uploads a downloaded database part and imports it back', async () => {
+    const [backup] = (await client.backupCatalog(site.id, 'test')).filter((b) => b.finished && b.parts.database)
+    const part = backup!.parts.database!
+    const dump = Buffer.from(
+      await (await fetch(await client.getBackupDownloadUrl(site.id, 'test', backup!.folder, 'database'))).arrayBuffer(),
+    )
+    expect(dump.length).toBe(part.size)
+
+    const target = await client.createUpload(site.id, 'test', { filename: part.filename, size: dump.length })
+    const put = await fetch(target.url, {
+      method: 'PUT',
+      body: dump,
+      headers: { 'Content-Length': String(dump.length) },
+    })
+    expect(put.ok).toBe(true)
+    const started = await client.startWorkflow(site.id, 'test', 'do_import', { database: 1, url: target.downloadUrl })
+    const done = await watchWorkflow(client, site.id, started.id, { intervalMs: 1000 })
+    expect(done).toMatchObject({ type: 'do_import', succeeded: true, failureReason: null })
+  })
+
+  it('reads why a workflow failed', async () => {
+    const junk = Buffer.from('this is not a database dump\n')
+    const target = await client.createUpload(site.id, 'dev', { filename: 'junk.sql.gz', size: junk.length })
+    expect((await fetch(target.url, { method: 'PUT', body: junk })).ok).toBe(true)
+    const started = await client.startWorkflow(site.id, 'dev', 'do_import', { database: 1, url: target.downloadUrl })
+    const done = await watchWorkflow(client, site.id, started.id, { intervalMs: 1000 })
+    expect(done).toMatchObject({ finished: true, succeeded: false, result: 'failed' })
+    expect(done.failureReason).toMatch(/gzip/i)
+  })
+
   it('reports a missing site as not found', async () => {
     const error = await client.getSite('00000000-0000-0000-0000-000000000000').catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'not_found', status: 404 })
