@@ -114,7 +114,7 @@ export class DownloadManager {
       if (this.#entries.has(item.id)) continue
       const entry: Entry = { item: { ...item }, etag, run: null, controller: null, running: null, lastEmit: 0, meter: new RateMeter() }
       if (item.state !== 'done' && item.state !== 'cancelled') {
-        entry.item.receivedBytes = (await sizeOf(item.partPath)) ?? 0
+        entry.item.receivedBytes = (await sizeOf(item.partPath).catch(() => null)) ?? 0
         entry.item.bytesPerSecond = 0
         entry.item.etaSeconds = null
         if (item.state === 'downloading' || item.state === 'verifying') entry.item.state = 'queued'
@@ -277,8 +277,11 @@ export class DownloadManager {
     const running: Promise<void>[] = []
     for (const entry of this.#entries.values()) {
       const runner = entry.running
+      // Verification cannot be interrupted and may take seconds on a big file; it is simply
+      // done again after restore(), so quitting does not wait for it (the rename is skipped).
+      const verifying = entry.item.state === 'verifying'
       this.#stop(entry, 'shutdown')
-      if (runner) running.push(runner)
+      if (runner && !verifying) running.push(runner)
     }
     await Promise.allSettled(running)
     await this.#options.transport.dispose?.()
@@ -316,11 +319,18 @@ export class DownloadManager {
         const { code, message } = this.#describeUnexpected(entry, error)
         this.#fail(entry, code, message)
       })
-      .finally(() => {
+      .finally(async () => {
         entry.running = null
         if (entry.run === token) {
           entry.run = null
           entry.controller = null
+        } else if (entry.item.state === 'paused') {
+          // Progress counts bytes handed to the disk; what resume will use is what landed there.
+          const onDisk = await sizeOf(entry.item.partPath).catch(() => null)
+          if (onDisk !== null && entry.item.state === 'paused' && entry.item.receivedBytes !== onDisk) {
+            entry.item.receivedBytes = onDisk
+            this.#emit(entry)
+          }
         }
         this.#pump()
       })
@@ -382,12 +392,15 @@ export class DownloadManager {
       signal.addEventListener('abort', onAbort, { once: true })
       let vanished = false
       const watch = setInterval(() => {
-        void sizeOf(item.partPath).then((size) => {
-          if (size === null && !attempt.signal.aborted) {
-            vanished = true
-            attempt.abort('vanished')
-          }
-        })
+        void sizeOf(item.partPath).then(
+          (size) => {
+            if (size === null && !attempt.signal.aborted) {
+              vanished = true
+              attempt.abort('vanished')
+            }
+          },
+          () => undefined, // unreadable for a moment is not gone; the transfer reports real failures
+        )
       }, this.#watchIntervalMs)
       const before = offset
       try {
