@@ -6,7 +6,8 @@ import { useNavigationStore } from '../../src/renderer/src/stores/navigation'
 import SiteView from '../../src/renderer/src/views/SiteView.vue'
 import type { Backup } from '../../src/shared/platform-types'
 import { FakeIpcFailure, installFakeBridge, type FakeHandlers } from './support/fake-bridge'
-import { backup, environment, HOUR, site, workflow } from './support/fixtures'
+import { backup, download, environment, HOUR, site, workflow } from './support/fixtures'
+import { useDownloadsStore } from '../../src/renderer/src/stores/downloads'
 
 const COMMIT = 'abcdef0123456789abcdef0123456789abcdef01'
 
@@ -232,5 +233,31 @@ describe('site view', () => {
     await row.get('[data-testid="part-download-code"]').trigger('click')
     await flushPromises()
     expect(wrapper.get('[data-testid="download-start-error"]').text()).toContain('The disk is full.')
+  })
+
+  it('shows a part’s download on its button: progress opens the panel, a saved part can be fetched again', async () => {
+    const only = backup(Date.now() - HOUR)
+    const fake = installFakeBridge(handlers({ 'backups:list': () => [only], 'downloads:start': () => [] }))
+    const { wrapper } = mountSite('dev')
+    await flushPromises()
+    const downloads = useDownloadsStore()
+    await downloads.load()
+    const base = { siteId: 'site-1', env: 'dev', folder: only.folder }
+    fake.emit('downloads:changed', { type: 'updated', id: 'd1', item: download({ ...base, id: 'd1', element: 'database', receivedBytes: 3, totalBytes: 4 }) })
+    fake.emit('downloads:changed', { type: 'updated', id: 'd2', item: download({ ...base, id: 'd2', element: 'code', state: 'done', finalPath: '/d/code.tar.gz' }) })
+    await flushPromises()
+    const row = wrapper.get('[data-testid="backup-row"]')
+    const database = row.get('[data-testid="part-download-database"]')
+    expect(database.text()).toBe('75 %')
+    await database.trigger('click')
+    expect(downloads.panelOpen).toBe(true)
+    expect(fake.callsTo('downloads:start')).toEqual([])
+    expect(row.get('.part-code').text()).toContain('saved')
+    await row.get('[data-testid="part-download-code"]').trigger('click')
+    await flushPromises()
+    // "Download all" skips the part already on its way down.
+    await row.get('[data-testid="backup-download-all"]').trigger('click')
+    await flushPromises()
+    expect(fake.callsTo('downloads:start').map((call) => (call as { elements: string[] }).elements)).toEqual([['code'], ['code', 'files']])
   })
 })

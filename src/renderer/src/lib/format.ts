@@ -55,22 +55,29 @@ export function formatRelative(at: number, now: number): string {
   return relativeFormat.format(Math.round(delta / 60_000), 'minute')
 }
 
+// Formatters are built once: `toLocaleString(…, options)` builds one per call, which shows
+// when a thousand-row timeline scrolls.
+const exactFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short',
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+})
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' })
+const dayWithYearFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' })
+
 /** Full local date and time, e.g. "Thu, 26 Nov 2026, 14:05:09". */
 export function formatExact(at: number): string {
-  return new Date(at).toLocaleString(undefined, {
-    weekday: 'short',
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  })
+  return exactFormat.format(at)
 }
 
 /** Local clock time, e.g. "14:05". */
 export function formatClock(at: number): string {
-  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+  return clockFormat.format(at)
 }
 
 /** The local calendar day of a moment as `YYYY-MM-DD` (a stable group key). */
@@ -89,12 +96,7 @@ export function formatDayHeading(at: number, now: number): string {
   yesterday.setDate(yesterday.getDate() - 1)
   if (key === localDayKey(yesterday.getTime())) return 'Yesterday'
   const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear()
-  return new Date(at).toLocaleDateString(undefined, {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    ...(sameYear ? {} : { year: 'numeric' }),
-  })
+  return (sameYear ? dayFormat : dayWithYearFormat).format(at)
 }
 
 /** The first characters of a commit hash. */
