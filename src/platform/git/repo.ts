@@ -3,7 +3,7 @@
  * archives (a code backup is a complete bare repository whose history ends at the backed-up
  * commit, so restoring or cloning it needs nothing else).
  */
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ArchiveError, createTarGz, extractTarGzSafe } from '../archives/index'
@@ -241,6 +241,31 @@ async function findGitDir(root: string, topFolders: readonly string[]): Promise<
 }
 
 /**
+ * Makes an uploaded repository safe to read with git: its config could name commands or
+ * redirect git elsewhere, and alternates/commondir files could pull in objects from other
+ * repositories on this machine. They are replaced or removed; only the history stays.
+ */
+async function neutraliseRepository(gitDir: string): Promise<void> {
+  let config = ''
+  try {
+    config = await readFile(path.join(gitDir, 'config'), 'utf8')
+  } catch {
+    // No config at all: git assumes the defaults, which is what gets written below.
+  }
+  if (/^\s*\[extensions\]/im.test(config) || /repositoryformatversion\s*=\s*[1-9]/i.test(config)) {
+    throw new GitError(
+      'The code archive holds a git repository that uses extensions this platform does not support (for example SHA-256 object names or a partial clone). Use a code backup made by the platform or by a full `git clone --bare`.',
+    )
+  }
+  await writeFile(path.join(gitDir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = true\n')
+  for (const file of ['objects/info/alternates', 'objects/info/http-alternates', 'commondir', 'gitdir']) {
+    await rm(path.join(gitDir, file), { force: true })
+  }
+  // Archivers may drop empty folders, but git only recognises a repository that has refs/.
+  await mkdir(path.join(gitDir, 'refs'), { recursive: true })
+}
+
+/**
  * Brings a code archive's history into `repoDir` without moving any ref: safe-extracts it,
  * checks it holds a git repository with a HEAD commit, fetches its objects, and returns that commit.
  */
@@ -256,8 +281,10 @@ export async function importCodeArchive(archiveFile: string, repoDir: string): P
         `The code archive holds no git repository (no HEAD file and objects/ folder at its top). A code backup must be the site's git repository; use a code archive made by a backup.`,
       )
     }
+    await neutraliseRepository(gitDir)
     const { stdout, code, stderr } = await runGitRaw(gitDir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], {
       okExitCodes: [1, 128],
+      env: { GIT_DIR: gitDir },
     })
     if (code !== 0) {
       throw new GitError(

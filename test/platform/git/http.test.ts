@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import fs from 'node:fs'
 import { createServer, request, type Server } from 'node:http'
@@ -93,6 +94,20 @@ describe('git smart HTTP with the git command line', () => {
     await git(clone, ['fetch', '-q', 'origin'])
     expect(await git(clone, ['rev-parse', 'origin/master'])).toBe(second)
     expect(await readFile(path.join(clone, 'index.php'), 'utf8')).toContain('hi')
+  })
+
+  it('accepts a push larger than http.postBuffer (a chunked request body)', async () => {
+    const before = await resolveCommit(bare, 'master')
+    const big = await commitFile(
+      work,
+      'web/random.bin',
+      randomBytes(3 * 1024 * 1024).toString('base64'),
+      'chore: add a large asset',
+      T0 + 90,
+    )
+    await git(work, ['-c', 'http.postBuffer=65536', 'push', '-q', 'origin', 'master'])
+    expect(await resolveCommit(bare, 'master')).toBe(big)
+    expect(updates).toEqual([[{ ref: 'refs/heads/master', oldSha: before, newSha: big }]])
   })
 
   it('accepts a force push that rewinds master', async () => {

@@ -190,6 +190,27 @@ describe('code archives', () => {
     expect((await importCodeArchive(out, target)).headCommit).toBe(shas.c4)
   })
 
+  it('ignores alternates in an uploaded repository and copes with a missing refs/ folder', async () => {
+    // A "shared" clone has no objects of its own: it borrows them from the source via alternates.
+    const borrowed = path.join(dir, 'borrowed.git')
+    await git(dir, ['clone', '-q', '--bare', '--shared', bare, borrowed])
+    const borrowedArchive = path.join(dir, 'borrowed.tar.gz')
+    await createTarGz(borrowed, borrowedArchive, 'code')
+    const target = path.join(dir, 'target-alt.git')
+    await initBareRepo(target)
+    const error = await importCodeArchive(borrowedArchive, target).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(GitError)
+    expect(await resolveCommit(target, shas.c4!)).toBeNull()
+
+    const packed = path.join(dir, 'packed.git')
+    await git(dir, ['clone', '-q', '--bare', bare, packed])
+    await git(packed, ['pack-refs', '--all'])
+    await rm(path.join(packed, 'refs'), { recursive: true })
+    const packedArchive = path.join(dir, 'packed.tar.gz')
+    await createTarGz(packed, packedArchive, 'code')
+    expect((await importCodeArchive(packedArchive, target)).headCommit).toBe(shas.c4)
+  })
+
   it('refuses archives without a usable repository', async () => {
     const plain = await mkdtemp(path.join(dir, 'plain-'))
     await writeFile(path.join(plain, 'index.php'), '<?php\n')
