@@ -3,6 +3,7 @@
  * a path through {@link PlatformHttp} plus a parser into the shared models.
  * Works against Pantheon and the embedded platform alike.
  */
+import { z } from 'zod'
 import type {
   Backup,
   BackupElement,
@@ -25,6 +26,7 @@ import {
   connectionInfoWire,
   environmentsWire,
   membershipWire,
+  orgMembershipWire,
   parseWire,
   scheduleWire,
   signedUrlWire,
@@ -96,24 +98,63 @@ export class PlatformClient {
     return toUser(parseWire(userWire, body, 'the current user'))
   }
 
-  /** Every site the user is a member of, following pages of {@link PAGE_LIMIT}. */
+  /**
+   * Every site the user can see, following pages of {@link PAGE_LIMIT}: the
+   * user's own memberships, then (as Terminus does on Pantheon) the sites of
+   * each organization the user belongs to. A direct membership's role wins.
+   */
   async listSites(options?: CallOptions): Promise<Site[]> {
     const { userId } = await this.http.ensureSession(options?.signal)
     const sites = new Map<string, Site>()
+    const own = await this.allPages(
+      apiPath`/users/${userId}/memberships/sites`,
+      membershipWire,
+      'the list of sites',
+      options,
+    )
+    for (const m of own) sites.set(m.site.id, toSite(m.site, m.role ?? null))
+    const orgs = await this.allPages(
+      apiPath`/users/${userId}/memberships/organizations`,
+      orgMembershipWire,
+      'the list of organizations',
+      options,
+    ).catch((error: unknown) => {
+      // Organizations are a Pantheon extra; a platform without them must not hide the user's own sites.
+      if (error instanceof PlatformApiError && (error.status === 403 || error.status === 404)) return []
+      throw error
+    })
+    const orgSites = await Promise.all(
+      orgs.map((org) =>
+        this.allPages(
+          apiPath`/organizations/${org.organization?.id ?? org.id}/memberships/sites`,
+          membershipWire,
+          'the sites of an organization',
+          options,
+        ),
+      ),
+    )
+    for (const m of orgSites.flat()) if (!sites.has(m.site.id)) sites.set(m.site.id, toSite(m.site, m.role ?? null))
+    return [...sites.values()].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /** Reads a paged list: `?limit=100&start=<last id seen>` until a page comes back short. */
+  private async allPages<S extends z.ZodType<{ readonly id: string }>>(
+    path: string,
+    item: S,
+    what: string,
+    options: CallOptions | undefined,
+  ): Promise<z.output<S>[]> {
+    const all: z.output<S>[] = []
     let start: string | undefined
     for (;;) {
-      const body = await this.http.request(apiPath`/users/${userId}/memberships/sites`, {
-        query: { limit: PAGE_LIMIT, start },
-        ...signalOf(options),
-      })
-      const page = parseWire(membershipWire.array().nullable(), body, 'the list of sites') ?? []
-      for (const membership of page) sites.set(membership.site.id, toSite(membership.site, membership.role ?? null))
+      const body = await this.http.request(path, { query: { limit: PAGE_LIMIT, start }, ...signalOf(options) })
+      const page = parseWire(z.array(item).nullable(), body, what) ?? []
+      all.push(...page)
       const lastId = page.at(-1)?.id
-      // A full page whose last id we already started from would loop forever.
-      if (page.length < PAGE_LIMIT || lastId === undefined || lastId === start) break
+      // A full page ending where the last one did would loop forever (a platform ignoring `start`).
+      if (page.length < PAGE_LIMIT || lastId === undefined || lastId === start) return all
       start = lastId
     }
-    return [...sites.values()].sort((a, b) => a.name.localeCompare(b.name))
   }
 
   /** The site with this machine name, or null if the platform knows none. */

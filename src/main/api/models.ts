@@ -90,6 +90,13 @@ export const membershipWire = z.object({
   site: siteWire,
 })
 
+/** A user's membership of an organization (Pantheon); the org id is `organization.id`, else the row id. */
+export const orgMembershipWire = z.object({
+  id: z.string(),
+  role: optString,
+  organization: z.object({ id: z.string() }).nullish(),
+})
+
 export const siteNameWire = z.object({ id: z.string(), name: z.string() })
 
 /** A site record (from `/sites/{id}` or a membership) → Site. */

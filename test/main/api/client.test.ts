@@ -58,10 +58,18 @@ const membership = (i: number) => ({
   site: { id: `site-${i}`, name: `site-${String(i).padStart(4, '0')}`, framework: 'drupal8', created: 1700000000 },
 })
 
+/** Answers the organization list with none, as the embedded platform does. */
+function noOrganizations(url: URL, res: ServerResponse): boolean {
+  if (!url.pathname.endsWith('/memberships/organizations')) return false
+  send(res, 200, [])
+  return true
+}
+
 describe('listSites', () => {
   it('follows pages of 100 from the last id seen until a short page', async () => {
     const all = Array.from({ length: 237 }, (_, i) => membership(i))
     const { client, requests } = await serve((url, _b, res) => {
+      if (noOrganizations(url, res)) return
       const limit = Number(url.searchParams.get('limit'))
       const start = url.searchParams.get('start')
       const from = start === null ? 0 : all.findIndex((m) => m.id === start) + 1
@@ -74,22 +82,32 @@ describe('listSites', () => {
       `GET /api/users/u1/memberships/sites?limit=${PAGE_LIMIT}`,
       `GET /api/users/u1/memberships/sites?limit=${PAGE_LIMIT}&start=m0099`,
       `GET /api/users/u1/memberships/sites?limit=${PAGE_LIMIT}&start=m0199`,
+      `GET /api/users/u1/memberships/organizations?limit=${PAGE_LIMIT}`,
     ])
     expect(sites[0]).toMatchObject({ name: 'site-0000', label: 'site-0000', role: 'owner', createdAt: 1700000000000 })
   })
 
   it('stops after an exactly full last page when the next page is empty', async () => {
     const all = Array.from({ length: 100 }, (_, i) => membership(i))
-    const { client, requests } = await serve((url, _b, res) => send(res, 200, url.searchParams.get('start') ? [] : all))
+    const { client, requests } = await serve(
+      (url, _b, res) => noOrganizations(url, res) || send(res, 200, url.searchParams.get('start') ? [] : all),
+    )
     expect(await client.listSites()).toHaveLength(100)
-    expect(requests).toHaveLength(2)
+    expect(requests.filter((r) => r.includes('/memberships/sites'))).toHaveLength(2)
   })
 
   it('does not loop on a platform that ignores start', async () => {
     const all = Array.from({ length: 100 }, (_, i) => membership(i))
-    const { client, requests } = await serve((_u, _b, res) => send(res, 200, all))
+    const { client, requests } = await serve((url, _b, res) => noOrganizations(url, res) || send(res, 200, all))
     expect(await client.listSites()).toHaveLength(100)
-    expect(requests).toHaveLength(2)
+    expect(requests.filter((r) => r.includes('/memberships/sites'))).toHaveLength(2)
+  })
+
+  it('still lists the user’s own sites on a platform without organizations (404)', async () => {
+    const { client } = await serve((url, _b, res) =>
+      url.pathname.endsWith('/organizations') ? send(res, 404, 'Not found') : send(res, 200, [membership(1)]),
+    )
+    expect((await client.listSites()).map((s) => s.name)).toEqual(['site-0001'])
   })
 })
 

@@ -40,8 +40,8 @@ async function clientFor(fixture: string, machineToken = MACHINE_TOKEN) {
   return { client, replay, exchanges }
 }
 
-/** Requests Terminus made that the app does not (organization memberships). */
-const NOT_USED_BY_CLIENT = [/\/memberships\/organizations$/, /^\/api\/organizations\//]
+/** Requests Terminus made that the app does not (none since organization sites are listed too). */
+const NOT_USED_BY_CLIENT: readonly RegExp[] = []
 
 /** Runs the client operation that makes `exchange`'s request; returns what it produced. */
 async function perform(client: PlatformClient, exchange: RecordedExchange): Promise<unknown> {
@@ -57,7 +57,8 @@ async function perform(client: PlatformClient, exchange: RecordedExchange): Prom
       return client.login()
     case /^GET \/users\/[^/]+$/.test(route):
       return client.currentUser()
-    case /^GET \/users\/[^/]+\/memberships\/sites$/.test(route):
+    case /^GET \/users\/[^/]+\/memberships\/(sites|organizations)$/.test(route):
+    case /^GET \/organizations\/[^/]+\/memberships\/sites$/.test(route):
       return client.listSites()
     case /^GET \/site-names\/[^/]+$/.test(route):
       return client.findSiteByName(p[2]!)
@@ -271,26 +272,25 @@ describe('sites', () => {
     expect(listCall.path).toBe(`/api/users/${USER}/memberships/sites?limit=100`)
   })
 
-  it('reads the eight sites of the schedule recording, sorted by name, with labels and roles', async () => {
-    const { client } = await clientFor('backup-schedule-get')
+  it('adds the sites of the user’s organizations, keeping the direct membership’s role', async () => {
+    const { client, replay } = await clientFor('backup-schedule-get')
     const sites = await client.listSites()
-    expect(sites).toHaveLength(8)
-    expect(sites.map((s) => s.name)).toEqual([
-      'ari',
-      'behat-tests',
-      'canary',
-      'dogwords-buzzwhistle',
-      'in-search-of-jeffrey-kohler',
-      'tesladethray',
-      'tesladethray-test',
-      'thenation',
+    // 8 direct memberships, 7 + 43 through two organizations, 1 site in both.
+    expect(sites).toHaveLength(57)
+    expect(new Set(sites.map((s) => s.id)).size).toBe(57)
+    expect(sites.find((s) => s.name === 'ari')).toMatchObject({ role: 'developer', framework: 'drupal' })
+    expect(sites.find((s) => s.name === 'canary')).toMatchObject({ label: 'Canary', role: 'developer' })
+    expect(sites.find((s) => s.name === 'rubydrupal')).toMatchObject({ label: 'RubyDrupal', role: 'team_member' })
+    expect(sites.find((s) => s.name === 'terminus-demo-1')!.label).toBe('Terminus Demo Site #1')
+    // Pantheon leaves out the framework of some sites.
+    expect(sites.find((s) => s.name === 'bugs-620')!.framework).toBe('unknown')
+    for (let i = 1; i < sites.length; i++) expect(sites[i - 1]!.name.localeCompare(sites[i]!.name)).toBeLessThan(0)
+    expect(replay.calls.map((c) => c.path).filter((p) => p.includes('/memberships/'))).toEqual([
+      `/api/users/${USER}/memberships/sites?limit=100`,
+      `/api/users/${USER}/memberships/organizations?limit=100`,
+      '/api/organizations/d30aa414-861c-4d8d-b147-9c8ef2ba3365/memberships/sites?limit=100',
+      '/api/organizations/240b2573-0f40-49e1-a104-f19b466909cc/memberships/sites?limit=100',
     ])
-    expect(sites.find((s) => s.name === 'canary')).toMatchObject({
-      label: 'Canary',
-      framework: 'drupal',
-      role: 'developer',
-    })
-    expect(sites.find((s) => s.name === 'dogwords-buzzwhistle')!.label).toBe('Dogwords / Buzzwhistle')
   })
 
   it('finds a site by name and reads it', async () => {
