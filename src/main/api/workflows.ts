@@ -69,7 +69,9 @@ export async function watchWorkflow(
   const now = options.now ?? Date.now
   const sleep: Sleep =
     options.sleep ?? (async (ms, s) => void (await delay(ms, undefined, s ? { signal: s } : undefined)))
-  const intervalMs = Math.max(MIN_POLL_INTERVAL_MS, options.intervalMs ?? 2000)
+  const asked = options.intervalMs ?? 2000
+  // NaN would reach setTimeout as ~1 ms; the once-a-second floor must hold whatever the caller passes.
+  const intervalMs = Number.isFinite(asked) ? Math.max(MIN_POLL_INTERVAL_MS, asked) : MIN_POLL_INTERVAL_MS
   const stallAfterMs = options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS
 
   let latest: Workflow | null = null

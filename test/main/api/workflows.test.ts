@@ -75,6 +75,12 @@ describe('watchWorkflow', () => {
     const c = clock()
     await watchWorkflow(source, 's1', 'w1', { ...c, intervalMs: 10 })
     expect(c.sleeps).toEqual([1000, 1000])
+    const again = clock()
+    await watchWorkflow(scripted([wf({ step: 1 }), wf({ result: 'succeeded' })]), 's1', 'w1', {
+      ...again,
+      intervalMs: NaN,
+    })
+    expect(again.sleeps).toEqual([1000])
   })
 
   it('flags a job with no visible progress for ten minutes as stalled, and clears it on progress', async () => {
