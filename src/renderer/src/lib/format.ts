@@ -34,14 +34,15 @@ export function formatDuration(seconds: number): string {
   return `${secs} s`
 }
 
-const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
-const RELATIVE_STEPS: ReadonlyArray<readonly [Intl.RelativeTimeFormatUnit, number]> = [
-  ['year', 365 * 24 * 3600_000],
-  ['month', 30 * 24 * 3600_000],
-  ['week', 7 * 24 * 3600_000],
-  ['day', 24 * 3600_000],
-  ['hour', 3600_000],
-  ['minute', 60_000],
+const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'always' })
+/** Unit, its length, and from how far away it is used (a year from 350 days: "in 1 year", not "in 12 months"). */
+const RELATIVE_STEPS: ReadonlyArray<readonly [Intl.RelativeTimeFormatUnit, number, number]> = [
+  ['year', 365 * 24 * 3600_000, 350 * 24 * 3600_000],
+  ['month', 30 * 24 * 3600_000, 30 * 24 * 3600_000],
+  ['week', 7 * 24 * 3600_000, 14 * 24 * 3600_000],
+  ['day', 24 * 3600_000, 24 * 3600_000],
+  ['hour', 3600_000, 3600_000],
+  ['minute', 60_000, 60_000],
 ]
 
 /** A moment relative to `now`: "3 hours ago", "in 5 days", "just now". */
@@ -49,10 +50,10 @@ export function formatRelative(at: number, now: number): string {
   const delta = at - now
   const magnitude = Math.abs(delta)
   if (magnitude < 45_000) return 'just now'
-  for (const [unit, size] of RELATIVE_STEPS) {
-    if (magnitude >= size) return relativeFormat.format(Math.round(delta / size), unit)
+  for (const [unit, size, from] of RELATIVE_STEPS) {
+    if (magnitude >= from) return relativeFormat.format(Math.round(delta / size), unit)
   }
-  return relativeFormat.format(Math.round(delta / 60_000), 'minute')
+  return relativeFormat.format(Math.sign(delta) || -1, 'minute')
 }
 
 // Formatters are built once: `toLocaleString(…, options)` builds one per call, which shows
