@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../archives'
 import { backupFolderName, buildBackup } from '../backups/backup-store'
 import type { PlatformContext } from '../core'
 import { commitAtOrBefore, createAnnotatedTag, initBareRepo } from '../git/repo'
+import { runGit } from '../git/run'
 import { demoDatabaseSql, generateDemoHistory, writeDemoFiles } from './content'
 import { removeQuietly } from '../storage/durable'
 import type { EnvironmentRecord, MembershipRecord, SiteRecord } from '../storage/state'
@@ -121,9 +122,11 @@ async function seedSite(
     await createAnnotatedTag(repo, tag, sha, `Deploy to ${deploy.env} (${when.toISOString().slice(0, 10)})`, TAGGER, when)
     events[deploy.env].push({ at: deploy.at, ref: `refs/tags/${tag}`, sha })
   }
-  for (const commit of commits) {
-    const sha = await commitAtOrBefore(repo, 'refs/heads/master', new Date(commit.timestamp * 1000))
-    if (sha && events.dev.at(-1)?.sha !== sha) events.dev.push({ at: commit.timestamp, ref: 'refs/heads/master', sha })
+  // dev followed master's first-parent line, one commit at a time.
+  const firstParent = await runGit(repo, ['log', '--first-parent', '--reverse', '--format=%H %ct', 'refs/heads/master', '--'])
+  for (const line of firstParent.split('\n')) {
+    const [sha, time] = line.split(' ')
+    if (sha && time) events.dev.push({ at: Number(time), ref: 'refs/heads/master', sha })
   }
 
   const envRecord = (env: 'dev' | 'test' | 'live'): EnvironmentRecord => {
