@@ -205,18 +205,35 @@ export async function writeCodeArchive(
   checkRefArg(headRef)
   if (!headRef.startsWith('refs/'))
     throw new GitError(`The head ref "${headRef}" must be a full name such as refs/heads/master.`)
+  if (
+    !/^refs\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(headRef) ||
+    headRef.includes('..') ||
+    headRef.endsWith('.lock')
+  ) {
+    throw new GitError(`"${headRef}" is not a valid ref name for a code archive.`)
+  }
+  const commit = /^[0-9a-f]{40}$/.test(sha) ? sha : await resolveCommit(repoDir, sha)
+  if (commit === null) throw new GitError(`Cannot archive ${sha}: no such commit in ${repoDir}.`)
   const work = await mkdtemp(path.join(tmpdir(), 'rd-code-archive-'))
   try {
+    // The repository is laid out by hand and filled by one pack-objects run: a `git init` plus
+    // `git push` costs several processes per archive, and the seed makes dozens of archives.
     const bare = path.join(work, 'repo.git')
-    await mkdir(bare)
-    await runGit(bare, ['init', '--bare', '--quiet', '--template=', '--initial-branch=master', '.'])
-    // Pushing from the source copies exactly the objects reachable from sha, as one pack.
-    await runGit(repoDir, ['push', '--quiet', '--no-verify', bare, `${sha}:${headRef}`])
-    if (headRef.startsWith('refs/heads/')) {
-      await runGit(bare, ['symbolic-ref', 'HEAD', headRef])
-    } else {
-      await runGit(bare, ['update-ref', '--no-deref', 'HEAD', sha])
-    }
+    await Promise.all(
+      ['objects/pack', 'objects/info', 'refs/heads', 'refs/tags'].map((d) =>
+        mkdir(path.join(bare, d), { recursive: true }),
+      ),
+    )
+    await writeFile(
+      path.join(bare, 'config'),
+      '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n',
+    )
+    await runGit(repoDir, ['pack-objects', '--revs', '--quiet', path.join(bare, 'objects/pack/pack')], {
+      input: `${commit}\n`,
+    })
+    await mkdir(path.dirname(path.join(bare, headRef)), { recursive: true })
+    await writeFile(path.join(bare, headRef), `${commit}\n`)
+    await writeFile(path.join(bare, 'HEAD'), headRef.startsWith('refs/heads/') ? `ref: ${headRef}\n` : `${commit}\n`)
     await createTarGz(bare, outFile, topFolder)
     return { size: (await stat(outFile)).size }
   } finally {

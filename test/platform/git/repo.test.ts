@@ -182,6 +182,20 @@ describe('code archives', () => {
     expect((await commitLog(target, ['master'])).length).toBe(2)
   })
 
+  it('accepts a short commit id and refuses bad refs and unknown commits', async () => {
+    const out = path.join(dir, 'short.tar.gz')
+    await writeCodeArchive(bare, shas.c1!.slice(0, 10), 'refs/heads/master', out, 'code')
+    const target = path.join(dir, 'target-short.git')
+    await initBareRepo(target)
+    expect((await importCodeArchive(out, target)).headCommit).toBe(shas.c1)
+    await expect(writeCodeArchive(bare, shas.c1!, 'refs/heads/../../x', out, 'code')).rejects.toBeInstanceOf(GitError)
+    await expect(writeCodeArchive(bare, shas.c1!, 'master', out, 'code')).rejects.toBeInstanceOf(GitError)
+    await expect(writeCodeArchive(bare, 'f'.repeat(40), 'refs/heads/master', out, 'code')).rejects.toBeInstanceOf(
+      GitError,
+    )
+    await expect(writeCodeArchive(bare, 'nope', 'refs/heads/master', out, 'code')).rejects.toThrow(/no such commit/)
+  })
+
   it('imports a working-copy archive with a .git folder', async () => {
     const out = path.join(dir, 'workcopy.tar.gz')
     await createTarGz(work, out, 'mysite')
