@@ -356,6 +356,16 @@ export class PlatformHttp {
           status === 403 ||
           (status >= 500 && /authori[sz]ation failed|machine token/i.test(parsed.message ?? '')))
       if (badToken) throw this.badTokenError(status, parsed)
+      if (isLogin && (status === 404 || status === 405)) {
+        throw new PlatformApiError({
+          status,
+          code: 'not_found',
+          message:
+            `There is no platform login at ${this.baseUrl}/authorize/machine-token (HTTP ${status}). Check the ` +
+            `connection URL: Pantheon's is ${PANTHEON_API_BASE}; an embedded platform's ends in /api.`,
+          ...(parsed.message ? { detail: parsed.message } : {}),
+        })
+      }
 
       if (status === 429 || status >= 500) {
         const wait = this.retryDelay(retryAfter, attempt)

@@ -54,6 +54,7 @@ async function fakePlatform(routes: Record<string, Route>, loginRoute?: Route): 
       const n = (counts.get(path) ?? 0) + 1
       counts.set(path, n)
       seen.push({ method: req.method ?? '', path: req.url ?? '', auth: req.headers.authorization, body })
+      if (!path.startsWith('/api/')) return text(res, 404, '<html><title>404 Not Found</title></html>', 'text/html')
       if (path === '/api/authorize/machine-token') {
         if (loginRoute) return loginRoute(req, res, body, n)
         const { machine_token } = JSON.parse(body) as { machine_token: string }
@@ -317,6 +318,19 @@ describe('sessions', () => {
     expect(error.message).toMatch(/did not accept the machine token/)
     expect(error.message).toMatch(/connection settings/)
     expect(platform.logins()).toBe(1)
+  })
+
+  it('points at the connection URL when there is no login there', async () => {
+    const platform = await fakePlatform({})
+    const http = new PlatformHttp({
+      baseUrl: platform.base.replace(/\/api$/, '/nope'),
+      machineToken: TOKEN,
+      sleep: async () => {},
+    })
+    const error = await failure(http.login())
+    expect(error).toMatchObject({ status: 404, code: 'not_found' })
+    expect(error.message).toContain('https://terminus.pantheon.io/api')
+    expect(error.message).toContain('/nope/authorize/machine-token')
   })
 
   it('explains a login answer without a session', async () => {
