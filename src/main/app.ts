@@ -1,24 +1,51 @@
 /**
  * The main process's services, independent of Electron: the context, the
+ * connections (with the embedded platform), downloads, workflow tracking, the
  * handlers and the router. Electron's bootstrap (index.ts) and browser mode's
  * host (web/cli.ts) both start exactly this.
  */
 import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
 import type { AppMode } from '../shared/app'
+import { startPlatform } from '../platform'
+import { ConnectionManager, type EmbeddedPlatformHandle } from './connections/manager'
+import { createFileSecretStore, type SecretStore } from './connections/secrets'
 import { createAppContext, type AppContext } from './context'
-import { createHandlers } from './ipc/handlers'
+import { DownloadManager } from './downloads/manager'
+import { createNodeTransport } from './downloads/node-transport'
+import type { DownloadTransport } from './downloads/transport'
+import { createHandlers, type DesktopShell } from './ipc/handlers'
 import { createIpcRouter, type IpcRouter } from './ipc/router'
+import { defaultDownloadsRoot } from './settings/paths'
+import { WorkflowTracker } from './workflows/tracker'
 
 export interface MainServices {
   readonly context: AppContext
   readonly router: IpcRouter
+  readonly connections: ConnectionManager
+  readonly downloads: DownloadManager
   close(): Promise<void>
+}
+
+export interface EmbeddedPlatformOptions {
+  /** Signed link lifetime (default: the platform's 15 minutes). */
+  readonly linkTtlSeconds?: number
+  /** Demo seed size; 'small' keeps tests quick (default 'full'). */
+  readonly seedScale?: 'small' | 'full'
+  /** Replaces the in-process platform (tests). */
+  readonly start?: () => Promise<EmbeddedPlatformHandle>
 }
 
 export interface MainServicesOptions {
   readonly mode: AppMode
   readonly dataDir: string
   readonly log?: (line: string) => void
+  /** Where tokens go; browser mode's 0600 files by default. */
+  readonly secrets?: SecretStore
+  readonly downloadsRoot?: string
+  readonly transport?: DownloadTransport
+  readonly desktop?: DesktopShell
+  readonly embedded?: EmbeddedPlatformOptions
 }
 
 /** Starts everything the handlers need. */
@@ -26,12 +53,63 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
   await mkdir(options.dataDir, { recursive: true })
   const context = await createAppContext({ mode: options.mode, dataDir: options.dataDir })
   const log = options.log ?? ((line: string) => console.error(line))
-  const router = createIpcRouter(createHandlers(context), (channel, error) => {
-    log(`[ipc] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+
+  const embeddedDir = path.join(options.dataDir, 'platform')
+  const connections = new ConnectionManager({
+    dataDir: options.dataDir,
+    secrets: options.secrets ?? createFileSecretStore(path.join(options.dataDir, 'secrets')),
+    startEmbedded:
+      options.embedded?.start ??
+      (() =>
+        startPlatform({
+          dataDir: embeddedDir,
+          port: 0,
+          seed: 'demo',
+          seedScale: options.embedded?.seedScale ?? 'full',
+          // Like a real host, the embedded platform makes its scheduled backups while the app runs.
+          automatedBackups: true,
+          ...(options.embedded?.linkTtlSeconds ? { linkTtlSeconds: options.embedded.linkTtlSeconds } : {}),
+          log: (line) => log(`[platform] ${line}`),
+        })),
+    onActiveChange: (info) => context.setPlatform(info),
+    log,
   })
+
+  const downloads = new DownloadManager({
+    stateFile: path.join(options.dataDir, 'downloads.json'),
+    transport: options.transport ?? createNodeTransport(),
+    getLink: async (request) => {
+      const client = await connections.clientFor(request.connectionId)
+      return client.getBackupDownloadUrl(request.siteId, request.env, request.folder, request.element)
+    },
+    onChange: (change) => context.events.emit('downloads:changed', change),
+  })
+  const workflows = new WorkflowTracker({ events: context.events, log })
+
+  const router = createIpcRouter(
+    createHandlers({
+      context,
+      connections,
+      downloads,
+      workflows,
+      downloadsRoot: options.downloadsRoot ?? defaultDownloadsRoot(),
+      desktop: options.desktop ?? null,
+    }),
+    (channel, error) => log(`[ipc] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+  )
+
+  await connections.init()
+  await downloads.restore()
+
   return {
     context,
     router,
-    async close() {},
+    connections,
+    downloads,
+    async close() {
+      workflows.close()
+      await downloads.close()
+      await connections.close()
+    },
   }
 }

@@ -3,10 +3,13 @@
  * and wiring the contract's router to ipcMain. Everything else lives in
  * services that also run in browser mode and in tests.
  */
-import { app, ipcMain, protocol, session, type WebContents } from 'electron'
+import { app, dialog, ipcMain, protocol, safeStorage, session, type BrowserWindow, type WebContents } from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startMainServices } from './app'
+import { createKeychainSecretStore } from './connections/secrets'
+import { createElectronTransport, showDownloadInFolder } from './downloads/electron-transport'
+import { createNodeTransport } from './downloads/node-transport'
 import { registerIpcHandlers, isAppOrigin } from './ipc/electron-ipc'
 import { handleAppRequest } from './protocol'
 import { APP_ORIGIN, APP_SCHEME } from './security'
@@ -36,25 +39,49 @@ if (!app.requestSingleInstanceLock()) {
     hardenSession(session.defaultSession)
     protocol.handle(APP_SCHEME, (request) => handleAppRequest(request, rendererDir))
 
-    const services = await startMainServices({ mode: 'electron', dataDir: app.getPath('userData') })
-    const window = createMainWindow(preloadPath, devServerUrl ?? `${APP_ORIGIN}/index.html`, hardening)
+    const dataDir = app.getPath('userData')
+    let window: BrowserWindow | null = null
+    const services = await startMainServices({
+      mode: 'electron',
+      dataDir,
+      secrets: createKeychainSecretStore(path.join(dataDir, 'secrets'), safeStorage),
+      downloadsRoot: path.join(app.getPath('downloads'), 'Restore Desk'),
+      transport: createElectronTransport({ getWindow: () => window, resumeTransport: createNodeTransport() }),
+      desktop: {
+        revealFile: showDownloadInFolder,
+        async chooseFolder(defaultPath) {
+          const options = { defaultPath, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> }
+          const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
+          return result.canceled ? null : (result.filePaths[0] ?? null)
+        },
+      },
+    })
+    window = createMainWindow(preloadPath, devServerUrl ?? `${APP_ORIGIN}/index.html`, hardening)
+    const mainWindow = window
     const stopIpc = registerIpcHandlers(
       ipcMain,
       services.router,
-      (event) => event.sender.id === window.webContents.id && isAppOrigin(event.senderFrame?.url, hardening.allowedOrigins),
+      (event) => event.sender.id === mainWindow.webContents.id && isAppOrigin(event.senderFrame?.url, hardening.allowedOrigins),
     )
     const stopEvents = services.context.events.subscribe((channel, payload) => {
-      if (!window.isDestroyed()) window.webContents.send(channel, payload)
+      if (!mainWindow.isDestroyed()) mainWindow.webContents.send(channel, payload)
     })
     app.on('second-instance', () => {
-      if (window.isMinimized()) window.restore()
-      window.focus()
+      if (mainWindow.isMinimized()) mainWindow.restore()
+      mainWindow.focus()
     })
     app.on('window-all-closed', () => app.quit())
-    app.on('will-quit', () => {
+    // Finish writing download state and stop the embedded platform before the process ends.
+    let closed = false
+    app.on('will-quit', (event) => {
+      if (closed) return
+      event.preventDefault()
       stopIpc()
       stopEvents()
-      void services.close()
+      void services.close().finally(() => {
+        closed = true
+        app.quit()
+      })
     })
   })
 }

@@ -26,3 +26,14 @@ export interface AppInfo {
 export interface AppStatus {
   readonly platform: PlatformConnectionInfo
 }
+
+/** Where a connection's secret is kept (shown to the user so they know). */
+export type TokenStorage = 'none' | 'keychain' | 'file'
+
+/** A connection as the page lists it: never the token itself. */
+export interface ConnectionSummary extends PlatformConnectionInfo {
+  readonly active: boolean
+  readonly tokenStorage: TokenStorage
+  /** One sentence on where the token lives, e.g. "Encrypted with the OS keychain". */
+  readonly tokenStorageNote: string
+}

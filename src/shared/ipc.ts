@@ -7,7 +7,9 @@
  * entry here plus one handler in src/main/ipc/handlers.ts.
  */
 import { z } from 'zod'
-import type { AppInfo, AppStatus } from './app'
+import type { AppInfo, AppStatus, ConnectionSummary } from './app'
+import type { Backup, CodeLogEntry, Site, SiteDetails, Workflow, WorkflowProgress } from './platform-types'
+import { downloadIdSchema, type DownloadChange, type DownloadItem } from './downloads'
 
 /** A channel's runtime request schema, tagged with its (compile-time) response type. */
 export interface InvokeSpec<Req extends z.ZodType, Res> {
@@ -23,14 +25,80 @@ function invoke<Res>() {
 /** A channel that takes no payload. */
 const noPayload = z.undefined()
 
+/** Platform ids: letters, digits, dashes (uuids, site names, env names). */
+const platformId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a platform id (letters, digits, "-", "_", ".")')
+const siteEnv = z.object({ siteId: platformId, env: platformId }).strict()
+const downloadRef = z.object({ id: downloadIdSchema }).strict()
+const backupElement = z.enum(['code', 'database', 'files'])
+
 /** Invoke channels: page → main, answered once. */
 export const invokeChannels = {
   'app:info': invoke<AppInfo>()(noPayload),
+
+  'connections:list': invoke<ConnectionSummary[]>()(noPayload),
+  'connections:add': invoke<ConnectionSummary>()(
+    z
+      .object({
+        kind: z.enum(['pantheon', 'remote-embedded']),
+        label: z.string().trim().min(1).max(80),
+        /** Required for remote-embedded; Pantheon's is fixed. */
+        baseUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+        machineToken: z.string().trim().min(8).max(512),
+      })
+      .strict(),
+  ),
+  'connections:remove': invoke<ConnectionSummary[]>()(z.object({ id: platformId }).strict()),
+  'connections:activate': invoke<ConnectionSummary>()(z.object({ id: platformId }).strict()),
+
+  'sites:list': invoke<Site[]>()(noPayload),
+  'sites:open': invoke<SiteDetails>()(z.object({ siteId: platformId }).strict()),
+  'code:log': invoke<CodeLogEntry[]>()(siteEnv),
+
+  'backups:list': invoke<Backup[]>()(siteEnv),
+  'backups:create': invoke<Workflow>()(
+    z
+      .object({
+        siteId: platformId,
+        env: platformId,
+        parts: z
+          .object({ code: z.boolean(), database: z.boolean(), files: z.boolean() })
+          .strict()
+          .refine((p) => p.code || p.database || p.files, 'choose at least one part to back up'),
+        keepForDays: z.number().int().min(1).max(365),
+      })
+      .strict(),
+  ),
+
+  'downloads:list': invoke<DownloadItem[]>()(noPayload),
+  'downloads:start': invoke<DownloadItem[]>()(
+    z
+      .object({
+        siteId: platformId,
+        env: platformId,
+        folder: z.string().regex(/^\d{9,11}_(backup|automated)$/, 'must be a backup folder like 1700000000_backup'),
+        elements: z.array(backupElement).min(1).max(3),
+        /** Absolute folder; the default is Downloads/Restore Desk/<site>/<env>. */
+        destDir: z.string().min(1).max(1000).optional(),
+      })
+      .strict(),
+  ),
+  'downloads:pause': invoke<DownloadItem>()(downloadRef),
+  'downloads:resume': invoke<DownloadItem>()(downloadRef),
+  'downloads:cancel': invoke<DownloadItem>()(downloadRef),
+  'downloads:retry': invoke<DownloadItem>()(downloadRef),
+  'downloads:remove': invoke<null>()(downloadRef),
+  /** Shows the file in the OS file manager (Electron); browser mode answers with the path only. */
+  'downloads:reveal': invoke<{ readonly path: string; readonly shown: boolean }>()(downloadRef),
+  'downloads:default-folder': invoke<string>()(siteEnv),
+  /** Opens a folder picker (Electron); null when cancelled or in browser mode (type a path instead). */
+  'downloads:choose-folder': invoke<string | null>()(z.object({ defaultPath: z.string().max(1000) }).strict()),
 } as const
 
 /** Event channels: main → page. The value is only a type carrier. */
 export const eventChannels = {
   'app:status': null as unknown as AppStatus,
+  'downloads:changed': null as unknown as DownloadChange,
+  'workflows:progress': null as unknown as WorkflowProgress,
 } as const
 
 export type InvokeChannel = keyof typeof invokeChannels
@@ -40,7 +108,7 @@ export type EventChannel = keyof typeof eventChannels
 export type InvokeRequest<C extends InvokeChannel> = z.input<(typeof invokeChannels)[C]['request']>
 /** What the handler receives (after parsing). */
 export type InvokeParsed<C extends InvokeChannel> = z.output<(typeof invokeChannels)[C]['request']>
-export type InvokeResponse<C extends InvokeChannel> = NonNullable<(typeof invokeChannels)[C]['response']>
+export type InvokeResponse<C extends InvokeChannel> = Exclude<(typeof invokeChannels)[C]['response'], undefined>
 export type EventPayload<E extends EventChannel> = (typeof eventChannels)[E]
 
 export const invokeChannelNames = Object.keys(invokeChannels) as InvokeChannel[]

@@ -7,6 +7,7 @@ import { invokeChannelNames } from '../../src/shared/ipc'
 type Listener = (...args: unknown[]) => unknown
 
 const fake = vi.hoisted(() => {
+  const path = { join: (...parts: string[]) => parts.join('/') }
   const dataDir = { value: '' }
   const ipcHandlers = new Map<string, Listener>()
   const appListeners = new Map<string, Listener>()
@@ -45,7 +46,7 @@ const fake = vi.hoisted(() => {
     enableSandbox: vi.fn(),
     requestSingleInstanceLock: vi.fn(() => true),
     whenReady: vi.fn(() => ready),
-    getPath: vi.fn(() => dataDir.value),
+    getPath: vi.fn((name: string) => (name === 'downloads' ? path.join(dataDir.value, 'Downloads') : dataDir.value)),
     on: vi.fn((name: string, listener: Listener) => appListeners.set(name, listener)),
     quit: vi.fn(),
   }
@@ -61,7 +62,18 @@ vi.mock('electron', () => ({
   session: fake.session,
   ipcMain: fake.ipcMain,
   BrowserWindow: fake.BrowserWindow,
-  shell: { openExternal: vi.fn() },
+  shell: { openExternal: vi.fn(), showItemInFolder: vi.fn() },
+  dialog: { showOpenDialog: vi.fn() },
+  safeStorage: {
+    isEncryptionAvailable: () => true,
+    encryptString: (s: string) => Buffer.from(s).reverse(),
+    decryptString: (b: Buffer) => Buffer.from(b).reverse().toString(),
+  },
+}))
+vi.mock('electron-dl', () => ({ download: vi.fn(), CancelError: class CancelError extends Error {} }))
+// The embedded platform is tested on its own; here it only has to start.
+vi.mock('../../src/platform', () => ({
+  startPlatform: vi.fn(async () => ({ apiBase: 'http://127.0.0.1:9/api', machineToken: 'test-token', close: async () => {} })),
 }))
 
 describe('Electron bootstrap (src/main/index.ts)', () => {
@@ -96,5 +108,13 @@ describe('Electron bootstrap (src/main/index.ts)', () => {
     expect(await handler(foreignFrame, undefined)).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect(await handler(otherContents, undefined)).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect(await handler(own, 'surprise')).toMatchObject({ ok: false, error: { code: 'bad_request' } })
+    const connections = (await handler(own, undefined as never)) as unknown
+    expect(connections).toBeTruthy()
+    const listed = (await fake.ipcHandlers.get('connections:list')!(own, undefined)) as { ok: boolean; value: Array<{ id: string; status: string }> }
+    expect(listed.value[0]).toMatchObject({ id: 'embedded', status: 'ready' })
+    const quitEvent = { preventDefault: vi.fn() }
+    fake.appListeners.get('will-quit')!(quitEvent)
+    expect(quitEvent.preventDefault).toHaveBeenCalled()
+    await vi.waitFor(() => expect(fake.app.quit).toHaveBeenCalled())
   })
 })

@@ -1,10 +1,108 @@
-/** The contract's handlers: one plain function per channel, over the app context. */
+/** The contract's handlers: one plain function per channel, over the main services. */
+import path from 'node:path'
+import type { Environment } from '../../shared/platform-types'
 import type { AppContext } from '../context'
+import type { ConnectionManager } from '../connections/manager'
+import type { DownloadManager } from '../downloads/manager'
+import { defaultDownloadFolder, startBackupDownloads } from '../downloads/service'
+import { AppError } from '../errors'
+import type { WorkflowTracker } from '../workflows/tracker'
 import type { IpcHandlers } from './router'
 
+/** What only a desktop shell can do; browser mode has none of it. */
+export interface DesktopShell {
+  revealFile(filePath: string): void
+  chooseFolder(defaultPath: string): Promise<string | null>
+}
+
+export interface HandlerServices {
+  readonly context: AppContext
+  readonly connections: ConnectionManager
+  readonly downloads: DownloadManager
+  readonly workflows: WorkflowTracker
+  readonly downloadsRoot: string
+  readonly desktop: DesktopShell | null
+}
+
+const ENV_ORDER = ['dev', 'test', 'live']
+
+function sortEnvironments(environments: readonly Environment[]): Environment[] {
+  const rank = (name: string): number => (ENV_ORDER.includes(name) ? ENV_ORDER.indexOf(name) : ENV_ORDER.length)
+  return [...environments].sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name))
+}
+
+function requireDownload(downloads: DownloadManager, id: string) {
+  const item = downloads.get(id)
+  if (!item) throw new AppError('not_found', 'That download is no longer in the list. Reload the downloads panel.')
+  return item
+}
+
 /** Builds the full handler map; TypeScript refuses a map that misses a channel. */
-export function createHandlers(context: AppContext): IpcHandlers {
+export function createHandlers(services: HandlerServices): IpcHandlers {
+  const { context, connections, downloads, workflows } = services
+  const client = () => connections.client()
+
   return {
     'app:info': () => context.info(),
+
+    'connections:list': () => connections.list(),
+    'connections:add': (input) => connections.add(input),
+    'connections:remove': ({ id }) => connections.remove(id),
+    'connections:activate': ({ id }) => connections.activate(id),
+
+    'sites:list': async () => {
+      const sites = await (await client()).listSites()
+      return sites.sort((a, b) => a.name.localeCompare(b.name))
+    },
+    'sites:open': async ({ siteId }) => {
+      const api = await client()
+      const [site, environments] = await Promise.all([api.getSite(siteId), api.listEnvironments(siteId)])
+      return { site, environments: sortEnvironments(environments) }
+    },
+    'code:log': async ({ siteId, env }) => (await client()).codeLog(siteId, env),
+
+    'backups:list': async ({ siteId, env }) => (await client()).backupCatalog(siteId, env),
+    'backups:create': async ({ siteId, env, parts, keepForDays }) => {
+      const api = await client()
+      const workflow = await api.startWorkflow(siteId, env, 'do_export', {
+        code: parts.code,
+        database: parts.database,
+        files: parts.files,
+        entry_type: 'backup',
+        ttl: keepForDays * 86_400,
+      })
+      void workflows.track(api, workflow)
+      return workflow
+    },
+
+    'downloads:list': () => downloads.list(),
+    'downloads:start': async (input) => {
+      const api = await client()
+      return startBackupDownloads(downloads, api, connections.activeId, services.downloadsRoot, input)
+    },
+    'downloads:pause': ({ id }) => downloads.pause(requireDownload(downloads, id).id),
+    'downloads:resume': ({ id }) => downloads.resume(requireDownload(downloads, id).id),
+    'downloads:cancel': ({ id }) => downloads.cancel(requireDownload(downloads, id).id),
+    'downloads:retry': ({ id }) => downloads.retry(requireDownload(downloads, id).id),
+    'downloads:remove': async ({ id }) => {
+      await downloads.remove(requireDownload(downloads, id).id)
+      return null
+    },
+    'downloads:reveal': ({ id }) => {
+      const item = requireDownload(downloads, id)
+      const target = item.finalPath ?? item.partPath
+      if (!services.desktop) return { path: target, shown: false }
+      services.desktop.revealFile(target)
+      return { path: target, shown: true }
+    },
+    'downloads:default-folder': async ({ siteId, env }) => {
+      const site = await (await client()).getSite(siteId)
+      return defaultDownloadFolder(services.downloadsRoot, site.name, env)
+    },
+    'downloads:choose-folder': async ({ defaultPath }) => {
+      if (!services.desktop) return null
+      const chosen = await services.desktop.chooseFolder(defaultPath)
+      return chosen && path.isAbsolute(chosen) ? chosen : null
+    },
   }
 }

@@ -1,6 +1,7 @@
 /**
- * `npm run web -- [--port N] [--data DIR]`: runs Restore Desk in browser mode,
- * the main-process handlers on 127.0.0.1 and the page in any browser.
+ * `npm run web -- [--port N] [--data DIR] [--platform-link-ttl SECONDS]`: runs
+ * Restore Desk in browser mode, the main-process handlers on 127.0.0.1 and the
+ * page in any browser. The embedded platform starts in the same process.
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '0' },
       data: { type: 'string' },
       static: { type: 'string' },
+      'platform-link-ttl': { type: 'string' },
     },
   })
   const port = Number(values.port)
@@ -25,7 +27,12 @@ async function main(): Promise<void> {
     process.exit(2)
   }
   const dataDir = path.resolve(values.data ?? defaultDataDir())
-  const services = await startMainServices({ mode: 'browser', dataDir })
+  const linkTtl = values['platform-link-ttl'] === undefined ? undefined : Number(values['platform-link-ttl'])
+  if (linkTtl !== undefined && (!Number.isInteger(linkTtl) || linkTtl < 1)) {
+    console.error(`--platform-link-ttl must be a whole number of seconds, not "${values['platform-link-ttl']}".`)
+    process.exit(2)
+  }
+  const services = await startMainServices({ mode: 'browser', dataDir, embedded: linkTtl ? { linkTtlSeconds: linkTtl } : {} })
   const host = await startWebHost({
     router: services.router,
     events: services.context.events,

@@ -37,7 +37,13 @@ beforeAll(async () => {
   await mkdir(path.join(staticDir, 'assets'), { recursive: true })
   await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><div id="app"></div>')
   await writeFile(path.join(staticDir, 'assets', 'a.js'), 'export {}')
-  services = await startMainServices({ mode: 'browser', dataDir: path.join(root, 'data'), log: () => {} })
+  services = await startMainServices({
+    mode: 'browser',
+    dataDir: path.join(root, 'data'),
+    log: () => {},
+    // This suite is about the host; the embedded platform has its own tests.
+    embedded: { start: () => new Promise(() => {}) },
+  })
   host = await startWebHost({ router: services.router, events: services.context.events, staticDir })
 })
 
