@@ -90,3 +90,34 @@ describe('git over smart HTTP', () => {
     expect(after.test).toMatchObject({ target_ref: before.test.target_ref, target_commit: before.test.target_commit })
   })
 })
+
+describe('git over smart HTTP with isomorphic-git', () => {
+  it('clones, pushes (moving dev) and force-pushes through the same route', async () => {
+    const isogit = await import('isomorphic-git')
+    const http = await import('isomorphic-git/http/node')
+    const fs = await import('node:fs')
+    const url = (await t.call('GET', `/api/sites/${siteId}/environments/dev/connection-info`)).body.git_url as string
+    const onAuth = () => ({ username: 'iso', password: t.platform.machineToken })
+    const work = join(dir, 'iso')
+    await isogit.clone({ fs, http, dir: work, url, onAuth, singleBranch: true, ref: 'master' })
+    const head = await isogit.resolveRef({ fs, dir: work, ref: 'HEAD' })
+    expect(head).toBe((await envs()).dev.target_commit)
+    await fs.promises.writeFile(join(work, 'iso.txt'), 'from isomorphic-git\n')
+    await isogit.add({ fs, dir: work, filepath: 'iso.txt' })
+    const author = { name: 'Iso', email: 'iso@example.test' }
+    const sha = await isogit.commit({ fs, dir: work, message: 'isomorphic-git change', author })
+    const pushed = await isogit.push({ fs, http, dir: work, url, onAuth, ref: 'master', remoteRef: 'master' })
+    expect(pushed.ok).toBe(true)
+    const waitDev = async (target: string) => {
+      for (let i = 0; i < 200 && (await envs()).dev.target_commit !== target; i += 1) await new Promise((resolve) => setTimeout(resolve, 50))
+      return (await envs()).dev.target_commit
+    }
+    expect(await waitDev(sha)).toBe(sha)
+    // Force push: rewrite master to a sibling of the pushed commit.
+    const sibling = await isogit.commit({ fs, dir: work, message: 'rewritten', author, parent: [head], tree: (await isogit.readCommit({ fs, dir: work, oid: head })).commit.tree, noUpdateBranch: true })
+    await isogit.writeRef({ fs, dir: work, ref: 'refs/heads/master', value: sibling, force: true })
+    await expect(isogit.push({ fs, http, dir: work, url, onAuth, ref: 'master', remoteRef: 'master' })).rejects.toThrow()
+    expect((await isogit.push({ fs, http, dir: work, url, onAuth, ref: 'master', remoteRef: 'master', force: true })).ok).toBe(true)
+    expect(await waitDev(sibling)).toBe(sibling)
+  })
+})

@@ -4,7 +4,7 @@
  * input of the contract's list.
  */
 import { execFile } from 'node:child_process'
-import { readFile, writeFile, mkdir } from 'node:fs/promises'
+import { readFile, writeFile, mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +78,18 @@ describe('backups', () => {
     // The database backup holds exactly the environment's dump.
     const { file } = await latest('dev', 'database')
     expect(await readFile(file)).toEqual(await databaseBytes('dev'))
+  })
+
+  it('drops an expired backup from the catalog and deletes its files', async () => {
+    const wf = await t.runWorkflow(siteId, 'test', 'do_export', { code: false, database: true, files: false, entry_type: 'backup', ttl: 1 })
+    expect(wf.result).toBe('succeeded')
+    const folder = Object.keys(await catalog('test')).find((key) => key.endsWith('_manifest') && key.startsWith(String(Math.floor(wf.created_at))))
+    const dir = join(t.dataDir, 'sites', siteId, 'envs', 'test', 'backups', (folder ?? '').replace(/_manifest$/, ''))
+    expect(folder).toBeDefined()
+    expect(await stat(dir).then(() => true, () => false)).toBe(true)
+    await new Promise((resolve) => setTimeout(resolve, 1600))
+    expect(Object.keys(await catalog('test')).some((key) => key.startsWith(String(Math.floor(wf.created_at))))).toBe(false)
+    expect(await stat(dir).then(() => true, () => false)).toBe(false)
   })
 
   it('automated_backup makes an <epoch>_automated folder with all three archives', async () => {
