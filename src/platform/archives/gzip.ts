@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
+import path from 'node:path'
 import { createGunzip, createGzip } from 'node:zlib'
 import { writeStreamAtomic } from './atomic'
 import { ArchiveError, formatBytes } from './errors'
@@ -92,7 +93,8 @@ export async function readHead(file: string, n: number): Promise<{ head: Buffer;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new ArchiveError(
         'not_found',
-        `The file ${file} does not exist. Check the path, or upload or download it again.`,
+        // Only the base name: full paths are the platform's internals, not something to act on.
+        `The file ${path.basename(file)} does not exist. Check the path, or upload or download it again.`,
         {
           cause: error,
         },

@@ -46,6 +46,12 @@ export function safeSegments(name: string): string[] {
   if (name.includes('\\')) throw unsafe('a backslash in its path')
   const segments = name.split('/').filter((s) => s !== '' && s !== '.')
   if (segments.includes('..')) throw unsafe('a ".." path segment')
+  if (process.platform === 'win32') {
+    // Windows would read these as alternate data streams or devices rather than plain files.
+    if (name.includes(':')) throw unsafe('a colon in its path')
+    if (segments.some((s) => /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(s)))
+      throw unsafe('a reserved Windows device name')
+  }
   return segments
 }
 
