@@ -134,3 +134,21 @@ describe('backup timeline', () => {
     expect(fake.callsTo('backups:list')).toHaveLength(3)
   })
 })
+
+describe('relative times', () => {
+  it('tick every 30 s while shown and stop when the timeline goes away', async () => {
+    const start = new Date(2026, 10, 26, 12, 0, 0).getTime()
+    vi.useFakeTimers({ now: start, toFake: ['Date', 'setInterval', 'clearInterval'] })
+    installFakeBridge({ 'backups:list': () => [backup(start - 3 * HOUR)] })
+    const { wrapper, store } = mountTimeline()
+    await store.load('site-1', 'dev')
+    await flushPromises()
+    expect(wrapper.get('.backup-relative').text()).toBe('3 hours ago')
+    expect(vi.getTimerCount()).toBe(1)
+    vi.advanceTimersByTime(HOUR)
+    await flushPromises()
+    expect(wrapper.get('.backup-relative').text()).toBe('4 hours ago')
+    wrapper.unmount()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})

@@ -260,4 +260,31 @@ describe('site view', () => {
     await flushPromises()
     expect(fake.callsTo('downloads:start').map((call) => (call as { elements: string[] }).elements)).toEqual([['code'], ['code', 'files']])
   })
+
+  it('filters the timeline from the toolbar', async () => {
+    const now = Date.now()
+    installFakeBridge(
+      handlers({
+        'backups:list': () => [
+          backup(now - HOUR, { parts: ['database'] }),
+          backup(now - 2 * HOUR, { kind: 'manual', parts: ['code', 'files'] }),
+          backup(now - 3 * HOUR, { kind: 'manual', parts: ['database'] }),
+        ],
+      }),
+    )
+    const { wrapper } = mountSite('dev')
+    await flushPromises()
+    const rows = () => wrapper.findAll('[data-testid="backup-row"]')
+    expect(rows()).toHaveLength(3)
+    await wrapper.get('[data-testid="filter-kind-manual"]').trigger('click')
+    expect(wrapper.get('[data-testid="filter-kind-manual"]').attributes('aria-pressed')).toBe('true')
+    expect(rows()).toHaveLength(2)
+    await wrapper.get('[data-testid="filter-part"]').setValue('database')
+    expect(rows()).toHaveLength(1)
+    await wrapper.get('[data-testid="filter-kind-scheduled"]').trigger('click')
+    await wrapper.get('[data-testid="filter-part"]').setValue('files')
+    expect(wrapper.find('[data-testid="timeline-filtered"]').exists()).toBe(true)
+    await wrapper.get('[data-testid="filter-kind-all"]').trigger('click')
+    expect(rows()).toHaveLength(1)
+  })
 })
