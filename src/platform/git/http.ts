@@ -58,6 +58,19 @@ function diffRefs(before: ReadonlyMap<string, string>, after: ReadonlyMap<string
   return updates.sort((a, b) => a.ref.localeCompare(b.ref))
 }
 
+/** Resolves when the response can take more data, or when it was closed (then nobody is reading). */
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
+
 /** Splits a CGI response head into status and headers; null until the blank line has arrived. */
 function parseCgiHead(buffer: Buffer): { status: number; headers: Array<[string, string]>; bodyStart: number } | null {
   let end = buffer.indexOf('\r\n\r\n')
@@ -133,6 +146,8 @@ export async function serveGitHttp(
     if (child.exitCode === null) child.kill()
   }
   req.on('aborted', onAbort)
+  req.on('error', onAbort)
+  res.on('error', onAbort)
   res.on('close', () => {
     if (!res.writableFinished) onAbort()
   })
@@ -145,7 +160,8 @@ export async function serveGitHttp(
   let headDone = false
   for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
     if (headDone) {
-      if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve))
+      if (res.destroyed) continue // the client left; drain git's output so it can exit
+      if (!res.write(chunk)) await waitForDrain(res)
       continue
     }
     head = Buffer.concat([head, chunk])

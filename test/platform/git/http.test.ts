@@ -20,6 +20,7 @@ let bare: string
 let server: Server
 let remote: string
 let updates: RefUpdate[][] = []
+let inFlight = 0
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'rd-git-http-'))
@@ -44,6 +45,7 @@ beforeAll(async () => {
       res.end()
       return
     }
+    inFlight += 1
     void serveGitHttp(req, res, {
       repoDir: bare,
       pathInfo: rawPath.slice(prefix.length),
@@ -51,10 +53,14 @@ beforeAll(async () => {
       onRefsUpdated: (list) => {
         updates.push([...list])
       },
-    }).catch((error: unknown) => {
-      res.statusCode = 500
-      res.end(String(error))
     })
+      .catch((error: unknown) => {
+        res.statusCode = 500
+        res.end(String(error))
+      })
+      .finally(() => {
+        inFlight -= 1
+      })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
@@ -172,6 +178,39 @@ describe('git smart HTTP with the git command line', () => {
         .end()
     })
     expect(status).toBe(404)
+  })
+
+  it('finishes and stops git when the client goes away mid-download', async () => {
+    const { port } = server.address() as AddressInfo
+    const want = await resolveCommit(bare, 'master')
+    const pkt = (line: string): string => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`
+    const body = `${pkt(`want ${want}\n`)}0000${pkt('done\n')}`
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/git/site.git/git-upload-pack',
+          headers: {
+            Authorization: `Basic ${Buffer.from(`dev:${TOKEN}`).toString('base64')}`,
+            'Content-Type': 'application/x-git-upload-pack-request',
+            'Content-Length': String(body.length),
+          },
+        },
+        (res) => {
+          res.once('data', () => {
+            req.destroy() // leave after the first bytes of the pack
+            resolve()
+          })
+        },
+      )
+      req.on('error', () => undefined)
+      req.on('timeout', () => reject(new Error('no response')))
+      req.end(body)
+    })
+    for (let i = 0; i < 100 && inFlight > 0; i += 1) await new Promise((r) => setTimeout(r, 50))
+    expect(inFlight).toBe(0)
   })
 
   it('asks for credentials when they are wrong (handled by the caller)', async () => {
