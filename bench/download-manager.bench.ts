@@ -120,14 +120,20 @@ async function embeddedSource(dir: string): Promise<Source> {
   const data = join(dir, 'platform')
   const seeding = await startPlatform({ dataDir: data, seed: 'demo', seedScale: 'small', machineToken: 'bench' })
   await seeding.close()
-  const state = JSON.parse(await readFile(join(data, 'state.json'), 'utf8')) as { sites: { id: string; name: string }[] }
+  const state = JSON.parse(await readFile(join(data, 'state.json'), 'utf8')) as {
+    sites: { id: string; name: string }[]
+  }
   const site = state.sites[0]
   if (!site) throw new Error('The seed made no site.')
   await writeBigGzip(join(data, 'sites', site.id, 'envs', 'dev', 'database.sql.gz'))
 
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/platform/cli.ts'), '--data', data, '--no-schedule'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src/platform/cli.ts'), '--data', data, '--no-schedule'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   try {
     const url = await waitForLine(child, /Platform listening on (\S+)/)
     const login = await json<{ session: string }>(`${url}/api/authorize/machine-token`, {
@@ -141,12 +147,16 @@ async function embeddedSource(dir: string): Promise<Source> {
       headers,
       body: JSON.stringify({ type: 'do_export', params: { database: true, ttl: 3600 } }),
     })
-    let workflow = await json<{ result: string | null; final_task?: { reason?: string } }>(`${api}/workflows/${started.id}`, { headers })
+    let workflow = await json<{ result: string | null; final_task?: { reason?: string } }>(
+      `${api}/workflows/${started.id}`,
+      { headers },
+    )
     while (workflow.result === null) {
       await new Promise((resolve) => setTimeout(resolve, 250))
       workflow = await json(`${api}/workflows/${started.id}`, { headers })
     }
-    if (workflow.result !== 'succeeded') throw new Error(`do_export failed: ${workflow.final_task?.reason ?? 'no reason'}`)
+    if (workflow.result !== 'succeeded')
+      throw new Error(`do_export failed: ${workflow.final_task?.reason ?? 'no reason'}`)
     const catalog = await json<Record<string, CatalogEntry>>(`${api}/environments/dev/backups/catalog`, { headers })
     const entry = Object.values(catalog).find((e) => e.size >= GIB && e.filename !== undefined)
     if (!entry?.filename) throw new Error('No backup of at least 1 GiB in the catalog.')
@@ -187,7 +197,9 @@ async function testServerSource(dir: string): Promise<Source> {
     'console.log("READY " + server.origin)',
     `for await (const line of createInterface({ input: process.stdin })) if (line === "sign") console.log("LINK " + server.sign(${JSON.stringify(filename)}))`,
   ].join('\n')
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
   await waitForLine(child, /READY (\S+)/)
   return {
     label: 'signed-link test server (child process); the embedded platform could not start',
@@ -235,7 +247,11 @@ export async function run(): Promise<void> {
 
     const dest = join(dir, 'downloads')
     await mkdir(dest)
-    const manager = new DownloadManager({ stateFile: join(dir, 'downloads.json'), transport: createNodeTransport(), getLink: freshLink })
+    const manager = new DownloadManager({
+      stateFile: join(dir, 'downloads.json'),
+      transport: createNodeTransport(),
+      getLink: freshLink,
+    })
     const rssBefore = (await selfStatus('VmRSS')) ?? 0
     const canReset = await resetPeak()
     let verifyingAt = 0n
@@ -260,7 +276,8 @@ export async function run(): Promise<void> {
     const runEnd = process.hrtime.bigint()
     const peak = canReset ? await selfStatus('VmHWM') : null
     await manager.close()
-    if (done.state !== 'done' || done.finalPath === null) throw new Error(`The manager's download failed: ${done.error?.message}`)
+    if (done.state !== 'done' || done.finalPath === null)
+      throw new Error(`The manager's download failed: ${done.error?.message}`)
     if ((await stat(done.finalPath)).size !== size) throw new Error('The manager saved a file of the wrong size.')
 
     const transferSeconds = Number(verifyingAt - runStart) / 1e9
@@ -274,9 +291,13 @@ export async function run(): Promise<void> {
     console.log(`   manager whole run:           ${mbps(size, totalSeconds)}  (${totalSeconds.toFixed(2)} s)`)
     console.log(`   ratio manager transfer / curl: ${(curlSeconds / transferSeconds).toFixed(2)}`)
     if (peak !== null) {
-      console.log(`   this process: RSS before ${mib(rssBefore)}, peak during the manager run ${mib(peak)} (VmHWM after reset)`)
+      console.log(
+        `   this process: RSS before ${mib(rssBefore)}, peak during the manager run ${mib(peak)} (VmHWM after reset)`,
+      )
     } else {
-      console.log(`   this process: RSS before ${mib(rssBefore)}, maxRSS (whole life) ${mib(process.resourceUsage().maxRSS * 1024)}`)
+      console.log(
+        `   this process: RSS before ${mib(rssBefore)}, maxRSS (whole life) ${mib(process.resourceUsage().maxRSS * 1024)}`,
+      )
     }
   } finally {
     await source?.close()

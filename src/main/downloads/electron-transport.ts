@@ -94,7 +94,12 @@ export function createElectronTransport(options: ElectronTransportOptions): Down
       })
       const etag = item.getETag()
       const received = item.getReceivedBytes()
-      return { receivedBytes: received, totalBytes: item.getTotalBytes() || received, etag: etag === '' ? null : etag, restarted: false }
+      return {
+        receivedBytes: received,
+        totalBytes: item.getTotalBytes() || received,
+        etag: etag === '' ? null : etag,
+        restarted: false,
+      }
     } catch (error) {
       if (stopping !== null) await stopping
       if (signal.aborted || error instanceof CancelError) {
@@ -112,7 +117,8 @@ export function createElectronTransport(options: ElectronTransportOptions): Down
     name: 'electron',
     async transfer(request) {
       const window = usableWindow()
-      const work = request.offset > 0 || window === null ? resumeWithNode(request) : freshWithElectronDl(window, request)
+      const work =
+        request.offset > 0 || window === null ? resumeWithNode(request) : freshWithElectronDl(window, request)
       live.add(work)
       try {
         return await work
@@ -133,7 +139,11 @@ export function createElectronTransport(options: ElectronTransportOptions): Down
  * the bytes back under the part file's name. If Chromium keeps the file instead, both names are
  * the same file and the spare one is dropped.
  */
-export async function releaseKeepingBytes(item: ElectronDownloadItem, partPath: string, timeoutMs: number): Promise<void> {
+export async function releaseKeepingBytes(
+  item: ElectronDownloadItem,
+  partPath: string,
+  timeoutMs: number,
+): Promise<void> {
   if (item.getState() !== 'progressing') return
   item.pause()
   const rescue = `${partPath}.rescue`

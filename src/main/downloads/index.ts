@@ -4,6 +4,12 @@
  */
 export { DownloadManager, type DownloadManagerOptions, type RetryOptions } from './manager'
 export { createNodeTransport, type NodeTransportOptions } from './node-transport'
-export { TransferError, type DownloadTransport, type TransferErrorKind, type TransferRequest, type TransferResult } from './transport'
+export {
+  TransferError,
+  type DownloadTransport,
+  type TransferErrorKind,
+  type TransferRequest,
+  type TransferResult,
+} from './transport'
 export { VerificationError, verifyDownload } from './verify'
 export { numberedName, partPathFor } from './naming'

@@ -112,7 +112,15 @@ export class DownloadManager {
     const stored = await readStateFile(this.#options.stateFile)
     for (const { item, etag } of stored) {
       if (this.#entries.has(item.id)) continue
-      const entry: Entry = { item: { ...item }, etag, run: null, controller: null, running: null, lastEmit: 0, meter: new RateMeter() }
+      const entry: Entry = {
+        item: { ...item },
+        etag,
+        run: null,
+        controller: null,
+        running: null,
+        lastEmit: 0,
+        meter: new RateMeter(),
+      }
       if (item.state !== 'done' && item.state !== 'cancelled') {
         entry.item.receivedBytes = (await sizeOf(item.partPath).catch(() => null)) ?? 0
         entry.item.bytesPerSecond = 0
@@ -132,10 +140,16 @@ export class DownloadManager {
     this.#assertOpen()
     const parsed = downloadRequestSchema.safeParse(request)
     if (!parsed.success) {
-      throw new AppError('invalid_download', `This download cannot be started: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
+      throw new AppError(
+        'invalid_download',
+        `This download cannot be started: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      )
     }
     if (!path.isAbsolute(request.destDir)) {
-      throw new AppError('invalid_download', `The download folder must be a full path, not "${request.destDir}". Choose the folder again.`)
+      throw new AppError(
+        'invalid_download',
+        `The download folder must be a full path, not "${request.destDir}". Choose the folder again.`,
+      )
     }
     const req = parsed.data
     for (const entry of this.#entries.values()) {
@@ -423,7 +437,8 @@ export class DownloadManager {
         break
       } catch (error) {
         if (!alive()) return
-        const failure = error instanceof TransferError ? error : new TransferError('network', messageOf(error), { cause: error })
+        const failure =
+          error instanceof TransferError ? error : new TransferError('network', messageOf(error), { cause: error })
         const onDisk = await sizeOf(item.partPath)
         if (vanished || (onDisk === null && before > 0)) {
           if (!(await isDirectory(item.destDir))) throw errnoError('ENOENT', item.destDir)
@@ -470,6 +485,15 @@ export class DownloadManager {
     }
     if (!alive()) return
 
+    if ((await sizeOf(item.partPath)) === null) {
+      // The bytes went into a file that is no longer here: its folder went away (an unplugged
+      // drive keeps them; reconnecting and Retry verifies them), or the file alone was deleted.
+      if (!(await isDirectory(item.destDir))) throw errnoError('ENOENT', item.destDir)
+      throw new DownloadFailure(
+        'part_missing',
+        `The partly downloaded ${item.filename} was deleted from ${item.destDir} before it could be checked. Press Retry to download it again.`,
+      )
+    }
     item.receivedBytes = offset
     item.bytesPerSecond = 0
     item.etaSeconds = null
@@ -497,7 +521,9 @@ export class DownloadManager {
       return
     }
     const notes = [
-      numbered ? `Saved as "${path.basename(finalPath)}" because "${item.filename}" already exists in ${item.destDir}.` : null,
+      numbered
+        ? `Saved as "${path.basename(finalPath)}" because "${item.filename}" already exists in ${item.destDir}.`
+        : null,
       note,
     ].filter((n): n is string => n !== null)
     item.finalPath = finalPath
@@ -557,7 +583,8 @@ export class DownloadManager {
     if (total > 0) item.totalBytes = total
     entry.meter.sample(received, now)
     item.bytesPerSecond = entry.meter.bytesPerSecond
-    item.etaSeconds = item.bytesPerSecond > 0 ? Math.max(0, Math.ceil((item.totalBytes - received) / item.bytesPerSecond)) : null
+    item.etaSeconds =
+      item.bytesPerSecond > 0 ? Math.max(0, Math.ceil((item.totalBytes - received) / item.bytesPerSecond)) : null
     if (now - entry.lastEmit >= this.#progressIntervalMs) this.#emit(entry)
   }
 
@@ -613,12 +640,14 @@ export class DownloadManager {
   #get(id: string): Entry {
     this.#assertOpen()
     const entry = this.#entries.get(id)
-    if (!entry) throw new AppError('download_not_found', 'That download is no longer in the list. Refresh the downloads panel.')
+    if (!entry)
+      throw new AppError('download_not_found', 'That download is no longer in the list. Refresh the downloads panel.')
     return entry
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new AppError('downloads_closed', 'The download manager has shut down; restart Restore Desk.')
+    if (this.#closed)
+      throw new AppError('downloads_closed', 'The download manager has shut down; restart Restore Desk.')
   }
 }
 
@@ -649,7 +678,8 @@ async function sizeOf(file: string): Promise<number | null> {
   try {
     return (await stat(file)).size
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return null
     throw error
   }
 }

@@ -30,7 +30,11 @@ const noHardLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'
  * fails if the name exists, even if another program created it a moment ago); on file systems
  * without hard links (FAT, exFAT, some network shares) it falls back to check-then-rename.
  */
-export async function commitFinal(partPath: string, destDir: string, filename: string): Promise<{ finalPath: string; numbered: boolean }> {
+export async function commitFinal(
+  partPath: string,
+  destDir: string,
+  filename: string,
+): Promise<{ finalPath: string; numbered: boolean }> {
   for (let n = 0; n < 10_000; n += 1) {
     const candidate = path.join(destDir, numberedName(filename, n))
     try {
@@ -46,7 +50,9 @@ export async function commitFinal(partPath: string, destDir: string, filename: s
     await rename(partPath, candidate)
     return { finalPath: candidate, numbered: n > 0 }
   }
-  throw new Error(`Every name from ${filename} to ${numberedName(filename, 9_999)} is taken in ${destDir}. Tidy the folder and press Retry.`)
+  throw new Error(
+    `Every name from ${filename} to ${numberedName(filename, 9_999)} is taken in ${destDir}. Tidy the folder and press Retry.`,
+  )
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,18 +1,19 @@
 /**
  * The Node transport: streams a signed URL into the part file with node:http/https, in constant
- * memory (a pipeline with backpressure, so a slow disk slows the socket instead of filling RAM).
+ * memory (backpressure: a slow disk slows the socket instead of filling RAM).
  * Resuming sends `Range: bytes=N-` with `If-Range: <etag>` and checks the answer: a 206 must
  * start exactly at N and carry the same ETag, otherwise the bytes on disk belong to another
  * version of the file and the transfer starts over from byte 0. Used in browser mode, in tests,
  * and by the Electron transport for every resume.
  */
+import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { truncate } from 'node:fs/promises'
 import http from 'node:http'
 import type { IncomingMessage } from 'node:http'
 import https from 'node:https'
 import type { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { finished } from 'node:stream/promises'
 import { TransferError, isDiskErrorCode } from './transport'
 import type { DownloadTransport, TransferRequest, TransferResult } from './transport'
 
@@ -81,7 +82,11 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Downloa
 
       if (status === 401 || status === 403) {
         response.resume()
-        throw new TransferError('link_rejected', `The download link was refused (HTTP ${status}); it has probably expired.`, { status })
+        throw new TransferError(
+          'link_rejected',
+          `The download link was refused (HTTP ${status}); it has probably expired.`,
+          { status },
+        )
       }
       if (status === 416) {
         response.resume()
@@ -130,7 +135,12 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Downloa
     throw new TransferError('http', 'The server kept refusing to resume the download from where it stopped.')
   }
 
-  async function writeBody(response: IncomingMessage, request: TransferRequest, offset: number, total: number): Promise<number> {
+  async function writeBody(
+    response: IncomingMessage,
+    request: TransferRequest,
+    offset: number,
+    total: number,
+  ): Promise<number> {
     const { signal, partPath } = request
     if (offset > 0) {
       // Drop anything past the resume point (a write that landed after the last progress report).
@@ -149,25 +159,42 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Downloa
       throw classify(error, signal, true)
     }
     let sinkError: unknown = null
-    sink.once('error', (error) => {
-      sinkError = error
+    sink.on('error', (error) => {
+      sinkError ??= error
     })
     let received = offset
     request.onProgress(received, total)
-    const count = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-      for await (const chunk of source) {
+    let readError: unknown = null
+    try {
+      // A plain loop rather than pipeline(): when the connection fails or we are stopped, the
+      // bytes already received must still reach the disk (they are the resume point), while
+      // pipeline() would destroy the file stream with its buffered writes.
+      for await (const chunk of response as AsyncIterable<Buffer>) {
+        if (sinkError !== null) break
         received += chunk.length
         request.onProgress(received, total)
-        yield chunk
+        if (!sink.write(chunk)) await once(sink, 'drain', { signal })
       }
-    }
-    try {
-      await pipeline(response, count, sink, { signal })
     } catch (error) {
-      throw classify(sinkError ?? error, signal, sinkError !== null)
+      readError = error
     }
+    if (sinkError === null) {
+      try {
+        sink.end()
+        await finished(sink)
+      } catch (error) {
+        sinkError ??= error
+      }
+    } else {
+      response.destroy()
+      sink.destroy()
+    }
+    if (sinkError !== null) throw classify(sinkError, signal, true)
+    if (readError !== null) throw classify(readError, signal, false)
     if (total > 0 && received !== total) {
-      throw new TransferError('network', `The connection closed after ${received} of ${total} bytes.`, { code: 'ECONNRESET' })
+      throw new TransferError('network', `The connection closed after ${received} of ${total} bytes.`, {
+        code: 'ECONNRESET',
+      })
     }
     return received
   }
@@ -175,7 +202,12 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Downloa
   return { name: 'node', transfer }
 }
 
-function getOnce(url: URL, headers: Record<string, string>, signal: AbortSignal, idleTimeoutMs: number): Promise<IncomingMessage> {
+function getOnce(
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  idleTimeoutMs: number,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       reject(new TransferError('http', `Download links must be http or https, not ${url.protocol}`))
@@ -184,7 +216,9 @@ function getOnce(url: URL, headers: Record<string, string>, signal: AbortSignal,
     const client = url.protocol === 'https:' ? https : http
     const request = client.get(url, { headers, signal }, resolve)
     request.setTimeout(idleTimeoutMs, () => {
-      request.destroy(Object.assign(new Error(`No data for ${Math.round(idleTimeoutMs / 1000)} s.`), { code: 'ETIMEDOUT' }))
+      request.destroy(
+        Object.assign(new Error(`No data for ${Math.round(idleTimeoutMs / 1000)} s.`), { code: 'ETIMEDOUT' }),
+      )
     })
     request.once('error', (error) => reject(classify(error, signal, false)))
   })

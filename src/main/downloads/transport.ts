@@ -22,7 +22,11 @@ export interface TransferRequest {
    * Called once the server has answered and bytes are about to flow: the offset actually used
    * (0 if the server could not resume), the full size, and the ETag to remember for a later resume.
    */
-  readonly onStart?: (info: { readonly offset: number; readonly totalBytes: number; readonly etag: string | null }) => void
+  readonly onStart?: (info: {
+    readonly offset: number
+    readonly totalBytes: number
+    readonly etag: string | null
+  }) => void
 }
 
 /** A finished transfer: the part file now holds the whole remote file. */
@@ -77,7 +81,18 @@ export interface DownloadTransport {
 }
 
 /** errno codes that mean "the disk or folder is the problem", not the network. */
-const diskCodes = new Set(['ENOSPC', 'EDQUOT', 'ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EFBIG', 'EISDIR'])
+const diskCodes = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'ENOENT',
+  'ENOTDIR',
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'EIO',
+  'EFBIG',
+  'EISDIR',
+])
 
 /** Whether an errno code describes a local file-system failure. */
 export function isDiskErrorCode(code: string | null | undefined): boolean {

@@ -81,7 +81,9 @@ function describe(error: unknown, filename: string, size: number): unknown {
         { cause: error },
       )
     default:
-      return new VerificationError(error.code, `The downloaded ${filename} failed its check: ${error.message}`, { cause: error })
+      return new VerificationError(error.code, `The downloaded ${filename} failed its check: ${error.message}`, {
+        cause: error,
+      })
   }
 }
 

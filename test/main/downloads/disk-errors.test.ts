@@ -33,7 +33,13 @@ function diskWithRoom(state: { room: number }) {
     return new Writable({
       write(chunk: Buffer, _encoding, callback) {
         if (chunk.length > state.room) {
-          callback(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' }))
+          callback(
+            Object.assign(new Error('ENOSPC: no space left on device, write'), {
+              code: 'ENOSPC',
+              errno: -28,
+              syscall: 'write',
+            }),
+          )
           return
         }
         state.room -= chunk.length
@@ -65,7 +71,9 @@ describe('disk errors', () => {
       const item = manager.enqueue(requestFor(name, body.length, dir))
       const failed = await waitForState(manager, item.id, 'failed', 'done')
       expect(failed.error?.code).toBe('disk_full')
-      expect(failed.error?.message).toMatch(/^The disk is full: free at least [\d.]+ KiB on the drive that holds .* and press Retry; the [\d.]+ KiB already downloaded are kept\.$/)
+      expect(failed.error?.message).toMatch(
+        /^The disk is full: free at least [\d.]+ KiB on the drive that holds .* and press Retry; the [\d.]+ KiB already downloaded are kept\.$/,
+      )
       const kept = (await stat(item.partPath)).size
       expect(kept).toBeGreaterThan(100_000)
       expect(kept).toBeLessThanOrEqual(200_000)

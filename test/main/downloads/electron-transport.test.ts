@@ -10,7 +10,11 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CancelError } from 'electron-dl'
 import type { BrowserWindow, DownloadItem as ElectronDownloadItem } from 'electron'
-import { createElectronTransport, firstWindow, showDownloadInFolder } from '../../../src/main/downloads/electron-transport'
+import {
+  createElectronTransport,
+  firstWindow,
+  showDownloadInFolder,
+} from '../../../src/main/downloads/electron-transport'
 import { DownloadManager } from '../../../src/main/downloads/manager'
 import { createNodeTransport } from '../../../src/main/downloads/node-transport'
 import { expectSameBytes, requestFor, sqlGz, tempDir, waitFor, waitForState } from './helpers'
@@ -19,7 +23,13 @@ import type { SignedServer } from './signed-server'
 
 interface DownloadCall {
   readonly url: string
-  readonly options: { directory: string; filename: string; overwrite: boolean; onStarted?: (item: unknown) => void; onProgress?: (p: unknown) => void }
+  readonly options: {
+    directory: string
+    filename: string
+    overwrite: boolean
+    onStarted?: (item: unknown) => void
+    onProgress?: (p: unknown) => void
+  }
 }
 
 const fakes = vi.hoisted(() => ({
@@ -172,7 +182,11 @@ describe('Electron transport (electron-dl adapter)', () => {
     const done = await waitForState(m, item.id, 'done', 'failed')
     expect(done.error).toBeNull()
     expect(fakes.calls).toHaveLength(1)
-    expect(fakes.calls[0]?.options).toMatchObject({ directory: dir, filename: path.basename(item.partPath), overwrite: true })
+    expect(fakes.calls[0]?.options).toMatchObject({
+      directory: dir,
+      filename: path.basename(item.partPath),
+      overwrite: true,
+    })
     expectSameBytes(await readFile(path.join(dir, 'db.sql.gz')), body)
   })
 

@@ -26,7 +26,12 @@ export function sqlGz(rawBytes: number): Buffer {
 }
 
 /** A request for `filename` of `size` bytes into `destDir`. */
-export function requestFor(filename: string, size: number, destDir: string, element: DownloadRequest['element'] = 'database'): DownloadRequest {
+export function requestFor(
+  filename: string,
+  size: number,
+  destDir: string,
+  element: DownloadRequest['element'] = 'database',
+): DownloadRequest {
   return {
     connectionId: 'embedded',
     siteId: 'site-1',
@@ -41,7 +46,12 @@ export function requestFor(filename: string, size: number, destDir: string, elem
 }
 
 /** Resolves with the item once `predicate` holds for it (checked at every change). */
-export function waitFor(manager: DownloadManager, id: string, predicate: (item: DownloadItem) => boolean, timeoutMs = 20_000): Promise<DownloadItem> {
+export function waitFor(
+  manager: DownloadManager,
+  id: string,
+  predicate: (item: DownloadItem) => boolean,
+  timeoutMs = 20_000,
+): Promise<DownloadItem> {
   return new Promise((resolve, reject) => {
     const current = manager.get(id)
     if (current && predicate(current)) return resolve(current)

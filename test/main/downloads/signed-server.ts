@@ -42,8 +42,6 @@ export interface SignedServer {
   throttle(bytesPerSecond: number): void
   /** Answer Range requests with the whole file (200), like a server without range support. */
   ignoreRanges(on: boolean): void
-  /** Most responses streaming at the same time so far. */
-  readonly maxConcurrent: number
   close(): Promise<void>
 }
 
@@ -57,8 +55,6 @@ export async function startSignedServer(): Promise<SignedServer> {
   let cutAfter: number | null = null
   let rate = 0
   let noRanges = false
-  let concurrent = 0
-  let maxConcurrent = 0
   let etagCounter = 0
 
   const sig = (name: string, expires: number, issued: number): string =>
@@ -84,7 +80,8 @@ export async function startSignedServer(): Promise<SignedServer> {
     const issued = Number(url.searchParams.get('issued'))
     const given = Buffer.from(url.searchParams.get('sig') ?? '', 'hex')
     const wanted = Buffer.from(sig(name, expires, issued), 'hex')
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return reply(403, 'Request has invalid signature.')
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+      return reply(403, 'Request has invalid signature.')
     if (Date.now() > expires || issued < generation) return reply(403, 'Request has expired.')
     const file = files.get(name)
     if (!file) return reply(404, 'No such backup.')
@@ -113,10 +110,11 @@ export async function startSignedServer(): Promise<SignedServer> {
 
     const cut = cutAfter
     cutAfter = null
-    concurrent += 1
-    maxConcurrent = Math.max(maxConcurrent, concurrent)
-    try {
-      const source = file.data !== null ? chunksOf(file.data, start, end) : createReadStream(file.file ?? '', { start, end, highWaterMark: 256 * 1024 })
+    {
+      const source =
+        file.data !== null
+          ? chunksOf(file.data, start, end)
+          : createReadStream(file.file ?? '', { start, end, highWaterMark: 256 * 1024 })
       const began = Date.now()
       for await (const chunk of source as AsyncIterable<Buffer>) {
         if (res.destroyed) return
@@ -138,8 +136,6 @@ export async function startSignedServer(): Promise<SignedServer> {
         }
       }
       res.end()
-    } finally {
-      concurrent -= 1
     }
   }
 
@@ -174,9 +170,6 @@ export async function startSignedServer(): Promise<SignedServer> {
     },
     ignoreRanges(on) {
       noRanges = on
-    },
-    get maxConcurrent() {
-      return maxConcurrent
     },
     close() {
       server.closeAllConnections()

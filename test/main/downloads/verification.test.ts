@@ -45,7 +45,12 @@ async function filesTarGz(): Promise<Buffer> {
 }
 
 /** Downloads `body` served as `name` while the catalog says `expectedSize`; returns the final item. */
-async function download(name: string, body: Buffer, expectedSize = body.length, element: 'code' | 'database' | 'files' = 'database') {
+async function download(
+  name: string,
+  body: Buffer,
+  expectedSize = body.length,
+  element: 'code' | 'database' | 'files' = 'database',
+) {
   server.put(name, body)
   const dest = path.join(dir, 'out')
   const item = manager.enqueue(requestFor(name, expectedSize, dest, element))
@@ -53,7 +58,13 @@ async function download(name: string, body: Buffer, expectedSize = body.length, 
   return { final, dest }
 }
 
-async function expectRefused(name: string, body: Buffer, code: string, message: RegExp, expectedSize = body.length): Promise<void> {
+async function expectRefused(
+  name: string,
+  body: Buffer,
+  code: string,
+  message: RegExp,
+  expectedSize = body.length,
+): Promise<void> {
   const { final, dest } = await download(name, body, expectedSize)
   expect(final.state).toBe('failed')
   expect(final.error?.code).toBe(code)
@@ -75,7 +86,13 @@ describe('verification before the final name', () => {
 
   it('refuses a file whose size differs from the catalog', async () => {
     const body = sqlGz(50_000)
-    await expectRefused('short.sql.gz', body, 'size_mismatch', /is [\d,]+ bytes but the backup catalog lists [\d,]+ bytes/, body.length + 100)
+    await expectRefused(
+      'short.sql.gz',
+      body,
+      'size_mismatch',
+      /is [\d,]+ bytes but the backup catalog lists [\d,]+ bytes/,
+      body.length + 100,
+    )
   })
 
   it('refuses a truncated gzip even when its size matches the catalog', async () => {
@@ -91,7 +108,12 @@ describe('verification before the final name', () => {
 
   it('refuses a .tar.gz whose tar listing is unreadable', async () => {
     const body = gzipSync(randomBytes(100_000))
-    await expectRefused('garbage.tar.gz', body, 'bad_tar', /tar listing cannot be read: The file is gzip-compressed but does not hold a tar archive/)
+    await expectRefused(
+      'garbage.tar.gz',
+      body,
+      'bad_tar',
+      /tar listing cannot be read: The file is gzip-compressed but does not hold a tar archive/,
+    )
   })
 
   it('Retry after a failed check downloads again from the start', async () => {
