@@ -31,6 +31,24 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Renames, retrying briefly on Windows, where a virus scanner or indexer holding the target
+ * open makes a rename fail with EPERM/EACCES/EBUSY for a moment.
+ */
+async function renameOver(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await rename(from, to)
+      return
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const transient = code === 'EPERM' || code === 'EACCES' || code === 'EBUSY'
+      if (process.platform !== 'win32' || !transient || attempt >= 8) throw error
+      await new Promise((resolve) => setTimeout(resolve, 15 * 2 ** attempt))
+    }
+  }
+}
+
 async function fsyncFile(file: string): Promise<void> {
   const handle = await open(file, 'r+')
   try {
@@ -43,7 +61,7 @@ async function fsyncFile(file: string): Promise<void> {
 /** Moves a finished temp file into place durably (fsync file, rename, fsync directory). */
 export async function commitTempFile(tmp: string, file: string): Promise<void> {
   await fsyncFile(tmp)
-  await rename(tmp, file)
+  await renameOver(tmp, file)
   await fsyncDir(path.dirname(file))
 }
 
@@ -58,7 +76,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     } finally {
       await handle.close()
     }
-    await rename(tmp, file)
+    await renameOver(tmp, file)
     await fsyncDir(path.dirname(file))
   } catch (error) {
     await rm(tmp, { force: true })
