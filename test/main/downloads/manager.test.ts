@@ -150,6 +150,46 @@ describe('DownloadManager', () => {
     expect(failed.error?.message).toMatch(/refusing the download link.*press Retry/)
   })
 
+  it('retries network failures with back-off, then fails with a clear error', async () => {
+    const closed = await startSignedServer()
+    const deadLink = closed.sign('gone.sql.gz')
+    await closed.close() // nothing listens there any more: ECONNREFUSED
+    let calls = 0
+    const m = new DownloadManager({
+      stateFile: path.join(dir, 'state.json'),
+      transport: createNodeTransport(),
+      getLink: async () => {
+        calls += 1
+        return deadLink
+      },
+      retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
+    })
+    managers.push(m)
+    const began = Date.now()
+    const item = m.enqueue(requestFor('gone.sql.gz', 1000, dir))
+    const failed = await waitForState(m, item.id, 'failed', 'done')
+    expect(calls).toBe(3) // the first try and two retries, each with a fresh link
+    expect(Date.now() - began).toBeGreaterThanOrEqual(20 + 40)
+    expect(failed.error?.code).toBe('network')
+    expect(failed.error?.message).toMatch(
+      /^The download kept failing \(.*ECONNREFUSED.*\)\. Check your network and press Retry/,
+    )
+  })
+
+  it('fails with the platform’s reason when no download link can be had', async () => {
+    const m = manager({
+      getLink: async () => {
+        throw new Error('The backup 1700000000_automated is no longer in the catalog.')
+      },
+    })
+    const item = m.enqueue(requestFor('x.sql.gz', 1000, dir))
+    const failed = await waitForState(m, item.id, 'failed', 'done')
+    expect(failed.error?.code).toBe('link_failed')
+    expect(failed.error?.message).toContain(
+      'could not get a download link from the platform: The backup 1700000000_automated is no longer in the catalog.',
+    )
+  })
+
   it('pauses and resumes from the bytes on disk', async () => {
     const body = sqlGz(2_000_000)
     const name = 'pause.sql.gz'
