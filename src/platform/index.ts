@@ -37,6 +37,8 @@ export interface PlatformOptions {
   readonly sessionTtlSeconds?: number
   /** Run scheduled automated backups (the CLI turns this on); default off. */
   readonly automatedBackups?: boolean
+  /** The clock scheduled backups go by (tests set it); default the real time. */
+  readonly clock?: () => Date
   /** Pause before each workflow step, in ms (tests use it to interrupt a workflow); default 0. */
   readonly workflowStepDelayMs?: number
   readonly log?: (line: string) => void
@@ -139,11 +141,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
 
   let timer: NodeJS.Timeout | undefined
   if (opts.automatedBackups) {
-    const tick = (): void => {
-      void scheduleAutomatedBackups(platform, queue).catch((error: unknown) => log(`automated backups: ${(error as Error).message}`))
-    }
-    tick()
-    timer = setInterval(tick, 60_000)
+    const tick = (): Promise<void> =>
+      scheduleAutomatedBackups(platform, queue, opts.clock?.() ?? new Date()).catch((error: unknown) => log(`automated backups: ${(error as Error).message}`))
+    // The first check runs before start returns, so what is due is queued by then.
+    await tick()
+    timer = setInterval(() => void tick(), 60_000)
     timer.unref()
   }
 
@@ -169,8 +171,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
 }
 
 /** Starts today's automated backup for every environment that has none yet (after the backup hour). */
-async function scheduleAutomatedBackups(platform: PlatformContext, queue: WorkflowQueue): Promise<void> {
-  const now = new Date()
+async function scheduleAutomatedBackups(platform: PlatformContext, queue: WorkflowQueue, now: Date): Promise<void> {
   if (now.getUTCHours() < BACKUP_HOUR) return
   const today = now.toISOString().slice(0, 10)
   for (const site of platform.store.current.sites) {
@@ -178,6 +179,7 @@ async function scheduleAutomatedBackups(platform: PlatformContext, queue: Workfl
       if (!platform.store.current.environments[site.id]?.[env]) continue
       const backups = await listBackups(platform.layout, site.id, env)
       const done = backups.some((b) => b.folder.endsWith('_automated') && new Date(b.epoch * 1000).toISOString().startsWith(today))
+      // A queued or running one counts too (its folder appears only when it is complete).
       const queued = queue.list(site.id).some((w) => w.type === 'automated_backup' && w.environment === env && new Date(w.created_at * 1000).toISOString().startsWith(today))
       if (!done && !queued) await queue.start({ type: 'automated_backup', siteId: site.id, env, params: {}, userId: null })
     }

@@ -313,3 +313,42 @@ describe('imports', () => {
     }
   })
 })
+
+describe('scheduled backups', () => {
+  it('start one automated_backup per environment after the backup hour, and not twice a day', async () => {
+    const { startPlatform } = await import('../../src/platform/index')
+    await t.platform.close()
+    const today = new Date().toISOString().slice(0, 10)
+    const auth = { Authorization: `Bearer ${t.session}` }
+    const automated = async (url: string) =>
+      ((await (await fetch(`${url}/api/sites/${siteId}/workflows`, { headers: auth })).json()) as Json[]).filter((w) => w.type === 'automated_backup')
+    const startAt = (time: string) => startPlatform({ dataDir: t.dataDir, automatedBackups: true, clock: () => new Date(`${today}T${time}Z`) })
+
+    const morning = await startAt('09:00:00')
+    const before = await automated(morning.url)
+    await morning.close()
+    expect(before.map((w) => w.environment)).toEqual(['live']) // started by hand above
+
+    const afternoon = await startAt('16:30:00')
+    let started: Json[] = []
+    try {
+      for (let i = 0; i < 400; i += 1) {
+        started = (await automated(afternoon.url)).filter((w) => !before.some((b) => b.id === w.id))
+        if (started.length >= 2 && started.every((w) => w.result !== null)) break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    } finally {
+      await afternoon.close()
+    }
+    // live already has today's backup, so only dev and test get one.
+    expect(started.map((w) => w.environment).sort()).toEqual(['dev', 'test'])
+    expect(started.every((w) => w.result === 'succeeded')).toBe(true)
+
+    const later = await startAt('18:00:00')
+    try {
+      expect((await automated(later.url)).length).toBe(before.length + started.length)
+    } finally {
+      await later.close()
+    }
+  })
+})
