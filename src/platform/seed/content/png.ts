@@ -78,19 +78,28 @@ export function demoPng(seed: string, width: number, height: number): Buffer {
     r: random.int(Math.max(2, width >> 4), Math.max(3, width >> 2)),
     colour: [random.int(0, 255), random.int(0, 255), random.int(0, 255)],
   }))
+  // The horizon depends only on x, so it is computed once per column.
+  const horizon = Array.from(
+    { length: width },
+    (_, x) => 0.6 + hills.reduce((sum, h) => sum + h.amp * Math.sin(h.phase + (x / width) * h.freq * 6.28), 0),
+  )
   for (let y = 0; y < height; y += 1) {
+    const t = y / height
+    const sky = [0, 1, 2].map((i) => Math.round(top[i]! * (1 - t) + bottom[i]! * t))
     for (let x = 0; x < width; x += 1) {
-      const t = y / height
-      let colour = [0, 1, 2].map((i) => Math.round(top[i]! * (1 - t) + bottom[i]! * t))
-      const u = x / width
-      const horizon = 0.6 + hills.reduce((sum, h) => sum + h.amp * Math.sin(h.phase + u * h.freq * 6.28), 0)
-      if (t > horizon) colour = colour.map((c) => Math.round(c * 0.7))
+      const shade = t > horizon[x]! ? 0.7 : 1
+      let r = Math.round(sky[0]! * shade)
+      let g = Math.round(sky[1]! * shade)
+      let b = Math.round(sky[2]! * shade)
       for (const block of blocks) {
         const dx = x - block.x
         const dy = y - block.y
-        if (dx * dx + dy * dy < block.r * block.r) colour = block.colour
+        if (dx * dx + dy * dy < block.r * block.r) [r, g, b] = block.colour as [number, number, number]
       }
-      rgb.set(colour, (y * width + x) * 3)
+      const at = (y * width + x) * 3
+      rgb[at] = r
+      rgb[at + 1] = g
+      rgb[at + 2] = b
     }
   }
   const png = encodePng(width, height, rgb, `Restore Desk demo image ${seed}`)
