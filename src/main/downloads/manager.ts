@@ -386,11 +386,12 @@ export class DownloadManager {
       if (!alive()) return
       let url: string
       try {
-        url = await this.#options.getLink(item)
+        url = await this.#options.getLink(snapshot(entry))
       } catch (error) {
         if (!alive()) return
         failures += 1
-        if (failures > this.#retry.maxAttempts) {
+        // A 4xx answer (the backup expired, access was withdrawn) will not change by waiting.
+        if (failures > this.#retry.maxAttempts || isPermanentApiError(error)) {
           throw new DownloadFailure(
             'link_failed',
             `Restore Desk could not get a download link from the platform: ${messageOf(error)} Check the connection and press Retry; the ${formatBytes(offset)} already downloaded are kept.`,
@@ -663,6 +664,11 @@ class DownloadFailure extends Error {
 
 function snapshot(entry: Entry): DownloadItem {
   return Object.freeze({ ...entry.item, error: entry.item.error === null ? null : { ...entry.item.error } })
+}
+
+function isPermanentApiError(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429
 }
 
 function errnoError(code: string, target: string, cause?: unknown): NodeJS.ErrnoException {

@@ -176,10 +176,12 @@ describe('DownloadManager', () => {
     )
   })
 
-  it('fails with the platform’s reason when no download link can be had', async () => {
+  it('fails at once with the platform’s reason when the link request is refused (4xx)', async () => {
+    let calls = 0
     const m = manager({
       getLink: async () => {
-        throw new Error('The backup 1700000000_automated is no longer in the catalog.')
+        calls += 1
+        throw Object.assign(new Error('The backup 1700000000_automated is no longer in the catalog.'), { status: 404 })
       },
     })
     const item = m.enqueue(requestFor('x.sql.gz', 1000, dir))
@@ -188,6 +190,7 @@ describe('DownloadManager', () => {
     expect(failed.error?.message).toContain(
       'could not get a download link from the platform: The backup 1700000000_automated is no longer in the catalog.',
     )
+    expect(calls).toBe(1)
   })
 
   it('pauses and resumes from the bytes on disk', async () => {
