@@ -46,7 +46,10 @@ function mountSite(env: string | null) {
   return { wrapper, navigation }
 }
 
-beforeEach(() => history.replaceState(null, '', '#/'))
+beforeEach(() => {
+  history.replaceState(null, '', '#/')
+  localStorage.clear()
+})
 afterEach(() => setApiClient(null))
 
 describe('site view', () => {
@@ -216,6 +219,8 @@ describe('site view', () => {
     await input.setValue('/mnt/backups/demo')
     await wrapper.get('.folder-edit').trigger('submit')
     expect(wrapper.get('[data-testid="download-folder-path"]').text()).toBe('/mnt/backups/demo')
+    // Remembered for the next visit, e.g. after a reload.
+    expect(JSON.parse(localStorage.getItem('restore-desk:download-folders') ?? '{}')).toEqual({ 'site-1/dev': '/mnt/backups/demo' })
 
     await row.get('[data-testid="backup-download-all"]').trigger('click')
     await flushPromises()

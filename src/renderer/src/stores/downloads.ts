@@ -24,6 +24,28 @@ export function partKey(siteId: string, env: string, folder: string, element: Ba
   return `${siteId}/${env}/${folder}/${element}`
 }
 
+/** Where the folders the user picked are remembered, so a reload keeps them. */
+const CHOSEN_FOLDERS_KEY = 'restore-desk:download-folders'
+
+function readChosenFolders(): Record<string, string> {
+  try {
+    const raw = typeof localStorage === 'undefined' ? null : localStorage.getItem(CHOSEN_FOLDERS_KEY)
+    const parsed: unknown = raw ? JSON.parse(raw) : {}
+    if (!parsed || typeof parsed !== 'object') return {}
+    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+  } catch {
+    return {}
+  }
+}
+
+function rememberChosenFolder(key: string, folder: string): void {
+  try {
+    localStorage.setItem(CHOSEN_FOLDERS_KEY, JSON.stringify({ ...readChosenFolders(), [key]: folder }))
+  } catch {
+    // Storage may be unavailable (private mode, quota); the choice still holds until reload.
+  }
+}
+
 type ItemAction = 'downloads:pause' | 'downloads:resume' | 'downloads:cancel' | 'downloads:retry'
 
 export const useDownloadsStore = defineStore('downloads', () => {
@@ -87,6 +109,11 @@ export const useDownloadsStore = defineStore('downloads', () => {
   async function ensureFolder(siteId: string, env: string): Promise<string | null> {
     const key = envKey(siteId, env)
     if (folders.value[key]) return folders.value[key]
+    const chosen = readChosenFolders()[key]
+    if (chosen) {
+      folders.value[key] = chosen
+      return chosen
+    }
     try {
       const folder = await useApi().call('downloads:default-folder', { siteId, env })
       folders.value[key] = folder
@@ -99,7 +126,9 @@ export const useDownloadsStore = defineStore('downloads', () => {
   }
 
   function setFolder(siteId: string, env: string, folder: string): void {
-    folders.value[envKey(siteId, env)] = folder.trim()
+    const key = envKey(siteId, env)
+    folders.value[key] = folder.trim()
+    rememberChosenFolder(key, folder.trim())
   }
 
   /** Opens the OS folder picker; null means cancelled or unavailable (browser mode). */
@@ -107,7 +136,10 @@ export const useDownloadsStore = defineStore('downloads', () => {
     const key = envKey(siteId, env)
     try {
       const chosen = await useApi().call('downloads:choose-folder', { defaultPath: folders.value[key] ?? '' })
-      if (chosen) folders.value[key] = chosen
+      if (chosen) {
+        folders.value[key] = chosen
+        rememberChosenFolder(key, chosen)
+      }
       return chosen
     } catch (cause) {
       folderErrors.value[key] = messageOf(cause)
