@@ -199,6 +199,12 @@ function describeNonSql(start: Buffer): string {
   return `its first ${formatBytes(Math.min(start.length, SQL_SNIFF_BYTES))} have no mysqldump header, CREATE TABLE or INSERT INTO statement; it starts with ${quoteStart(start)}`
 }
 
+function countOccurrences(haystack: Buffer, needle: Buffer): number {
+  let count = 0
+  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) count += 1
+  return count
+}
+
 /** Whether the start of a decompressed file reads like a mysqldump/MariaDB/SQL dump. */
 export function looksLikeSqlDump(start: Buffer): boolean {
   if (start.length === 0 || start.indexOf(0) >= 0) return false
@@ -248,13 +254,11 @@ export async function checkSqlGz(
         }
       }
     }
-    const window = Buffer.concat([carry, chunk])
-    let at = window.indexOf(needle)
-    while (at >= 0) {
-      tables += 1
-      at = window.indexOf(needle, at + needle.length)
-    }
-    carry = window.subarray(Math.max(0, window.length - (needle.length - 1)))
+    // Matches straddling the previous chunk are found in a small boundary window (the carry is
+    // shorter than the needle, so nothing is counted twice); the rest in the chunk itself.
+    const boundary = Buffer.concat([carry, chunk.subarray(0, needle.length - 1)])
+    tables += countOccurrences(boundary, needle) + countOccurrences(chunk, needle)
+    carry = Buffer.concat([carry, chunk.subarray(-(needle.length - 1))]).subarray(-(needle.length - 1))
     uncompressedBytes += chunk.length
   }
   if (uncompressedBytes === 0) {

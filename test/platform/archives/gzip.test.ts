@@ -137,6 +137,20 @@ describe('checkSqlGz', () => {
     expect(result.uncompressedBytes).toBe(Buffer.byteLength(sql))
   })
 
+  it('counts a CREATE TABLE split at every possible point of a zlib chunk boundary', async () => {
+    // Gunzip hands out 16 KiB chunks; place one statement across each boundary at a different split.
+    const chunk = 16 * 1024
+    let sql = '-- MySQL dump 10.13\n'
+    for (let k = 1; k <= 14; k += 1) {
+      const start = k * chunk - (k - 1) // the statement's leading newline sits k-1 bytes before the boundary
+      sql += '-'.repeat(start - sql.length - 1) + '\n'
+      sql += '\nCREATE TABLE `t` (id int);'
+    }
+    sql += '\n'
+    const result = await checkSqlGz(await put('straddle.sql.gz', gzipSync(sql)))
+    expect(result.tables).toBe(14)
+  })
+
   it('accepts statements without a mysqldump header', async () => {
     const result = await checkSqlGz(await put('bare.sql.gz', gzipSync('INSERT INTO `x` VALUES (1);\n')))
     expect(result.tables).toBe(0)
