@@ -7,6 +7,7 @@ import { messageOf } from '../lib/format'
 import { NO_FILTERS, type TimelineFilters } from '../lib/timeline'
 import { envKey, type Loadable } from './sites'
 
+/** Backup catalogs per site environment, loaded on demand, plus the timeline filters. */
 export const useBackupsStore = defineStore('backups', () => {
   const timelines = ref<Record<string, Loadable<Backup[]>>>({})
   const filters = ref<TimelineFilters>({ ...NO_FILTERS })

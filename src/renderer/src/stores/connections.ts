@@ -9,6 +9,7 @@ import { messageOf } from '../lib/format'
 /** What the add form sends. */
 export type NewConnection = InvokeRequest<'connections:add'>
 
+/** The connections list and the actions on it; the active one decides which sites are shown. */
 export const useConnectionsStore = defineStore('connections', () => {
   const list = ref<ConnectionSummary[]>([])
   const loading = ref(false)

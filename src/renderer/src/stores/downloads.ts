@@ -48,6 +48,7 @@ function rememberChosenFolder(key: string, folder: string): void {
 
 type ItemAction = 'downloads:pause' | 'downloads:resume' | 'downloads:cancel' | 'downloads:retry'
 
+/** Downloads as the main process reports them, their actions, and each environment's target folder. */
 export const useDownloadsStore = defineStore('downloads', () => {
   const items = ref<Record<string, DownloadItem>>({})
   const loading = ref(false)

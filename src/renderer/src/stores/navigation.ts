@@ -35,6 +35,7 @@ export function formatHash(route: Route): string {
   return '#/'
 }
 
+/** The current place, kept in step with the location hash. */
 export const useNavigationStore = defineStore('navigation', () => {
   const route = ref<Route>(typeof location === 'undefined' ? { name: 'home' } : parseHash(location.hash))
   let listening = false

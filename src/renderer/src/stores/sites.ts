@@ -24,6 +24,7 @@ export function siteMatches(site: Site, query: string): boolean {
   return site.name.toLowerCase().includes(needle) || site.label.toLowerCase().includes(needle)
 }
 
+/** The sites list with its search, and per-site details and per-environment code logs. */
 export const useSitesStore = defineStore('sites', () => {
   const list = ref<Site[]>([])
   const loading = ref(false)

@@ -22,6 +22,7 @@ export interface TrackedWorkflow extends WorkflowProgress {
   readonly dismissed: boolean
 }
 
+/** Jobs started from this window and their live progress; a finished backup reloads its timeline. */
 export const useWorkflowsStore = defineStore('workflows', () => {
   const byId = ref<Record<string, TrackedWorkflow>>({})
   let unsubscribe: (() => void) | null = null
