@@ -107,7 +107,7 @@ describe('git smart HTTP with the git command line', () => {
     const big = await commitFile(
       work,
       'web/random.bin',
-      randomBytes(3 * 1024 * 1024).toString('base64'),
+      randomBytes(400 * 1024).toString('base64'),
       'chore: add a large asset',
       T0 + 90,
     )
