@@ -1,10 +1,12 @@
 import { createTestingPinia } from '@pinia/testing'
-import { flushPromises, mount } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import App from '../../src/renderer/src/App.vue'
 import { setApiClient } from '../../src/renderer/src/api/client'
 import { FakeIpcFailure, installFakeBridge } from './support/fake-bridge'
 import { appInfo, backup, connection, HOUR, site, siteDetails } from './support/fixtures'
+
+enableAutoUnmount(afterEach)
 
 function mountApp() {
   return mount(App, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
@@ -49,7 +51,10 @@ describe('App shell', () => {
   it('lists sites with framework badges, searches by name or label, and opens one by hash', async () => {
     installFakeBridge({
       'app:info': () => appInfo(),
-      'sites:list': () => [site(), site({ id: 'site-2', name: 'shop-wp', label: 'Corner Shop', framework: 'wordpress' })],
+      'sites:list': () => [
+        site(),
+        site({ id: 'site-2', name: 'shop-wp', label: 'Corner Shop', framework: 'wordpress' }),
+      ],
       'sites:open': () => siteDetails(),
       'backups:list': () => [backup(Date.now() - HOUR)],
       'code:log': () => [],
@@ -82,5 +87,28 @@ describe('App shell', () => {
     await flushPromises()
     expect(wrapper.get('[data-testid="sites-empty"]').text()).toContain('No sites yet')
     expect(wrapper.get('main').text()).toContain('No sites on this connection')
+  })
+
+  it('follows the back button and hand-edited hashes', async () => {
+    installFakeBridge({
+      'app:info': () => appInfo(),
+      'connections:list': () => [connection()],
+      'sites:list': () => [site()],
+      'sites:open': () => siteDetails(),
+      'backups:list': () => [],
+      'code:log': () => [],
+      'downloads:default-folder': () => '/home/me/Downloads',
+    })
+    const wrapper = mountApp()
+    await flushPromises()
+    location.hash = '#/sites/site-1/live'
+    window.dispatchEvent(new HashChangeEvent('hashchange'))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="env-tab-live"]').attributes('aria-selected')).toBe('true')
+    expect(wrapper.find('[data-testid="timeline-empty"]').exists()).toBe(true)
+    location.hash = '#/connections'
+    window.dispatchEvent(new HashChangeEvent('hashchange'))
+    await flushPromises()
+    expect(wrapper.find('[data-testid="connection-item"]').exists()).toBe(true)
   })
 })

@@ -1,5 +1,5 @@
 import { createTestingPinia } from '@pinia/testing'
-import { flushPromises, mount } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { setApiClient } from '../../src/renderer/src/api/client'
 import BackupTimeline from '../../src/renderer/src/components/BackupTimeline.vue'
@@ -7,6 +7,8 @@ import { useBackupsStore } from '../../src/renderer/src/stores/backups'
 import type { Backup } from '../../src/shared/platform-types'
 import { FakeIpcFailure, installFakeBridge } from './support/fake-bridge'
 import { backup, HOUR } from './support/fixtures'
+
+enableAutoUnmount(afterEach)
 
 afterEach(() => {
   setApiClient(null)
@@ -22,7 +24,9 @@ function mountTimeline() {
 /** 1,000 backups, four a day (so ~250 day headings), newest first by construction reversed. */
 function thousandBackups(): Backup[] {
   const start = Date.now() - 1000 * 6 * HOUR
-  return Array.from({ length: 1000 }, (_, index) => backup(start + index * 6 * HOUR, { kind: index % 10 === 0 ? 'manual' : 'scheduled' }))
+  return Array.from({ length: 1000 }, (_, index) =>
+    backup(start + index * 6 * HOUR, { kind: index % 10 === 0 ? 'manual' : 'scheduled' }),
+  )
 }
 
 describe('backup timeline', () => {
@@ -89,7 +93,9 @@ describe('backup timeline', () => {
 
   it('filters hide rows and say so when nothing is left', async () => {
     const now = Date.now()
-    installFakeBridge({ 'backups:list': () => [backup(now - HOUR, { parts: ['database'] }), backup(now - 2 * HOUR, { kind: 'manual' })] })
+    installFakeBridge({
+      'backups:list': () => [backup(now - HOUR, { parts: ['database'] }), backup(now - 2 * HOUR, { kind: 'manual' })],
+    })
     const { wrapper, store } = mountTimeline()
     await store.load('site-1', 'dev')
     await flushPromises()
@@ -120,7 +126,10 @@ describe('backup timeline', () => {
     expect(wrapper.emitted('backup-now')).toHaveLength(1)
 
     fake.handle('backups:list', () => {
-      throw new FakeIpcFailure('platform_unreachable', 'The platform did not answer. Check the connection, then try again.')
+      throw new FakeIpcFailure(
+        'platform_unreachable',
+        'The platform did not answer. Check the connection, then try again.',
+      )
     })
     store.reset()
     await store.load('site-1', 'dev')

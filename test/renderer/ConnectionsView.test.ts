@@ -1,11 +1,13 @@
 import { createTestingPinia } from '@pinia/testing'
-import { flushPromises, mount } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import App from '../../src/renderer/src/App.vue'
 import { setApiClient } from '../../src/renderer/src/api/client'
 import type { ConnectionSummary } from '../../src/shared/app'
 import { FakeIpcFailure, installFakeBridge } from './support/fake-bridge'
 import { appInfo, connection, site } from './support/fixtures'
+
+enableAutoUnmount(afterEach)
 
 const embedded = connection()
 const pantheon = connection({
@@ -59,7 +61,9 @@ describe('connections', () => {
     await token.setValue('  machine-token-123  ')
     await form.trigger('submit')
     await flushPromises()
-    expect(fake.callsTo('connections:add')).toEqual([{ kind: 'pantheon', label: 'Agency Pantheon', machineToken: 'machine-token-123' }])
+    expect(fake.callsTo('connections:add')).toEqual([
+      { kind: 'pantheon', label: 'Agency Pantheon', machineToken: 'machine-token-123' },
+    ])
     expect(wrapper.find('[data-testid="connection-form"]').exists()).toBe(false)
     expect(rows()).toHaveLength(2)
     expect(rows()[1]!.text()).toContain('0600')
@@ -70,7 +74,10 @@ describe('connections', () => {
       'app:info': () => appInfo(),
       'connections:list': () => [embedded],
       'connections:add': () => {
-        throw new FakeIpcFailure('unauthorized', 'The platform refused this machine token. Create a new token and paste it again.')
+        throw new FakeIpcFailure(
+          'unauthorized',
+          'The platform refused this machine token. Create a new token and paste it again.',
+        )
       },
     })
     const wrapper = mountApp()
@@ -86,7 +93,12 @@ describe('connections', () => {
     await form.trigger('submit')
     await flushPromises()
     expect(fake.callsTo('connections:add')).toEqual([
-      { kind: 'remote-embedded', label: 'Office server', machineToken: 'abcdefgh12', baseUrl: 'http://192.168.1.20:8787' },
+      {
+        kind: 'remote-embedded',
+        label: 'Office server',
+        machineToken: 'abcdefgh12',
+        baseUrl: 'http://192.168.1.20:8787',
+      },
     ])
     expect(wrapper.get('[data-testid="connection-add-error"]').text()).toContain('refused this machine token')
     expect(wrapper.find('[data-testid="connection-form"]').exists()).toBe(true)
@@ -138,7 +150,10 @@ describe('connections', () => {
       'app:info': () => appInfo(),
       'connections:list': () => [embedded, pantheon],
       'connections:activate': () => {
-        throw new FakeIpcFailure('unreachable', 'terminus.pantheon.io did not answer. Check your network, then try again.')
+        throw new FakeIpcFailure(
+          'unreachable',
+          'terminus.pantheon.io did not answer. Check your network, then try again.',
+        )
       },
     })
     const wrapper = mountApp()

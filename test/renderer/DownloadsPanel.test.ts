@@ -1,11 +1,13 @@
 import { createTestingPinia } from '@pinia/testing'
-import { flushPromises, mount } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import App from '../../src/renderer/src/App.vue'
 import { setApiClient } from '../../src/renderer/src/api/client'
 import type { DownloadItem } from '../../src/shared/downloads'
 import { FakeIpcFailure, installFakeBridge } from './support/fake-bridge'
 import { appInfo, download } from './support/fixtures'
+
+enableAutoUnmount(afterEach)
 
 afterEach(() => setApiClient(null))
 
@@ -14,7 +16,8 @@ function mountApp() {
 }
 
 const items = (wrapper: ReturnType<typeof mountApp>) => wrapper.findAll('[data-testid="download-item"]')
-const item = (wrapper: ReturnType<typeof mountApp>, id: string) => wrapper.get(`[data-testid="download-item"][data-id="${id}"]`)
+const item = (wrapper: ReturnType<typeof mountApp>, id: string) =>
+  wrapper.get(`[data-testid="download-item"][data-id="${id}"]`)
 
 describe('downloads panel', () => {
   it('lists downloads with a badge and follows `downloads:changed` events through each state', async () => {
@@ -35,12 +38,21 @@ describe('downloads panel', () => {
     expect(row.get('[data-testid="download-progress"]').text()).toBe('5.0 MB of 10.0 MB · 1.0 MB/s · 5 s left')
     expect(row.get('progress').attributes('value')).toBe('50')
 
-    fake.emit('downloads:changed', { type: 'updated', id: 'a', item: { ...active, state: 'paused', bytesPerSecond: 0, etaSeconds: null } })
+    fake.emit('downloads:changed', {
+      type: 'updated',
+      id: 'a',
+      item: { ...active, state: 'paused', bytesPerSecond: 0, etaSeconds: null },
+    })
     await flushPromises()
     expect(item(wrapper, 'a').attributes('data-state')).toBe('paused')
     expect(item(wrapper, 'a').find('[data-testid="download-resume"]').exists()).toBe(true)
 
-    const second = download({ id: 'b', element: 'files', filename: 'demo_dev_files.tar.gz', createdAt: active.createdAt + 1 })
+    const second = download({
+      id: 'b',
+      element: 'files',
+      filename: 'demo_dev_files.tar.gz',
+      createdAt: active.createdAt + 1,
+    })
     fake.emit('downloads:changed', { type: 'updated', id: 'b', item: second })
     await flushPromises()
     expect(items(wrapper)).toHaveLength(2)
@@ -55,7 +67,14 @@ describe('downloads panel', () => {
       finishedAt: Date.now(),
     }
     fake.emit('downloads:changed', { type: 'updated', id: 'a', item: done })
-    const failed: DownloadItem = { ...second, state: 'failed', error: { code: 'verify_size', message: 'The file is 12 bytes short of the catalog size. Retry to fetch it again.' } }
+    const failed: DownloadItem = {
+      ...second,
+      state: 'failed',
+      error: {
+        code: 'verify_size',
+        message: 'The file is 12 bytes short of the catalog size. Retry to fetch it again.',
+      },
+    }
     fake.emit('downloads:changed', { type: 'updated', id: 'b', item: failed })
     await flushPromises()
     expect(item(wrapper, 'a').get('[data-testid="download-final-path"]').text()).toBe(done.finalPath)
@@ -71,7 +90,12 @@ describe('downloads panel', () => {
   it('sends pause, resume, cancel, retry, reveal and remove for the right item', async () => {
     const running = download({ id: 'run' })
     const paused = download({ id: 'pau', state: 'paused', createdAt: 2 })
-    const failed = download({ id: 'bad', state: 'failed', error: { code: 'gone', message: 'The folder vanished.' }, createdAt: 3 })
+    const failed = download({
+      id: 'bad',
+      state: 'failed',
+      error: { code: 'gone', message: 'The folder vanished.' },
+      createdAt: 3,
+    })
     const done = download({ id: 'ok', state: 'done', finalPath: '/tmp/x.sql.gz', createdAt: 4 })
     const fake = installFakeBridge({
       'app:info': () => appInfo(),

@@ -1,5 +1,5 @@
 import { createTestingPinia } from '@pinia/testing'
-import { flushPromises, mount } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { setApiClient } from '../../src/renderer/src/api/client'
 import { useNavigationStore } from '../../src/renderer/src/stores/navigation'
@@ -8,6 +8,8 @@ import type { Backup } from '../../src/shared/platform-types'
 import { FakeIpcFailure, installFakeBridge, type FakeHandlers } from './support/fake-bridge'
 import { backup, download, environment, HOUR, site, workflow } from './support/fixtures'
 import { useDownloadsStore } from '../../src/renderer/src/stores/downloads'
+
+enableAutoUnmount(afterEach)
 
 const COMMIT = 'abcdef0123456789abcdef0123456789abcdef01'
 
@@ -23,8 +25,24 @@ function handlers(overrides: FakeHandlers = {}): FakeHandlers {
     }),
     'backups:list': () => [backup(Date.now() - HOUR)],
     'code:log': () => [
-      { hash: 'ffff000000000000000000000000000000000000', parents: [], author: 'Ana', email: 'ana@example.com', committedAt: Date.now(), message: 'Newer, not deployed here', labels: ['dev'] },
-      { hash: COMMIT, parents: [], author: 'Ben', email: 'ben@example.com', committedAt: Date.now() - 2 * HOUR, message: 'Fix the checkout form\n\nLong body', labels: ['live'] },
+      {
+        hash: 'ffff000000000000000000000000000000000000',
+        parents: [],
+        author: 'Ana',
+        email: 'ana@example.com',
+        committedAt: Date.now(),
+        message: 'Newer, not deployed here',
+        labels: ['dev'],
+      },
+      {
+        hash: COMMIT,
+        parents: [],
+        author: 'Ben',
+        email: 'ben@example.com',
+        committedAt: Date.now() - 2 * HOUR,
+        message: 'Fix the checkout form\n\nLong body',
+        labels: ['live'],
+      },
     ],
     'downloads:default-folder': ({ siteId, env }) => `/home/me/Downloads/Restore Desk/${siteId}/${env}`,
     ...overrides,
@@ -58,7 +76,11 @@ describe('site view', () => {
     const { wrapper } = mountSite(null)
     await flushPromises()
     expect(location.hash).toBe('#/sites/site-1/dev')
-    expect(wrapper.findAll('[role="tab"]').map((tab) => tab.text())).toEqual(['dev', 'test', expect.stringContaining('live')])
+    expect(wrapper.findAll('[role="tab"]').map((tab) => tab.text())).toEqual([
+      'dev',
+      'test',
+      expect.stringContaining('live'),
+    ])
     expect(wrapper.get('[data-testid="env-tab-live"] [data-testid="live-marker"]').text()).toBe('Production')
     expect(wrapper.get('[data-testid="env-tab-dev"]').find('[data-testid="live-marker"]').exists()).toBe(false)
 
@@ -71,8 +93,13 @@ describe('site view', () => {
     expect(header.text()).not.toContain('Long body')
     expect(header.get('[data-testid="env-deploy-tag"]').text()).toBe('pantheon_live_13')
     expect(header.get('[data-testid="env-locked"]').text()).toContain('preview')
-    expect(fake.callsTo('backups:list')).toEqual([{ siteId: 'site-1', env: 'dev' }, { siteId: 'site-1', env: 'live' }])
-    expect(wrapper.get('[data-testid="download-folder-path"]').text()).toBe('/home/me/Downloads/Restore Desk/site-1/live')
+    expect(fake.callsTo('backups:list')).toEqual([
+      { siteId: 'site-1', env: 'dev' },
+      { siteId: 'site-1', env: 'live' },
+    ])
+    expect(wrapper.get('[data-testid="download-folder-path"]').text()).toBe(
+      '/home/me/Downloads/Restore Desk/site-1/live',
+    )
   })
 
   it('shows the error of a site that cannot be opened, and retries', async () => {
@@ -124,7 +151,13 @@ describe('site view', () => {
       siteId: 'site-1',
       env: 'dev',
       stalled: false,
-      workflow: workflow({ id: 'wf-9', phase: 'started', step: 2, numberOfTasks: 4, activeDescription: 'Dumping the database' }),
+      workflow: workflow({
+        id: 'wf-9',
+        phase: 'started',
+        step: 2,
+        numberOfTasks: 4,
+        activeDescription: 'Dumping the database',
+      }),
     })
     await flushPromises()
     expect(progress().text()).toContain('Step 2 of 4')
@@ -135,7 +168,13 @@ describe('site view', () => {
       siteId: 'site-1',
       env: 'dev',
       stalled: true,
-      workflow: workflow({ id: 'wf-9', phase: 'started', step: 2, numberOfTasks: 4, activeDescription: 'Dumping the database' }),
+      workflow: workflow({
+        id: 'wf-9',
+        phase: 'started',
+        step: 2,
+        numberOfTasks: 4,
+        activeDescription: 'Dumping the database',
+      }),
     })
     await flushPromises()
     expect(progress().get('[data-testid="workflow-stalled"]').text()).toContain('No progress for 10 minutes')
@@ -146,7 +185,15 @@ describe('site view', () => {
       siteId: 'site-1',
       env: 'dev',
       stalled: false,
-      workflow: workflow({ id: 'wf-9', phase: 'finished', result: 'succeeded', finished: true, succeeded: true, step: 4, numberOfTasks: 4 }),
+      workflow: workflow({
+        id: 'wf-9',
+        phase: 'finished',
+        result: 'succeeded',
+        finished: true,
+        succeeded: true,
+        step: 4,
+        numberOfTasks: 4,
+      }),
     })
     await flushPromises()
     expect(fake.callsTo('backups:list').length).toBe(listsBefore + 1)
@@ -170,7 +217,8 @@ describe('site view', () => {
     const { wrapper } = mountSite('dev')
     await flushPromises()
     await wrapper.get('[data-testid="backup-now"]').trigger('click')
-    for (const element of ['code', 'database', 'files']) await wrapper.get(`[data-testid="backup-now-part-${element}"]`).setValue(false)
+    for (const element of ['code', 'database', 'files'])
+      await wrapper.get(`[data-testid="backup-now-part-${element}"]`).setValue(false)
     expect(wrapper.get('[data-testid="backup-now-submit"]').attributes('disabled')).toBeDefined()
     expect(wrapper.get('[data-testid="backup-now-dialog"]').text()).toContain('Choose at least one part')
     await wrapper.get('[data-testid="backup-now-part-database"]').setValue(true)
@@ -185,11 +233,19 @@ describe('site view', () => {
       siteId: 'site-1',
       env: 'dev',
       stalled: false,
-      workflow: workflow({ id: 'wf-2', phase: 'finished', result: 'failed', finished: true, failureReason: 'The database dump failed: disk full on the platform.' }),
+      workflow: workflow({
+        id: 'wf-2',
+        phase: 'finished',
+        result: 'failed',
+        finished: true,
+        failureReason: 'The database dump failed: disk full on the platform.',
+      }),
     })
     await flushPromises()
     expect(wrapper.get('[data-testid="workflow-progress"]').attributes('data-state')).toBe('failed')
-    expect(wrapper.get('[data-testid="workflow-failure"]').text()).toBe('The database dump failed: disk full on the platform.')
+    expect(wrapper.get('[data-testid="workflow-failure"]').text()).toBe(
+      'The database dump failed: disk full on the platform.',
+    )
   })
 
   it('downloads one part or a whole backup into the environment’s folder, and a typed folder in browser mode', async () => {
@@ -208,7 +264,13 @@ describe('site view', () => {
     await row.get('[data-testid="part-download-database"]').trigger('click')
     await flushPromises()
     expect(fake.callsTo('downloads:start')).toEqual([
-      { siteId: 'site-1', env: 'dev', folder: only.folder, elements: ['database'], destDir: '/home/me/Downloads/Restore Desk/site-1/dev' },
+      {
+        siteId: 'site-1',
+        env: 'dev',
+        folder: only.folder,
+        elements: ['database'],
+        destDir: '/home/me/Downloads/Restore Desk/site-1/dev',
+      },
     ])
 
     await wrapper.get('[data-testid="download-folder-change"]').trigger('click')
@@ -220,7 +282,9 @@ describe('site view', () => {
     await wrapper.get('.folder-edit').trigger('submit')
     expect(wrapper.get('[data-testid="download-folder-path"]').text()).toBe('/mnt/backups/demo')
     // Remembered for the next visit, e.g. after a reload.
-    expect(JSON.parse(localStorage.getItem('restore-desk:download-folders') ?? '{}')).toEqual({ 'site-1/dev': '/mnt/backups/demo' })
+    expect(JSON.parse(localStorage.getItem('restore-desk:download-folders') ?? '{}')).toEqual({
+      'site-1/dev': '/mnt/backups/demo',
+    })
 
     await row.get('[data-testid="backup-download-all"]').trigger('click')
     await flushPromises()
@@ -248,8 +312,16 @@ describe('site view', () => {
     const downloads = useDownloadsStore()
     await downloads.load()
     const base = { siteId: 'site-1', env: 'dev', folder: only.folder }
-    fake.emit('downloads:changed', { type: 'updated', id: 'd1', item: download({ ...base, id: 'd1', element: 'database', receivedBytes: 3, totalBytes: 4 }) })
-    fake.emit('downloads:changed', { type: 'updated', id: 'd2', item: download({ ...base, id: 'd2', element: 'code', state: 'done', finalPath: '/d/code.tar.gz' }) })
+    fake.emit('downloads:changed', {
+      type: 'updated',
+      id: 'd1',
+      item: download({ ...base, id: 'd1', element: 'database', receivedBytes: 3, totalBytes: 4 }),
+    })
+    fake.emit('downloads:changed', {
+      type: 'updated',
+      id: 'd2',
+      item: download({ ...base, id: 'd2', element: 'code', state: 'done', finalPath: '/d/code.tar.gz' }),
+    })
     await flushPromises()
     const row = wrapper.get('[data-testid="backup-row"]')
     const database = row.get('[data-testid="part-download-database"]')
@@ -263,7 +335,10 @@ describe('site view', () => {
     // "Download all" skips the part already on its way down.
     await row.get('[data-testid="backup-download-all"]').trigger('click')
     await flushPromises()
-    expect(fake.callsTo('downloads:start').map((call) => (call as { elements: string[] }).elements)).toEqual([['code'], ['code', 'files']])
+    expect(fake.callsTo('downloads:start').map((call) => (call as { elements: string[] }).elements)).toEqual([
+      ['code'],
+      ['code', 'files'],
+    ])
   })
 
   it('filters the timeline from the toolbar', async () => {

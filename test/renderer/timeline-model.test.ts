@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatDuration, formatRelative, frameworkName, localDayKey } from '../../src/renderer/src/lib/format'
-import { buildTimelineRows, matchesFilters, NO_FILTERS, type BackupRow, type DayRow } from '../../src/renderer/src/lib/timeline'
+import {
+  formatBytes,
+  formatDuration,
+  formatRelative,
+  frameworkName,
+  localDayKey,
+} from '../../src/renderer/src/lib/format'
+import {
+  buildTimelineRows,
+  matchesFilters,
+  NO_FILTERS,
+  type BackupRow,
+  type DayRow,
+} from '../../src/renderer/src/lib/timeline'
 import { formatHash, parseHash } from '../../src/renderer/src/stores/navigation'
 import { backup, DAY, HOUR } from './support/fixtures'
 
@@ -20,7 +32,11 @@ describe('timeline rows', () => {
     )
     expect(rows.map((row) => row.type)).toEqual(['day', 'backup', 'day', 'backup', 'backup', 'day', 'backup'])
     const days = rows.filter((row): row is DayRow => row.type === 'day')
-    expect(days.map((day) => day.label.split(',')[0])).toEqual(['Today', 'Yesterday', expect.stringMatching(/Thursday|19/)])
+    expect(days.map((day) => day.label.split(',')[0])).toEqual([
+      'Today',
+      'Yesterday',
+      expect.stringMatching(/Thursday|19/),
+    ])
     expect(days.map((day) => day.count)).toEqual([1, 2, 1])
     const started = rows.filter((row): row is BackupRow => row.type === 'backup').map((row) => row.backup.startedAt)
     expect(started).toEqual([morning, lateYesterday, earlyYesterday, lastWeek])

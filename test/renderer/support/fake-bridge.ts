@@ -19,7 +19,9 @@ import {
 } from '../../../src/shared/ipc'
 
 /** A handler answers with a value, or throws `{ code, message }` to answer with an error. */
-export type FakeHandler<C extends InvokeChannel> = (payload: InvokeRequest<C>) => InvokeResponse<C> | Promise<InvokeResponse<C>>
+export type FakeHandler<C extends InvokeChannel> = (
+  payload: InvokeRequest<C>,
+) => InvokeResponse<C> | Promise<InvokeResponse<C>>
 export type FakeHandlers = { [C in InvokeChannel]?: FakeHandler<C> }
 
 /** A thrown value that becomes `{ ok: false, error }`. */
@@ -61,7 +63,11 @@ export function installFakeBridge(handlers: FakeHandlers = {}): FakeBridge {
       vi.fn(async (payload: unknown): Promise<IpcResult<unknown>> => {
         calls.push({ channel, payload })
         const handler = table.get(channel)
-        if (!handler) return { ok: false, error: { code: 'not_handled', message: `The fake bridge has no handler for ${channel}.` } }
+        if (!handler)
+          return {
+            ok: false,
+            error: { code: 'not_handled', message: `The fake bridge has no handler for ${channel}.` },
+          }
         try {
           return { ok: true, value: await handler(payload) }
         } catch (cause) {

@@ -1,7 +1,15 @@
 /** Small builders for the contract's models, so each test states only what it cares about. */
 import type { AppInfo, ConnectionSummary } from '../../../src/shared/app'
 import type { DownloadItem } from '../../../src/shared/downloads'
-import type { Backup, BackupElement, BackupPart, Environment, Site, SiteDetails, Workflow } from '../../../src/shared/platform-types'
+import type {
+  Backup,
+  BackupElement,
+  BackupPart,
+  Environment,
+  Site,
+  SiteDetails,
+  Workflow,
+} from '../../../src/shared/platform-types'
 
 export const HOUR = 3_600_000
 export const DAY = 24 * HOUR
@@ -12,7 +20,14 @@ export function appInfo(overrides: Partial<AppInfo> = {}): AppInfo {
     version: '9.8.7',
     mode: 'browser',
     dataDir: '/home/me/.config/Restore Desk',
-    platform: { id: 'embedded', kind: 'embedded', label: 'Embedded platform', baseUrl: 'http://127.0.0.1:4000', status: 'ready', error: null },
+    platform: {
+      id: 'embedded',
+      kind: 'embedded',
+      label: 'Embedded platform',
+      baseUrl: 'http://127.0.0.1:4000',
+      status: 'ready',
+      error: null,
+    },
     ...overrides,
   }
 }

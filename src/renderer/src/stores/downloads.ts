@@ -32,7 +32,9 @@ function readChosenFolders(): Record<string, string> {
     const raw = typeof localStorage === 'undefined' ? null : localStorage.getItem(CHOSEN_FOLDERS_KEY)
     const parsed: unknown = raw ? JSON.parse(raw) : {}
     if (!parsed || typeof parsed !== 'object') return {}
-    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+    return Object.fromEntries(
+      Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    )
   } catch {
     return {}
   }
@@ -71,7 +73,8 @@ export const useDownloadsStore = defineStore('downloads', () => {
   /** Latest download of each backup part. */
   const byPart = computed(() => {
     const map = new Map<string, DownloadItem>()
-    for (const item of [...ordered.value].reverse()) map.set(partKey(item.siteId, item.env, item.folder, item.element), item)
+    for (const item of [...ordered.value].reverse())
+      map.set(partKey(item.siteId, item.env, item.folder, item.element), item)
     return map
   })
 
@@ -149,7 +152,12 @@ export const useDownloadsStore = defineStore('downloads', () => {
   }
 
   /** Queues parts of a backup; returns false (with `actionError` set) when the main process refused. */
-  async function start(siteId: string, env: string, folder: string, elements: readonly BackupElement[]): Promise<boolean> {
+  async function start(
+    siteId: string,
+    env: string,
+    folder: string,
+    elements: readonly BackupElement[],
+  ): Promise<boolean> {
     const keys = elements.map((element) => partKey(siteId, env, folder, element))
     for (const key of keys) starting.value[key] = true
     actionError.value = null

@@ -87,7 +87,11 @@ export const useSitesStore = defineStore('sites', () => {
   }
 
   function siteById(siteId: string): Site | null {
-    return list.value.find((site) => site.id === siteId || site.name === siteId) ?? details.value[siteId]?.value?.site ?? null
+    return (
+      list.value.find((site) => site.id === siteId || site.name === siteId) ??
+      details.value[siteId]?.value?.site ??
+      null
+    )
   }
 
   return { list, loading, loaded, error, query, details, codeLogs, filtered, load, reset, open, loadCodeLog, siteById }

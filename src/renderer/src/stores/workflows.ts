@@ -27,7 +27,9 @@ export const useWorkflowsStore = defineStore('workflows', () => {
   const byId = ref<Record<string, TrackedWorkflow>>({})
   let unsubscribe: (() => void) | null = null
 
-  const all = computed(() => Object.values(byId.value).sort((a, b) => (b.workflow.createdAt ?? 0) - (a.workflow.createdAt ?? 0)))
+  const all = computed(() =>
+    Object.values(byId.value).sort((a, b) => (b.workflow.createdAt ?? 0) - (a.workflow.createdAt ?? 0)),
+  )
 
   function forEnv(siteId: string, env: string): TrackedWorkflow[] {
     return all.value.filter((entry) => entry.siteId === siteId && entry.env === env && !entry.dismissed)
