@@ -44,6 +44,7 @@ describe('backup timeline', () => {
     const newest = [...backups].sort((a, b) => b.startedAt - a.startedAt)[0]!
     expect(rendered[0]!.attributes('data-folder')).toBe(newest.folder)
     const firstWindow = rendered.map((row) => row.attributes('data-folder'))
+    expect(wrapper.find('[data-testid="timeline-pinned-day"]').exists()).toBe(false)
 
     const scroller = wrapper.get('[data-testid="timeline-scroll"]')
     const spacer = scroller.get('.timeline-spacer')
@@ -61,6 +62,15 @@ describe('backup timeline', () => {
     const top = Number(/translateY\((\d+)px\)/.exec(firstSlot.style.transform)?.[1])
     expect(top).toBeGreaterThan(38_000)
     expect(top).toBeLessThanOrEqual(40_000)
+    // The day of the rows at the top stays readable although its heading scrolled away.
+    const pinned = wrapper.get('[data-testid="timeline-pinned-day"]').text()
+    const headingsAbove = wrapper
+      .findAll('.slot-day')
+      .filter(
+        (slot) => Number(/translateY\((\d+)px\)/.exec((slot.element as HTMLElement).style.transform)?.[1]) < 40_000,
+      )
+    expect(headingsAbove.length).toBeGreaterThan(0)
+    expect(pinned).toBe(headingsAbove[headingsAbove.length - 1]!.text())
   })
 
   it('shows each backup’s kind, parts with sizes, expiry and an in-progress mark', async () => {

@@ -27,6 +27,12 @@ export interface VirtualListOptions<T> {
 export interface VirtualList<T> {
   readonly totalHeight: ComputedRef<number>
   readonly rows: ComputedRef<VirtualRow<T>[]>
+  /** Index of the row at the top edge of the viewport (-1 when empty). */
+  readonly topIndex: ComputedRef<number>
+  /** The scroll offset, as last measured. */
+  readonly scrollTop: Readonly<Ref<number>>
+  /** Where row `index` starts, in pixels from the top of the list. */
+  readonly offsetOf: (index: number) => number
   /** Bind to the scrolling element's `scroll` event. */
   readonly onScroll: () => void
   /** Scrolls back to the first row. */
@@ -71,6 +77,9 @@ export function useVirtualList<T>(
   })
 
   const totalHeight = computed(() => layout.value.total)
+  const topIndex = computed(() =>
+    layout.value.list.length === 0 ? -1 : lastIndexAtOrBefore(layout.value.offsets, scrollTop.value),
+  )
 
   const rows = computed<VirtualRow<T>[]>(() => {
     const { list, offsets, total } = layout.value
@@ -117,6 +126,9 @@ export function useVirtualList<T>(
   return {
     totalHeight,
     rows,
+    topIndex,
+    scrollTop,
+    offsetOf: (index) => layout.value.offsets[index] ?? 0,
     onScroll: measure,
     scrollToTop: () => {
       if (container.value) container.value.scrollTop = 0
