@@ -6,7 +6,7 @@
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { callJson, startTestPlatform, type TestPlatform } from './helpers'
 import type { Json } from './helpers'
 
@@ -45,7 +45,11 @@ describe('authentication', () => {
     const { startPlatform } = await import('../../src/platform/index')
     const { tempDir } = await import('./helpers')
     const dir = await tempDir('sessions')
-    const first = await startPlatform({ dataDir: dir, sessionTtlSeconds: 1 })
+    onTestFinished(async () => {
+      const { rm } = await import('node:fs/promises')
+      await rm(dir, { recursive: true, force: true })
+    })
+    const first = await startPlatform({ dataDir: dir })
     expect(first.tokenWasGenerated).toBe(true)
     const login = await callJson(first.url, 'POST', '/api/authorize/machine-token', { machine_token: first.machineToken })
     const me = `/api/users/${login.body.user_id}`
@@ -55,8 +59,13 @@ describe('authentication', () => {
     try {
       expect(second.tokenWasGenerated).toBe(false)
       expect(second.machineToken).toBe(first.machineToken)
+      // The session from before the restart is still good...
+      expect((await callJson(second.url, 'GET', me, undefined, { Authorization: `Bearer ${login.body.session}` })).status).toBe(200)
+      // ...and a one-second session stops working once its second is up.
+      const short = await callJson(second.url, 'POST', '/api/authorize/machine-token', { machine_token: first.machineToken })
+      expect(short.body.expires_at - Date.now() / 1000).toBeLessThanOrEqual(1)
       await new Promise((resolve) => setTimeout(resolve, 1100))
-      expect((await callJson(second.url, 'GET', me, undefined, { Authorization: `Bearer ${login.body.session}` })).status).toBe(401)
+      expect((await callJson(second.url, 'GET', me, undefined, { Authorization: `Bearer ${short.body.session}` })).status).toBe(401)
     } finally {
       await second.close()
     }
@@ -66,8 +75,6 @@ describe('authentication', () => {
       expect((await callJson(third.url, 'POST', '/api/authorize/machine-token', { machine_token: first.machineToken })).status).toBe(401)
     } finally {
       await third.close()
-      const { rm } = await import('node:fs/promises')
-      await rm(dir, { recursive: true, force: true })
     }
   })
 })

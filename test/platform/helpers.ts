@@ -4,9 +4,11 @@
  * content (to prove a failed workflow changed nothing), and build hostile archives.
  */
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, readdir, readlink, rm, lstat } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
+import { cp, mkdtemp, readFile, readdir, readlink, rm, lstat, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { threadId } from 'node:worker_threads'
 import { gzipSync } from 'node:zlib'
 import { startPlatform, type PlatformOptions, type RunningPlatform } from '../../src/platform/index'
 
@@ -61,9 +63,48 @@ export async function callJson<T = Json>(base: string, method: string, path: str
   return { status: response.status, body: parsed as T, headers: response.headers }
 }
 
-/** Starts a platform over a new temp folder (small demo seed unless told otherwise) and logs in. */
+const TEMPLATE_PREFIX = 'rd-platform-seed-template-'
+
+/** Removes templates of test workers that are gone (or too old for their dates to look fresh). */
+async function removeStaleTemplates(): Promise<void> {
+  for (const entry of await readdir(tmpdir())) {
+    if (!entry.startsWith(TEMPLATE_PREFIX)) continue
+    const pid = Number(entry.slice(TEMPLATE_PREFIX.length).split('-')[0])
+    let alive = true
+    try {
+      process.kill(pid, 0)
+    } catch {
+      alive = false
+    }
+    const info = await stat(join(tmpdir(), entry)).catch(() => undefined)
+    if (!alive || !info || Date.now() - info.mtimeMs > 2 * 3600_000) await rm(join(tmpdir(), entry), { recursive: true, force: true })
+  }
+}
+
+/**
+ * A fresh copy of a small demo seed. The seed is made once per test worker and copied for
+ * each test file (a copy takes a fraction of a second, a seed several), and the template is
+ * removed when the worker exits.
+ */
+export async function seededDataDir(): Promise<string> {
+  const template = join(tmpdir(), `${TEMPLATE_PREFIX}${process.pid}-${threadId}`)
+  if (!(await stat(join(template, 'ready')).catch(() => undefined))) {
+    await rm(template, { recursive: true, force: true })
+    await removeStaleTemplates()
+    const seeding = await startPlatform({ dataDir: join(template, 'data'), seed: 'demo', seedScale: 'small', machineToken: 'test-token' })
+    await seeding.close()
+    await writeFile(join(template, 'ready'), '')
+    process.once('exit', () => rmSync(template, { recursive: true, force: true }))
+  }
+  const dir = await tempDir('data')
+  await cp(join(template, 'data'), dir, { recursive: true, verbatimSymlinks: true })
+  return dir
+}
+
+/** Starts a platform over a copy of the small demo seed (or over `dataDir`) and logs in. */
 export async function startTestPlatform(options: Partial<PlatformOptions> = {}, dataDir?: string): Promise<TestPlatform> {
-  const dir = dataDir ?? (await tempDir('data'))
+  const fromTemplate = dataDir === undefined && options.seed === undefined && options.seedScale === undefined
+  const dir = dataDir ?? (fromTemplate ? await seededDataDir() : await tempDir('data'))
   const platform = await startPlatform({ dataDir: dir, seed: 'demo', seedScale: 'small', machineToken: 'test-token', ...options })
   const client: TestPlatform = {
     platform,

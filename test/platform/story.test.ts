@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { startPlatform, type RunningPlatform } from '../../src/platform/index'
-import { git, tempDir } from './helpers'
+import { git, seededDataDir, tempDir } from './helpers'
 import type { Json } from './helpers'
 
 const run = promisify(execFile)
@@ -18,9 +18,9 @@ let dir: string
 let work: string
 
 beforeAll(async () => {
-  dir = await tempDir('story')
+  dir = await seededDataDir()
   work = await tempDir('story-work')
-  platform = await startPlatform({ dataDir: dir, seed: 'demo', seedScale: 'small', machineToken: 'secret', linkTtlSeconds: 2 })
+  platform = await startPlatform({ dataDir: dir, seed: 'demo', machineToken: 'secret', linkTtlSeconds: 2 })
 })
 
 afterAll(async () => {

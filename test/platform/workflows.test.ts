@@ -4,7 +4,7 @@
  * input of the contract's list.
  */
 import { execFile } from 'node:child_process'
-import { readFile, writeFile, mkdir, stat } from 'node:fs/promises'
+import { readFile, writeFile, mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,6 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close()
+  if (scratch) await rm(scratch, { recursive: true, force: true })
 })
 
 async function catalog(env: string): Promise<Record<string, Json>> {
