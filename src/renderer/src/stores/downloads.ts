@@ -79,6 +79,9 @@ export const useDownloadsStore = defineStore('downloads', () => {
   })
 
   function put(item: DownloadItem): void {
+    // An answer to a call can arrive after events about the same download: keep the fresher one.
+    const current = items.value[item.id]
+    if (current && current.revision > item.revision) return
     items.value[item.id] = item
   }
 
