@@ -1,7 +1,30 @@
 /**
- * The HTTP front of the platform: `/api/*` (JSON, Bearer session), `/links/*` (signed
- * downloads and uploads) and `/git/*` (smart HTTP). Errors become the contract's JSON
+ * The HTTP front of the platform, on 127.0.0.1 only. Errors become the contract's JSON
  * string bodies; unexpected ones are logged without request headers (they hold secrets).
+ *
+ *   POST /api/authorize/machine-token                                     login (no session)
+ *   GET  /api/users/{user_id}                                             user
+ *   GET  /api/users/{user_id}/memberships/sites            ?limit&start   memberships
+ *   GET  /api/users/{user_id}/memberships/organizations                   [] (no organizations)
+ *   GET  /api/site-names/{name}                                           {id, name} | 404
+ *   GET  /api/sites/{site_id}                                             site
+ *   GET  /api/sites/{site_id}/environments                                {dev, test, live}
+ *   GET  /api/sites/{site_id}/environments/{env}/connection-info          [ext] git_url
+ *   GET  /api/sites/{site_id}/environments/{env}/code-log  ?limit&start   commits + labels
+ *   GET  /api/sites/{site_id}/environments/{env}/backups/catalog          catalog object
+ *   GET  /api/sites/{site_id}/environments/{env}/backups/schedule         {"0".."6": {hour, ttl}}
+ *   POST /api/sites/{site_id}/environments/{env}/backups/catalog/{folder}/{element}/s3token
+ *   POST /api/sites/{site_id}/environments/{env}/uploads                  [ext] {url, download_url}
+ *   POST /api/sites/{site_id}/environments/{env}/workflows                202 workflow
+ *   GET  /api/sites/{site_id}/workflows                    ?limit&start   newest first, <= 100
+ *   GET  /api/sites/{site_id}/workflows/{id}                              workflow
+ *   GET|HEAD /links/backups/{site_id}/{env}/{folder}/{filename}?expires&signature
+ *   PUT      /links/uploads/{upload_id}/{filename}?expires&size&signature
+ *   GET|HEAD /links/uploads/{upload_id}/{filename}?expires&signature
+ *   *        /git/{site_id}.git/...                                       smart HTTP, Basic auth
+ *
+ * Every /api route but login needs `Authorization: Bearer <session>`; /links need none
+ * (the signature is the permission); /git needs Basic auth with the machine token.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { PlatformContext } from './core'
