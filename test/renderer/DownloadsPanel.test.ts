@@ -139,6 +139,15 @@ describe('downloads panel', () => {
     expect(fake.callsTo('downloads:remove')).toEqual([{ id: 'ok' }])
     expect(wrapper.find('[data-testid="download-item"][data-id="ok"]').exists()).toBe(false)
 
+    fake.emit('downloads:changed', { type: 'updated', id: 'ok2', item: { ...done, id: 'ok2' } })
+    fake.emit('downloads:changed', { type: 'updated', id: 'ok3', item: { ...done, id: 'ok3' } })
+    await flushPromises()
+    await wrapper.get('[data-testid="downloads-clear-done"]').trigger('click')
+    await flushPromises()
+    expect(fake.callsTo('downloads:remove').slice(1)).toEqual(expect.arrayContaining([{ id: 'ok2' }, { id: 'ok3' }]))
+    expect(wrapper.findAll('[data-testid="download-item"][data-state="done"]')).toHaveLength(0)
+    expect(wrapper.find('[data-testid="download-item"][data-id="run"]').exists()).toBe(true)
+
     fake.handle('downloads:retry', () => {
       throw new FakeIpcFailure('gone', 'This download is no longer known. Start it again from the timeline.')
     })

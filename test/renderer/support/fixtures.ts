@@ -171,6 +171,7 @@ export function download(overrides: Partial<DownloadItem> = {}): DownloadItem {
     note: null,
     createdAt: 1_700_000_000_000,
     finishedAt: null,
+    revision: 1,
     ...overrides,
   }
 }

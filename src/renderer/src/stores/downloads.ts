@@ -196,6 +196,11 @@ export const useDownloadsStore = defineStore('downloads', () => {
     }
   }
 
+  /** Takes every finished download off the list (the files stay on disk). */
+  async function clearDone(): Promise<void> {
+    for (const item of done.value) await remove(item.id)
+  }
+
   /** Shows the file in the OS file manager; returns the path and whether it could be shown. */
   async function reveal(id: string): Promise<{ path: string; shown: boolean } | null> {
     actionError.value = null
@@ -233,6 +238,7 @@ export const useDownloadsStore = defineStore('downloads', () => {
     cancel: (id: string) => act('downloads:cancel', id),
     retry: (id: string) => act('downloads:retry', id),
     remove,
+    clearDone,
     reveal,
   }
 })
