@@ -282,3 +282,14 @@ describe('recorded Pantheon responses', () => {
     expect([...new Set(problems)]).toEqual([])
   })
 })
+
+describe('an environment never deployed to', () => {
+  it('has no target_ref and no target_commit', async () => {
+    const { environmentJson } = await import('../../src/platform/routes/shapes')
+    const site = { id: 's', name: 'n', label: 'l', framework: 'wordpress', created: 1, ownerId: 'u', planName: 'Basic', frozen: false }
+    const json = environmentJson('test', { created: 1, lock: { locked: false, username: null, password: null }, randseed: 'r' }, site)
+    expect(json).not.toHaveProperty('target_ref')
+    expect(json).not.toHaveProperty('target_commit')
+    expect(json).toMatchObject({ is_initialized: false, lock: { locked: false } })
+  })
+})
