@@ -94,7 +94,13 @@ export async function seededDataDir(): Promise<string> {
     const seeding = await startPlatform({ dataDir: join(template, 'data'), seed: 'demo', seedScale: 'small', machineToken: 'test-token' })
     await seeding.close()
     await writeFile(join(template, 'ready'), '')
-    process.once('exit', () => rmSync(template, { recursive: true, force: true }))
+    const cleanup = (): void => rmSync(template, { recursive: true, force: true })
+    process.once('exit', cleanup)
+    // Vitest stops its worker processes with SIGTERM; clean up, then let the signal act as usual.
+    process.once('SIGTERM', () => {
+      cleanup()
+      process.kill(process.pid, 'SIGTERM')
+    })
   }
   const dir = await tempDir('data')
   await cp(join(template, 'data'), dir, { recursive: true, verbatimSymlinks: true })
