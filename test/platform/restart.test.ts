@@ -123,3 +123,41 @@ describe('the platform command', () => {
     expect((await exited(again.child)).code).toBe(0)
   })
 })
+
+describe('closing the platform in-process', () => {
+  it('stops a running workflow at a step boundary; the next start runs it again to completion', async () => {
+    const { startPlatform } = await import('../../src/platform/index')
+    const { seededDataDir } = await import('./helpers')
+    const dir = await seededDataDir()
+    dirs.push(dir)
+    const first = await startPlatform({ dataDir: dir, workflowStepDelayMs: 400 })
+    const auth = await login(first.url, 'test-token')
+    const site = (await callJson(first.url, 'GET', '/api/site-names/demo-drupal', undefined, auth)).body.id
+    const started = await callJson(first.url, 'POST', `/api/sites/${site}/environments/dev/workflows`, { type: 'clone_database', params: { from_environment: 'live' } }, auth)
+    for (;;) {
+      const state = (await callJson(first.url, 'GET', `/api/sites/${site}/workflows/${started.body.id}`, undefined, auth)).body
+      if (state.phase === 'started') break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    await first.close()
+    const stored = JSON.parse(await readFile(join(dir, 'workflows', `${started.body.id}.json`), 'utf8'))
+    expect(stored).toMatchObject({ phase: 'started', result: null })
+    const dev = join(dir, 'sites', site, 'envs', 'dev', 'database.sql.gz')
+    const live = join(dir, 'sites', site, 'envs', 'live', 'database.sql.gz')
+    expect(await readFile(dev)).not.toEqual(await readFile(live))
+
+    const second = await startPlatform({ dataDir: dir })
+    try {
+      const auth2 = await login(second.url, 'test-token')
+      let state = (await callJson(second.url, 'GET', `/api/sites/${site}/workflows/${started.body.id}`, undefined, auth2)).body
+      while (state.result === null) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        state = (await callJson(second.url, 'GET', `/api/sites/${site}/workflows/${started.body.id}`, undefined, auth2)).body
+      }
+      expect(state.result).toBe('succeeded')
+      expect(await readFile(dev)).toEqual(await readFile(live))
+    } finally {
+      await second.close()
+    }
+  })
+})

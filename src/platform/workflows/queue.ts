@@ -21,10 +21,15 @@ export class WorkflowFailure extends Error {
   }
 }
 
+/** Thrown at a step boundary when the platform is closing; the workflow reruns on the next start. */
+class WorkflowInterrupted extends Error {}
+
 /** What a workflow type's `run` gets. */
 export interface WorkflowRun {
   readonly workflow: WorkflowRecord
   readonly platform: PlatformContext
+  /** Aborted when the platform closes; pass it to long transfers. */
+  readonly signal: AbortSignal
   /** Marks the start of step `step` (1-based) with a description of what happens now. */
   progress(step: number, activeDescription: string): Promise<void>
   /** Stores a decision so that a rerun after a restart makes the same one. */
@@ -60,6 +65,7 @@ export class WorkflowQueue {
   private readonly running = new Map<string, Promise<void>>()
   private seq = 0
   private closing = false
+  private readonly stopping = new AbortController()
 
   constructor(
     private readonly platform: PlatformContext,
@@ -150,10 +156,16 @@ export class WorkflowQueue {
     return [...this.workflows.values()].filter((w) => w.site_id === siteId).sort((a, b) => b.seq - a.seq)
   }
 
-  /** Resolves when the queue of every environment is idle (used by close). */
-  async close(): Promise<void> {
+  /**
+   * Stops the queue: nothing new starts, and a running workflow stops at its next step
+   * boundary (every step ends with an atomic swap, so that is a safe place) or is given up
+   * after `graceMs`. Either way it is still `started` on disk and runs again on the next start.
+   */
+  async close(graceMs = 10_000): Promise<void> {
     this.closing = true
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()])
+    this.stopping.abort()
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())
+    await Promise.race([Promise.allSettled([...this.running.values()]), grace])
   }
 
   private kick(key: string): void {
@@ -184,8 +196,10 @@ export class WorkflowQueue {
     const run: WorkflowRun = {
       workflow: record,
       platform: this.platform,
+      signal: this.stopping.signal,
       progress: async (step, activeDescription) => {
         if (this.platform.options.stepDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.platform.options.stepDelayMs))
+        if (this.stopping.signal.aborted) throw new WorkflowInterrupted('The platform is stopping.')
         record.step = Math.min(step, record.number_of_tasks)
         record.active_description = activeDescription
         await this.save(record)
@@ -207,6 +221,11 @@ export class WorkflowQueue {
       record.step = record.number_of_tasks
       record.messages[uniqueTime(record)] = { message: done, level: 'info' }
     } catch (error) {
+      if (this.stopping.signal.aborted) {
+        // Left as `started` on disk: the next start runs it again from the beginning.
+        this.platform.log(`workflow ${record.id} (${record.type}) interrupted by close; it reruns on the next start`)
+        return
+      }
       record.result = 'failed'
       record.reason =
         error instanceof WorkflowFailure

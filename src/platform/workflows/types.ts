@@ -148,13 +148,13 @@ async function installFiles(run: WorkflowRun, file: string, what: string): Promi
 }
 
 /** Downloads `url` into `file`, refusing more than `limit` bytes. */
-async function download(url: unknown, file: string, limit: number): Promise<void> {
+async function download(url: unknown, file: string, limit: number, signal: AbortSignal): Promise<void> {
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
     throw new WorkflowFailure('No valid http(s) URL was given to import from; upload the archive first and pass its download_url as params.url.')
   }
   let response: Response
   try {
-    response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60_000) })
+    response = await fetch(url, { redirect: 'follow', signal: AbortSignal.any([signal, AbortSignal.timeout(10 * 60_000)]) })
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause
     throw new WorkflowFailure(`Could not reach ${new URL(url).host} to download the archive (${cause?.code ?? cause?.message ?? (error as Error).message}). Check the URL and that the server is up, then try again.`)
@@ -316,7 +316,7 @@ const contentTypes = {
       const scratch = platform.content.scratchPath(workflow.site_id, workflow.environment, 'import')
       try {
         await run.progress(1, `Downloading the ${files ? 'files' : 'database'} archive`)
-        await download(workflow.params.url, scratch, platform.options.uploadLimitBytes)
+        await download(workflow.params.url, scratch, platform.options.uploadLimitBytes, run.signal)
         if ((await stat(scratch)).size === 0) throw new WorkflowFailure('The downloaded archive is empty (0 bytes). Upload the whole file again.')
         await run.progress(2, `Checking the ${files ? 'files' : 'database'} archive`)
         if (files) {
