@@ -31,7 +31,7 @@ export interface PlatformOptions {
   readonly seedScale?: SeedScale
   /** Lifetime of signed links; default 900 s. */
   readonly linkTtlSeconds?: number
-  /** Largest upload/import; default 2 GiB. */
+  /** Largest upload/import download; default 2 GiB (archives may unpack to 16 times that). */
   readonly uploadLimitBytes?: number
   /** Lifetime of login sessions; default 30 days. */
   readonly sessionTtlSeconds?: number
@@ -53,7 +53,10 @@ export interface RunningPlatform {
   readonly machineToken: string
   readonly tokenWasGenerated: boolean
   readonly dataDir: string
-  /** Stops accepting requests, lets running workflows finish, and closes the server. */
+  /**
+   * Stops accepting requests and closes the server. A running workflow stops at its next
+   * step boundary (or is given up after 10 s) and runs again on the next start.
+   */
   close(): Promise<void>
 }
 
