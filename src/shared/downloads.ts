@@ -53,6 +53,11 @@ export interface DownloadItem extends DownloadRequest {
   readonly createdAt: number
   /** Epoch milliseconds; set when done, failed or cancelled. */
   readonly finishedAt: number | null
+  /**
+   * Goes up by one with every change. Events and call answers travel on different
+   * connections and can arrive out of order: the higher revision is the fresher one.
+   */
+  readonly revision: number
 }
 
 /** Whether a file name is a plain name that cannot point outside its folder. */

@@ -185,6 +185,7 @@ export class DownloadManager {
         note: null,
         createdAt: this.#now(),
         finishedAt: null,
+        revision: 0,
       },
       etag: null,
       run: null,
@@ -611,6 +612,7 @@ export class DownloadManager {
 
   #emit(entry: Entry): void {
     entry.lastEmit = this.#now()
+    entry.item.revision += 1
     this.#notify({ type: 'updated', id: entry.item.id, item: snapshot(entry) })
   }
 

@@ -30,6 +30,7 @@ const itemSchema = downloadRequestSchema.extend({
   note: z.string().nullable(),
   createdAt: z.number(),
   finishedAt: z.number().nullable(),
+  revision: z.number().int().nonnegative().default(0),
 })
 
 const fileSchema = z.object({
