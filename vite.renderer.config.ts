@@ -6,13 +6,18 @@ import { CONTENT_SECURITY_POLICY } from './src/main/security.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
+/** The CSP as a <meta> tag: the same policy less what only works as a header. */
+const metaPolicy = CONTENT_SECURITY_POLICY.split('; ')
+  .filter((directive) => !directive.startsWith('frame-ancestors'))
+  .join('; ')
+
 /** Puts the CSP into the built page too (the hosts also send it as a header). */
 function cspMetaTag(): Plugin {
   return {
     name: 'restore-desk-csp-meta',
     apply: 'build',
     transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' },
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: metaPolicy }, injectTo: 'head-prepend' },
     ],
   }
 }

@@ -44,6 +44,8 @@ export interface MainServicesOptions {
   readonly secrets?: SecretStore
   readonly downloadsRoot?: string
   readonly transport?: DownloadTransport
+  /** Bandwidth limit per download for the default transport, bytes per second. */
+  readonly downloadLimitBytesPerSecond?: number
   readonly desktop?: DesktopShell
   readonly embedded?: EmbeddedPlatformOptions
 }
@@ -77,7 +79,9 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
 
   const downloads = new DownloadManager({
     stateFile: path.join(options.dataDir, 'downloads.json'),
-    transport: options.transport ?? createNodeTransport(),
+    transport:
+      options.transport ??
+      createNodeTransport(options.downloadLimitBytesPerSecond ? { maxBytesPerSecond: options.downloadLimitBytesPerSecond } : {}),
     getLink: async (request) => {
       const client = await connections.clientFor(request.connectionId)
       return client.getBackupDownloadUrl(request.siteId, request.env, request.folder, request.element)

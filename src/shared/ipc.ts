@@ -23,7 +23,7 @@ function invoke<Res>() {
 }
 
 /** A channel that takes no payload. */
-const noPayload = z.undefined()
+const noPayload = z.union([z.undefined(), z.null()]).transform(() => undefined)
 
 /** Platform ids: letters, digits, dashes (uuids, site names, env names). */
 const platformId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a platform id (letters, digits, "-", "_", ".")')

@@ -6,6 +6,7 @@
  * version of the file and the transfer starts over from byte 0. Used in browser mode, in tests,
  * and by the Electron transport for every resume.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { truncate } from 'node:fs/promises'
@@ -28,6 +29,8 @@ export interface NodeTransportOptions {
   readonly idleTimeoutMs?: number
   /** Redirects followed per request (default 5). */
   readonly maxRedirects?: number
+  /** Bandwidth limit per download in bytes per second (default: none), for people on a shared line. */
+  readonly maxBytesPerSecond?: number
 }
 
 const writeBufferBytes = 1024 * 1024
@@ -45,6 +48,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Downloa
   const openSink = options.openSink ?? defaultSink
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000
   const maxRedirects = options.maxRedirects ?? 5
+  const maxBytesPerSecond = options.maxBytesPerSecond ?? 0
 
   async function get(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
     let current = new URL(url)
@@ -165,6 +169,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Downloa
     let received = offset
     request.onProgress(received, total)
     let readError: unknown = null
+    const startedAt = Date.now()
     try {
       // A plain loop rather than pipeline(): when the connection fails or we are stopped, the
       // bytes already received must still reach the disk (they are the resume point), while
@@ -174,6 +179,11 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Downloa
         received += chunk.length
         request.onProgress(received, total)
         if (!sink.write(chunk)) await once(sink, 'drain', { signal })
+        if (maxBytesPerSecond > 0) {
+          // Hold the socket back so this transfer averages at most the limit.
+          const ahead = ((received - offset) / maxBytesPerSecond) * 1000 - (Date.now() - startedAt)
+          if (ahead > 0) await sleep(ahead, undefined, { signal })
+        }
       }
     } catch (error) {
       readError = error

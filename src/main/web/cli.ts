@@ -1,7 +1,8 @@
 /**
- * `npm run web -- [--port N] [--data DIR] [--platform-link-ttl SECONDS]`: runs
- * Restore Desk in browser mode, the main-process handlers on 127.0.0.1 and the
- * page in any browser. The embedded platform starts in the same process.
+ * `npm run web -- [--port N] [--data DIR] [--platform-link-ttl SECONDS]
+ * [--download-limit RATE] [--demo-seed full|small]`: runs Restore Desk in
+ * browser mode, the main-process handlers on 127.0.0.1 and the page in any
+ * browser. The embedded platform starts in the same process.
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +13,15 @@ import { startWebHost } from './server'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 
+/** "500000", "500k", "2m" → bytes per second; null when it is none of those. */
+function parseByteRate(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim())
+  if (!match) return null
+  const factor = { '': 1, k: 1024, m: 1024 * 1024 }[match[2]!.toLowerCase() as '' | 'k' | 'm']
+  const value = Math.round(Number(match[1]) * factor)
+  return value > 0 ? value : null
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -19,6 +29,8 @@ async function main(): Promise<void> {
       data: { type: 'string' },
       static: { type: 'string' },
       'platform-link-ttl': { type: 'string' },
+      'download-limit': { type: 'string' },
+      'demo-seed': { type: 'string', default: 'full' },
     },
   })
   const port = Number(values.port)
@@ -32,7 +44,22 @@ async function main(): Promise<void> {
     console.error(`--platform-link-ttl must be a whole number of seconds, not "${values['platform-link-ttl']}".`)
     process.exit(2)
   }
-  const services = await startMainServices({ mode: 'browser', dataDir, embedded: linkTtl ? { linkTtlSeconds: linkTtl } : {} })
+  const limit = values['download-limit'] === undefined ? undefined : parseByteRate(values['download-limit'])
+  if (limit === null) {
+    console.error(`--download-limit takes bytes per second, like 500000, 500k or 2m (got "${values['download-limit']}").`)
+    process.exit(2)
+  }
+  const seedScale = values['demo-seed']
+  if (seedScale !== 'full' && seedScale !== 'small') {
+    console.error(`--demo-seed is "full" or "small" (got "${seedScale}").`)
+    process.exit(2)
+  }
+  const services = await startMainServices({
+    mode: 'browser',
+    dataDir,
+    embedded: { seedScale, ...(linkTtl ? { linkTtlSeconds: linkTtl } : {}) },
+    ...(limit ? { downloadLimitBytesPerSecond: limit } : {}),
+  })
   const host = await startWebHost({
     router: services.router,
     events: services.context.events,

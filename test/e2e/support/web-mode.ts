@@ -14,10 +14,12 @@ export interface RunningWebMode {
 }
 
 /** Spawns src/main/web/cli.ts on a free port with a fresh data folder (the renderer must be built). */
-export async function startWebMode(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningWebMode> {
+export async function startWebMode(
+  options: { dataDir?: string; env?: Record<string, string>; args?: readonly string[] } = {},
+): Promise<RunningWebMode> {
   const ownDataDir = !options.dataDir
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'rd-e2e-')))
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main/web/cli.ts', '--port', '0', '--data', dataDir], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main/web/cli.ts', '--port', '0', '--data', dataDir, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   })
