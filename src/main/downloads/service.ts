@@ -4,7 +4,7 @@
  * platform's catalog, never from the page, so verification checks against the
  * platform's own word.
  */
-import { mkdir } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { DownloadItem, DownloadRequest } from '../../shared/downloads'
 import type { BackupElement } from '../../shared/platform-types'
@@ -22,13 +22,33 @@ export interface StartDownloadsInput {
 
 /** Characters no file system likes in a folder name. */
 function safeSegment(name: string): string {
-  const cleaned = [...name].map((ch) => (ch.charCodeAt(0) < 0x20 || '<>:"/\\|?*'.includes(ch) ? '_' : ch)).join('').trim()
+  const cleaned = [...name]
+    .map((ch) => (ch.charCodeAt(0) < 0x20 || '<>:"/\\|?*'.includes(ch) ? '_' : ch))
+    .join('')
+    .trim()
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? '_' : cleaned
 }
 
 /** Downloads/Restore Desk/<site>/<env>/ */
 export function defaultDownloadFolder(root: string, siteName: string, env: string): string {
   return path.join(root, safeSegment(siteName), safeSegment(env))
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir spins forever on
+ * some special file systems (a folder under /proc, for one) instead of failing.
+ */
+export async function ensureFolder(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => null)
+  if (info?.isDirectory()) return
+  if (info) throw Object.assign(new Error(`${dir} is a file, not a folder`), { code: 'ENOTDIR' })
+  const parent = path.dirname(dir)
+  if (parent !== dir) await ensureFolder(parent)
+  try {
+    await mkdir(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
 }
 
 /** Builds the requests for the chosen parts and queues them. */
@@ -39,10 +59,16 @@ export async function startBackupDownloads(
   downloadsRoot: string,
   input: StartDownloadsInput,
 ): Promise<DownloadItem[]> {
-  const [site, backups] = await Promise.all([client.getSite(input.siteId), client.backupCatalog(input.siteId, input.env)])
+  const [site, backups] = await Promise.all([
+    client.getSite(input.siteId),
+    client.backupCatalog(input.siteId, input.env),
+  ])
   const backup = backups.find((b) => b.folder === input.folder)
   if (!backup) {
-    throw new AppError('not_found', `That backup is no longer in ${input.env}'s catalog (it may have expired). Reload the timeline.`)
+    throw new AppError(
+      'not_found',
+      `That backup is no longer in ${input.env}'s catalog (it may have expired). Reload the timeline.`,
+    )
   }
   const destDir = input.destDir ?? defaultDownloadFolder(downloadsRoot, site.name, input.env)
   if (!path.isAbsolute(destDir)) throw new AppError('bad_request', `Choose a full folder path (got "${destDir}").`)
@@ -50,7 +76,11 @@ export async function startBackupDownloads(
   for (const element of new Set(input.elements)) {
     const part = backup.parts[element]
     if (!part) throw new AppError('not_found', `This backup has no ${element} part.`)
-    if (!part.finished || part.size <= 0) throw new AppError('not_ready', `The ${element} part is still being made. Try again when the backup has finished.`)
+    if (!part.finished || part.size <= 0)
+      throw new AppError(
+        'not_ready',
+        `The ${element} part is still being made. Try again when the backup has finished.`,
+      )
     requests.push({
       connectionId,
       siteId: input.siteId,
@@ -64,9 +94,12 @@ export async function startBackupDownloads(
     })
   }
   try {
-    await mkdir(destDir, { recursive: true })
+    await ensureFolder(destDir)
   } catch (error) {
-    throw new AppError('folder_unavailable', `Restore Desk cannot create ${destDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}). Choose another folder.`)
+    throw new AppError(
+      'folder_unavailable',
+      `Restore Desk cannot create ${destDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}). Choose another folder.`,
+    )
   }
   return manager.enqueueMany(requests)
 }
