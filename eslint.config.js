@@ -42,7 +42,10 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            { name: 'electron', message: 'Only src/main/index.ts, window.ts, the preload and electron-*.ts adapters import electron.' },
+            {
+              name: 'electron',
+              message: 'Only src/main/index.ts, window.ts, the preload and electron-*.ts adapters import electron.',
+            },
             { name: 'electron-dl', message: 'Use it only from an electron-*.ts adapter.' },
           ],
         },
@@ -54,7 +57,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'electron', 'fs', 'path', 'os', 'crypto'], message: 'src/shared imports neither electron nor node.' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*', 'electron', 'fs', 'path', 'os', 'crypto'],
+              message: 'src/shared imports neither electron nor node.',
+            },
+          ],
+        },
       ],
     },
   },

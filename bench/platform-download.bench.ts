@@ -80,13 +80,19 @@ export async function run(): Promise<void> {
     // Seed in-process, then hand the folder to a separate platform process.
     const seeding = await startPlatform({ dataDir: dir, seed: 'demo', seedScale: 'small', machineToken: 'bench' })
     await seeding.close()
-    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { sites: Array<{ id: string; name: string }> }
+    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as {
+      sites: Array<{ id: string; name: string }>
+    }
     const site = state.sites[0]
     if (!site) throw new Error('seed made no site')
     const big = join(dir, 'sites', site.id, 'envs', 'dev', 'database.sql.gz')
     const size = await writeBigGzip(big)
 
-    child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/platform/cli.ts'), '--data', dir, '--no-schedule'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src/platform/cli.ts'), '--data', dir, '--no-schedule'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    )
     const pid = child.pid ?? 0
     const url = await new Promise<string>((resolve, reject) => {
       let out = ''
@@ -97,10 +103,17 @@ export async function run(): Promise<void> {
       })
       child?.once('exit', (code) => reject(new Error(`platform exited ${code}`)))
     })
-    const login = await json(`${url}/api/authorize/machine-token`, { method: 'POST', body: JSON.stringify({ machine_token: 'bench' }) })
+    const login = await json(`${url}/api/authorize/machine-token`, {
+      method: 'POST',
+      body: JSON.stringify({ machine_token: 'bench' }),
+    })
     const headers = { Authorization: `Bearer ${login.session}`, 'Content-Type': 'application/json' }
     const api = `${url}/api/sites/${site.id}`
-    const wf = await json(`${api}/environments/dev/workflows`, { method: 'POST', headers, body: JSON.stringify({ type: 'do_export', params: { database: true, ttl: 3600 } }) })
+    const wf = await json(`${api}/environments/dev/workflows`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ type: 'do_export', params: { database: true, ttl: 3600 } }),
+    })
     let state2 = wf
     while (state2.result === null) {
       await new Promise((resolve) => setTimeout(resolve, 200))
@@ -110,28 +123,49 @@ export async function run(): Promise<void> {
     const catalog = await json(`${api}/environments/dev/backups/catalog`, { headers })
     const entry = Object.values(catalog as Record<string, Json>).find((e) => e.size >= GIB)
     if (!entry) throw new Error('no 1 GiB backup in the catalog')
-    const link = (await json(`${api}/environments/dev/backups/catalog/${entry.folder}/database/s3token`, { method: 'POST', headers, body: '{"method":"get"}' })).url as string
+    const link = (
+      await json(`${api}/environments/dev/backups/catalog/${entry.folder}/database/s3token`, {
+        method: 'POST',
+        headers,
+        body: '{"method":"get"}',
+      })
+    ).url as string
     const file = join(dir, 'sites', site.id, 'envs', 'dev', 'backups', entry.folder, entry.filename)
 
     await exec('bash', ['-c', `cat "${file}" > /dev/null`]) // warm the page cache for every reader alike
     const rssBefore = await vm(pid, 'VmRSS')
     let rssPeakDuring = rssBefore
     const sampler = setInterval(() => {
-      void vm(pid, 'VmRSS').then((rss) => (rssPeakDuring = Math.max(rssPeakDuring, rss)), () => undefined)
+      void vm(pid, 'VmRSS').then(
+        (rss) => (rssPeakDuring = Math.max(rssPeakDuring, rss)),
+        () => undefined,
+      )
     }, 20)
     const platformRun = await timed(() => downloadWithNode(link))
-    const curlRun = await timed(() => exec('curl', ['-s', '-o', '/dev/null', '-w', '%{size_download}', link]).then(({ stdout }) => Number(stdout)))
+    const curlRun = await timed(() =>
+      exec('curl', ['-s', '-o', '/dev/null', '-w', '%{size_download}', link]).then(({ stdout }) => Number(stdout)),
+    )
     clearInterval(sampler)
     const catRun = await timed(() => exec('bash', ['-c', `cat "${file}" > /dev/null`]))
     const hwm = await vm(pid, 'VmHWM')
     if (platformRun.value !== entry.size || curlRun.value !== entry.size) throw new Error('a download came back short')
 
     console.log(`   backup: ${entry.filename} (${mib(size)})`)
-    console.log(`   platform link -> node client: ${mbps(entry.size, platformRun.seconds)}  (${platformRun.seconds.toFixed(2)} s)`)
-    console.log(`   platform link -> curl:        ${mbps(entry.size, curlRun.seconds)}  (${curlRun.seconds.toFixed(2)} s)`)
-    console.log(`   cat file > /dev/null:         ${mbps(entry.size, catRun.seconds)}  (${catRun.seconds.toFixed(2)} s)`)
-    console.log(`   ratio node-client/cat: ${(catRun.seconds / platformRun.seconds).toFixed(2)}   curl/cat: ${(catRun.seconds / curlRun.seconds).toFixed(2)}   node-client/curl: ${(curlRun.seconds / platformRun.seconds).toFixed(2)}`)
-    console.log(`   platform RSS: before ${mib(rssBefore)}, peak while serving ${mib(rssPeakDuring)}, VmHWM (whole life) ${mib(hwm)}`)
+    console.log(
+      `   platform link -> node client: ${mbps(entry.size, platformRun.seconds)}  (${platformRun.seconds.toFixed(2)} s)`,
+    )
+    console.log(
+      `   platform link -> curl:        ${mbps(entry.size, curlRun.seconds)}  (${curlRun.seconds.toFixed(2)} s)`,
+    )
+    console.log(
+      `   cat file > /dev/null:         ${mbps(entry.size, catRun.seconds)}  (${catRun.seconds.toFixed(2)} s)`,
+    )
+    console.log(
+      `   ratio node-client/cat: ${(catRun.seconds / platformRun.seconds).toFixed(2)}   curl/cat: ${(catRun.seconds / curlRun.seconds).toFixed(2)}   node-client/curl: ${(curlRun.seconds / platformRun.seconds).toFixed(2)}`,
+    )
+    console.log(
+      `   platform RSS: before ${mib(rssBefore)}, peak while serving ${mib(rssPeakDuring)}, VmHWM (whole life) ${mib(hwm)}`,
+    )
   } finally {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM')

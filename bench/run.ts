@@ -9,8 +9,11 @@ import { pathToFileURL } from 'node:url'
 async function main(): Promise<void> {
   const filter = process.argv[2]
   const dir = import.meta.dirname
-  const files = (await readdir(dir)).filter((file) => file.endsWith('.bench.ts') && (!filter || file.includes(filter))).sort()
-  if (files.length === 0) throw new Error(filter ? `No benchmark matches "${filter}".` : 'No benchmarks found in bench/.')
+  const files = (await readdir(dir))
+    .filter((file) => file.endsWith('.bench.ts') && (!filter || file.includes(filter)))
+    .sort()
+  if (files.length === 0)
+    throw new Error(filter ? `No benchmark matches "${filter}".` : 'No benchmarks found in bench/.')
   for (const file of files) {
     console.log(`\n== ${file}`)
     const mod = (await import(pathToFileURL(join(dir, file)).href)) as { run?: () => Promise<void> }

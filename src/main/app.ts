@@ -81,7 +81,9 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     stateFile: path.join(options.dataDir, 'downloads.json'),
     transport:
       options.transport ??
-      createNodeTransport(options.downloadLimitBytesPerSecond ? { maxBytesPerSecond: options.downloadLimitBytesPerSecond } : {}),
+      createNodeTransport(
+        options.downloadLimitBytesPerSecond ? { maxBytesPerSecond: options.downloadLimitBytesPerSecond } : {},
+      ),
     getLink: async (request) => {
       const client = await connections.clientFor(request.connectionId)
       return client.getBackupDownloadUrl(request.siteId, request.env, request.folder, request.element)
@@ -99,7 +101,8 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       downloadsRoot: options.downloadsRoot ?? defaultDownloadsRoot(),
       desktop: options.desktop ?? null,
     }),
-    (channel, error) => log(`[ipc] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    (channel, error) =>
+      log(`[ipc] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   )
 
   await connections.init()

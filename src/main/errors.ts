@@ -14,9 +14,18 @@ export class AppError extends Error {
 /** Turns any thrown value into the shape that crosses IPC. */
 export function toErrorShape(error: unknown): IpcErrorShape {
   if (error instanceof AppError) return { code: error.code, message: error.message }
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string' && error instanceof Error) {
+  if (
+    error &&
+    typeof error === 'object' &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error instanceof Error
+  ) {
     return { code: error.code, message: error.message }
   }
   const message = error instanceof Error ? error.message : String(error)
-  return { code: 'internal', message: `Something went wrong inside Restore Desk: ${message}. Try again; if it keeps happening, restart the app.` }
+  return {
+    code: 'internal',
+    message: `Something went wrong inside Restore Desk: ${message}. Try again; if it keeps happening, restart the app.`,
+  }
 }

@@ -50,7 +50,10 @@ if (!app.requestSingleInstanceLock()) {
       desktop: {
         revealFile: showDownloadInFolder,
         async chooseFolder(defaultPath) {
-          const options = { defaultPath, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> }
+          const options = {
+            defaultPath,
+            properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>,
+          }
           const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
           return result.canceled ? null : (result.filePaths[0] ?? null)
         },
@@ -61,7 +64,8 @@ if (!app.requestSingleInstanceLock()) {
     const stopIpc = registerIpcHandlers(
       ipcMain,
       services.router,
-      (event) => event.sender.id === mainWindow.webContents.id && isAppOrigin(event.senderFrame?.url, hardening.allowedOrigins),
+      (event) =>
+        event.sender.id === mainWindow.webContents.id && isAppOrigin(event.senderFrame?.url, hardening.allowedOrigins),
     )
     const stopEvents = services.context.events.subscribe((channel, payload) => {
       if (!mainWindow.isDestroyed()) mainWindow.webContents.send(channel, payload)

@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util'
 import { startPlatform } from './index'
 
-const USAGE = 'Usage: npm run platform -- --data DIR [--port N] [--token T] [--seed demo|none] [--link-ttl SECONDS] [--upload-limit BYTES] [--no-schedule]'
+const USAGE =
+  'Usage: npm run platform -- --data DIR [--port N] [--token T] [--seed demo|none] [--link-ttl SECONDS] [--upload-limit BYTES] [--no-schedule]'
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -28,12 +29,14 @@ async function main(): Promise<void> {
   }
   if (!values.data) throw new Error(`--data is required. ${USAGE}`)
   const port = Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (0 = any free one). ${USAGE}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number (0 = any free one). ${USAGE}`)
   if (values.seed !== 'demo' && values.seed !== 'none') throw new Error(`--seed must be demo or none. ${USAGE}`)
   const scale = values['seed-scale']
   if (scale !== 'full' && scale !== 'small') throw new Error('--seed-scale must be full or small.')
   const linkTtl = values['link-ttl'] === undefined ? undefined : Number(values['link-ttl'])
-  if (linkTtl !== undefined && !(Number.isFinite(linkTtl) && linkTtl > 0)) throw new Error('--link-ttl must be a number of seconds above 0.')
+  if (linkTtl !== undefined && !(Number.isFinite(linkTtl) && linkTtl > 0))
+    throw new Error('--link-ttl must be a number of seconds above 0.')
   const uploadLimit = values['upload-limit'] === undefined ? undefined : Number(values['upload-limit'])
   const stepDelay = Number(process.env.RESTORE_DESK_PLATFORM_STEP_DELAY_MS ?? '0')
 

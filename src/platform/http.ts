@@ -17,7 +17,12 @@ export class HttpError extends Error {
 }
 
 /** Sends `body` as JSON with `status`. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
@@ -29,7 +34,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Sends the contract's error shape: a non-2xx status with a JSON string body. */
-export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.destroy()
     return
@@ -44,7 +54,8 @@ export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): P
   for await (const chunk of req) {
     const buf = chunk as Buffer
     size += buf.length
-    if (size > limit) throw new HttpError(413, `The request body is larger than ${limit} bytes; send a smaller JSON body.`)
+    if (size > limit)
+      throw new HttpError(413, `The request body is larger than ${limit} bytes; send a smaller JSON body.`)
     chunks.push(buf)
   }
   const text = Buffer.concat(chunks).toString('utf8').trim()
@@ -68,7 +79,12 @@ export function asObject(value: unknown, what: string): Record<string, unknown> 
  * Applies the contract's paging (`?limit=&start=<last id seen>`) to a list already in
  * its final order. Without `limit` the whole rest of the list is returned.
  */
-export function page<T>(items: readonly T[], query: URLSearchParams, idOf: (item: T) => string, maxLimit?: number): T[] {
+export function page<T>(
+  items: readonly T[],
+  query: URLSearchParams,
+  idOf: (item: T) => string,
+  maxLimit?: number,
+): T[] {
   let startIndex = 0
   const start = query.get('start')
   if (start) {

@@ -66,7 +66,15 @@ async function ensureUser(store: StateStore, userId: string): Promise<void> {
   if (store.current.users.some((user) => user.id === userId)) return
   await store.update((state) => ({
     ...state,
-    users: [...state.users, { id: userId, email: 'owner@restore-desk.localhost', fullName: 'Site Owner', createdAt: Math.floor(Date.now() / 1000) }],
+    users: [
+      ...state.users,
+      {
+        id: userId,
+        email: 'owner@restore-desk.localhost',
+        fullName: 'Site Owner',
+        createdAt: Math.floor(Date.now() / 1000),
+      },
+    ],
   }))
 }
 
@@ -81,7 +89,8 @@ async function cleanUploads(layout: Layout): Promise<void> {
       await removeQuietly(path)
       continue
     }
-    for (const file of await readdir(path).catch(() => [] as string[])) if (file.endsWith('.part')) await removeQuietly(join(path, file))
+    for (const file of await readdir(path).catch(() => [] as string[]))
+      if (file.endsWith('.part')) await removeQuietly(join(path, file))
   }
 }
 
@@ -89,7 +98,8 @@ async function cleanUploads(layout: Layout): Promise<void> {
 async function removeOrphanSites(layout: Layout, store: StateStore): Promise<void> {
   const known = new Set(store.current.sites.map((site) => site.id))
   const dir = join(layout.dataDir, 'sites')
-  for (const entry of await readdir(dir).catch(() => [] as string[])) if (!known.has(entry)) await removeQuietly(join(dir, entry))
+  for (const entry of await readdir(dir).catch(() => [] as string[]))
+    if (!known.has(entry)) await removeQuietly(join(dir, entry))
 }
 
 /** Starts a platform on 127.0.0.1 over `opts.dataDir`. */
@@ -145,7 +155,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
   let timer: NodeJS.Timeout | undefined
   if (opts.automatedBackups) {
     const tick = (): Promise<void> =>
-      scheduleAutomatedBackups(platform, queue, opts.clock?.() ?? new Date()).catch((error: unknown) => log(`automated backups: ${(error as Error).message}`))
+      scheduleAutomatedBackups(platform, queue, opts.clock?.() ?? new Date()).catch((error: unknown) =>
+        log(`automated backups: ${(error as Error).message}`),
+      )
     // The first check runs before start returns, so what is due is queued by then.
     await tick()
     timer = setInterval(() => void tick(), 60_000)
@@ -181,10 +193,20 @@ async function scheduleAutomatedBackups(platform: PlatformContext, queue: Workfl
     for (const env of STANDARD_ENVIRONMENTS) {
       if (!platform.store.current.environments[site.id]?.[env]) continue
       const backups = await listBackups(platform.layout, site.id, env)
-      const done = backups.some((b) => b.folder.endsWith('_automated') && new Date(b.epoch * 1000).toISOString().startsWith(today))
+      const done = backups.some(
+        (b) => b.folder.endsWith('_automated') && new Date(b.epoch * 1000).toISOString().startsWith(today),
+      )
       // A queued or running one counts too (its folder appears only when it is complete).
-      const queued = queue.list(site.id).some((w) => w.type === 'automated_backup' && w.environment === env && new Date(w.created_at * 1000).toISOString().startsWith(today))
-      if (!done && !queued) await queue.start({ type: 'automated_backup', siteId: site.id, env, params: {}, userId: null })
+      const queued = queue
+        .list(site.id)
+        .some(
+          (w) =>
+            w.type === 'automated_backup' &&
+            w.environment === env &&
+            new Date(w.created_at * 1000).toISOString().startsWith(today),
+        )
+      if (!done && !queued)
+        await queue.start({ type: 'automated_backup', siteId: site.id, env, params: {}, userId: null })
     }
   }
 }

@@ -49,7 +49,8 @@ export function createPlatformServer(platform: PlatformContext, queue: WorkflowQ
         if (await handleGit(platform, queue, req, res, path)) return
       }
       const found = router.match(req.method ?? 'GET', path)
-      if (found === undefined) throw new HttpError(404, `Nothing is served at ${path}; see the platform API for the routes.`)
+      if (found === undefined)
+        throw new HttpError(404, `Nothing is served at ${path}; see the platform API for the routes.`)
       if (found === 'method') throw new HttpError(405, `${req.method ?? ''} is not allowed on ${path}.`)
       const body = await found.handler({ req, res, params: found.params, query: url.searchParams, path })
       if (body !== undefined && !res.headersSent) sendJson(res, 200, body)
@@ -64,7 +65,11 @@ export function createPlatformServer(platform: PlatformContext, queue: WorkflowQ
         return
       }
       platform.log(`error on ${req.method ?? ''} ${path}: ${(error as Error).stack ?? String(error)}`)
-      sendError(res, 500, 'The platform hit an internal error; try again, and look at the platform log if it keeps happening.')
+      sendError(
+        res,
+        500,
+        'The platform hit an internal error; try again, and look at the platform log if it keeps happening.',
+      )
     }
   }
 

@@ -24,4 +24,7 @@ const subscribe = Object.fromEntries(
   ]),
 )
 
-contextBridge.exposeInMainWorld('restoreDesk', Object.freeze({ invoke: Object.freeze(invoke), subscribe: Object.freeze(subscribe) }))
+contextBridge.exposeInMainWorld(
+  'restoreDesk',
+  Object.freeze({ invoke: Object.freeze(invoke), subscribe: Object.freeze(subscribe) }),
+)

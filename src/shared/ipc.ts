@@ -26,7 +26,9 @@ function invoke<Res>() {
 const noPayload = z.union([z.undefined(), z.null()]).transform(() => undefined)
 
 /** Platform ids: letters, digits, dashes (uuids, site names, env names). */
-const platformId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a platform id (letters, digits, "-", "_", ".")')
+const platformId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a platform id (letters, digits, "-", "_", ".")')
 const siteEnv = z.object({ siteId: platformId, env: platformId }).strict()
 const downloadRef = z.object({ id: downloadIdSchema }).strict()
 const backupElement = z.enum(['code', 'database', 'files'])
@@ -42,7 +44,10 @@ export const invokeChannels = {
         kind: z.enum(['pantheon', 'remote-embedded']),
         label: z.string().trim().min(1).max(80),
         /** Required for remote-embedded; Pantheon's is fixed. */
-        baseUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+        baseUrl: z
+          .url({ protocol: /^https?$/ })
+          .max(500)
+          .optional(),
         machineToken: z.string().trim().min(8).max(512),
       })
       .strict(),
@@ -131,7 +136,8 @@ export interface IpcErrorShape {
 }
 
 /** Every invoke answers with this envelope; errors never throw across IPC. */
-export type IpcResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpcErrorShape }
+export type IpcResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpcErrorShape }
 
 /** The error the page sees, rebuilt from an {@link IpcErrorShape}. */
 export class IpcError extends Error {
@@ -148,6 +154,8 @@ export class IpcError extends Error {
  * bridge implements: one named function per channel, nothing else.
  */
 export interface RestoreDeskBridge {
-  readonly invoke: { readonly [C in InvokeChannel]: (payload: InvokeRequest<C>) => Promise<IpcResult<InvokeResponse<C>>> }
+  readonly invoke: {
+    readonly [C in InvokeChannel]: (payload: InvokeRequest<C>) => Promise<IpcResult<InvokeResponse<C>>>
+  }
   readonly subscribe: { readonly [E in EventChannel]: (listener: (payload: EventPayload<E>) => void) => () => void }
 }

@@ -12,7 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { _electron, type ElectronApplication } from 'playwright-core'
 
 const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH
-const binary = distDir ? path.join(distDir, process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron') : null
+const binary = distDir
+  ? path.join(distDir, process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron')
+  : null
 const available = binary !== null && existsSync(binary)
 const reason = distDir
   ? `no Electron binary at ${binary}`
@@ -31,11 +33,16 @@ describe.skipIf(!available)(`Electron app${available ? '' : ` (skipped: ${reason
 
   it('opens a sandboxed window that shows app info through the preload', async () => {
     execFileSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' })
-    app = await _electron.launch({ executablePath: binary!, args: ['out/main/index.js', `--user-data-dir=${userData}`] })
+    app = await _electron.launch({
+      executablePath: binary!,
+      args: ['out/main/index.js', `--user-data-dir=${userData}`],
+    })
     const window = await app.firstWindow()
     await window.getByTestId('app-version').waitFor()
     expect(await window.getByTestId('app-mode').textContent()).toBe('Desktop app')
     expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined')
-    expect(await window.evaluate(() => Object.keys((window as unknown as { restoreDesk: object }).restoreDesk))).toEqual(['invoke', 'subscribe'])
+    expect(
+      await window.evaluate(() => Object.keys((window as unknown as { restoreDesk: object }).restoreDesk)),
+    ).toEqual(['invoke', 'subscribe'])
   })
 })

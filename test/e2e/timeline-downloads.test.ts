@@ -16,7 +16,10 @@ import { startWebMode, type RunningWebMode } from './support/web-mode'
 let browser: Browser
 let home: string
 
-const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex')
+const sha256 = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex')
 
 /** The platform's own copy of a backup archive (its data folder lives inside the app's). */
 async function platformArchive(dataDir: string, folder: string, filename: string): Promise<string> {
@@ -89,7 +92,9 @@ describe('timeline and downloads in Chromium', () => {
       for (const env of ['dev', 'test', 'live']) await page.getByTestId(`env-tab-${env}`).waitFor()
       await page.getByTestId('live-marker').first().waitFor()
       await page.getByTestId('env-commit').waitFor()
-      const folders = await page.getByTestId('backup-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-folder') ?? ''))
+      const folders = await page
+        .getByTestId('backup-row')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-folder') ?? ''))
       expect(folders.length).toBeGreaterThan(3)
       const epochs = folders.map((f) => Number(f.split('_')[0]))
       expect(epochs).toEqual([...epochs].sort((a, b) => b - a))
@@ -126,12 +131,22 @@ describe('timeline and downloads in Chromium', () => {
       await openDownloads(page)
       const dir = path.join(home, 'Downloads', 'Restore Desk', 'demo-drupal', 'live')
       for (const element of ['code', 'database', 'files']) {
-        await page.locator(`[data-testid="download-item"][data-element="${element}"][data-state="done"]`).first().waitFor({ timeout: 60_000 })
+        await page
+          .locator(`[data-testid="download-item"][data-element="${element}"][data-state="done"]`)
+          .first()
+          .waitFor({ timeout: 60_000 })
       }
       const saved = (await readdir(dir)).filter((f) => !f.startsWith('.'))
-      const mine = saved.filter((f) => f.includes(new Date(Number(folder.split('_')[0]) * 1000).toISOString().slice(0, 10)))
-      expect(mine.map((f) => f.replace(/^.*_UTC_/, '')).sort()).toEqual(['code.tar.gz', 'database.sql.gz', 'files.tar.gz'])
-      for (const file of mine) expect(await sha256(path.join(dir, file))).toBe(await sha256(await platformArchive(web.dataDir, folder, file)))
+      const mine = saved.filter((f) =>
+        f.includes(new Date(Number(folder.split('_')[0]) * 1000).toISOString().slice(0, 10)),
+      )
+      expect(mine.map((f) => f.replace(/^.*_UTC_/, '')).sort()).toEqual([
+        'code.tar.gz',
+        'database.sql.gz',
+        'files.tar.gz',
+      ])
+      for (const file of mine)
+        expect(await sha256(path.join(dir, file))).toBe(await sha256(await platformArchive(web.dataDir, folder, file)))
     })
   })
 })
@@ -159,7 +174,9 @@ describe('downloads that outlive their links and the app', () => {
         await item.getByTestId('download-resume').click()
         await item.and(page.locator('[data-state="done"]')).waitFor({ timeout: 60_000 })
         const finalPath = (await item.getByTestId('download-final-path').textContent())!.trim()
-        expect(await sha256(finalPath)).toBe(await sha256(await platformArchive(dataDir, folder, path.basename(finalPath))))
+        expect(await sha256(finalPath)).toBe(
+          await sha256(await platformArchive(dataDir, folder, path.basename(finalPath))),
+        )
       })
 
       // Start another slow download, then stop the app in the middle of it.
@@ -170,7 +187,10 @@ describe('downloads that outlive their links and the app', () => {
         folder = (await row.getAttribute('data-folder'))!
         await row.getByTestId('part-download-files').click()
         await openDownloads(page)
-        await page.locator('[data-testid="download-item"][data-element="files"][data-state="downloading"]').first().waitFor()
+        await page
+          .locator('[data-testid="download-item"][data-element="files"][data-state="downloading"]')
+          .first()
+          .waitFor()
         await page.waitForTimeout(1500)
       })
       await page.close()
@@ -186,10 +206,15 @@ describe('downloads that outlive their links and the app', () => {
       await withScreenshot(page, 'restart-after', async () => {
         await page.goto(web.url)
         await openDownloads(page)
-        const resumed = page.locator(`[data-testid="download-item"][data-element="files"]`).filter({ hasText: 'test' }).first()
+        const resumed = page
+          .locator(`[data-testid="download-item"][data-element="files"]`)
+          .filter({ hasText: 'test' })
+          .first()
         await resumed.and(page.locator('[data-state="done"]')).waitFor({ timeout: 60_000 })
         const finalPath = (await resumed.getByTestId('download-final-path').textContent())!.trim()
-        expect(await sha256(finalPath)).toBe(await sha256(await platformArchive(dataDir, folder, path.basename(finalPath))))
+        expect(await sha256(finalPath)).toBe(
+          await sha256(await platformArchive(dataDir, folder, path.basename(finalPath))),
+        )
       })
     } finally {
       await page.close().catch(() => {})

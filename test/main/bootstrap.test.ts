@@ -53,7 +53,17 @@ const fake = vi.hoisted(() => {
   const protocol = { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() }
   const session = { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } }
   const ipcMain = { handle: vi.fn((c: string, l: Listener) => ipcHandlers.set(c, l)), removeHandler: vi.fn() }
-  return { app, protocol, session, ipcMain, BrowserWindow, ipcHandlers, appListeners, dataDir, ready: () => readyResolve() }
+  return {
+    app,
+    protocol,
+    session,
+    ipcMain,
+    BrowserWindow,
+    ipcHandlers,
+    appListeners,
+    dataDir,
+    ready: () => readyResolve(),
+  }
 })
 
 vi.mock('electron', () => ({
@@ -73,7 +83,11 @@ vi.mock('electron', () => ({
 vi.mock('electron-dl', () => ({ download: vi.fn(), CancelError: class CancelError extends Error {} }))
 // The embedded platform is tested on its own; here it only has to start.
 vi.mock('../../src/platform', () => ({
-  startPlatform: vi.fn(async () => ({ apiBase: 'http://127.0.0.1:9/api', machineToken: 'test-token', close: async () => {} })),
+  startPlatform: vi.fn(async () => ({
+    apiBase: 'http://127.0.0.1:9/api',
+    machineToken: 'test-token',
+    close: async () => {},
+  })),
 }))
 
 describe('Electron bootstrap (src/main/index.ts)', () => {
@@ -96,7 +110,11 @@ describe('Electron bootstrap (src/main/index.ts)', () => {
     expect(fake.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function))
     const window = fake.BrowserWindow.last!
     expect(window.url).toBe('app://restore-desk/index.html')
-    expect(window.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false })
+    expect(window.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+    })
 
     const handler = fake.ipcHandlers.get('app:info')!
     const own = { sender: { id: window.webContents.id }, senderFrame: { url: 'app://restore-desk/index.html' } }
@@ -110,7 +128,10 @@ describe('Electron bootstrap (src/main/index.ts)', () => {
     expect(await handler(own, 'surprise')).toMatchObject({ ok: false, error: { code: 'bad_request' } })
     const connections = (await handler(own, undefined as never)) as unknown
     expect(connections).toBeTruthy()
-    const listed = (await fake.ipcHandlers.get('connections:list')!(own, undefined)) as { ok: boolean; value: Array<{ id: string; status: string }> }
+    const listed = (await fake.ipcHandlers.get('connections:list')!(own, undefined)) as {
+      ok: boolean
+      value: Array<{ id: string; status: string }>
+    }
     expect(listed.value[0]).toMatchObject({ id: 'embedded', status: 'ready' })
     const quitEvent = { preventDefault: vi.fn() }
     fake.appListeners.get('will-quit')!(quitEvent)

@@ -101,7 +101,11 @@ describe('main services on the embedded platform', () => {
     await vi.waitFor(
       async () => {
         const list = await call<DownloadItem[]>('downloads:list')
-        expect(list.filter((i) => items.some((x) => x.id === i.id)).map((i) => i.state)).toEqual(['done', 'done', 'done'])
+        expect(list.filter((i) => items.some((x) => x.id === i.id)).map((i) => i.state)).toEqual([
+          'done',
+          'done',
+          'done',
+        ])
       },
       { timeout: 60_000, interval: 200 },
     )
@@ -132,6 +136,9 @@ describe('main services on the embedded platform', () => {
       folder: '1000000000_backup',
       elements: ['database'],
     })
-    expect(missing).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.stringMatching(/no longer in dev's catalog/) } })
+    expect(missing).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', message: expect.stringMatching(/no longer in dev's catalog/) },
+    })
   })
 })

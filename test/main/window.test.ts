@@ -36,7 +36,10 @@ vi.mock('electron', () => ({ BrowserWindow: electron.FakeBrowserWindow, shell: e
 
 const { createMainWindow, hardenSession, hardenWebContents, mainWindowOptions } = await import('../../src/main/window')
 
-const hardening = { allowedOrigins: ['app://restore-desk'], externalLinks: new Set(['https://docs.pantheon.io/backups']) }
+const hardening = {
+  allowedOrigins: ['app://restore-desk'],
+  externalLinks: new Set(['https://docs.pantheon.io/backups']),
+}
 
 describe('main window security baseline', () => {
   beforeEach(() => electron.shell.openExternal.mockClear())

@@ -25,19 +25,27 @@ afterAll(async () => {
 })
 
 describe('authentication', () => {
-  it('logs in with the machine token and refuses a bad one with the contract\'s text', async () => {
-    const ok = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', { machine_token: 'test-token', client: 'terminus' })
+  it("logs in with the machine token and refuses a bad one with the contract's text", async () => {
+    const ok = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', {
+      machine_token: 'test-token',
+      client: 'terminus',
+    })
     expect(ok.status).toBe(200)
     expect(ok.body).toMatchObject({ session: expect.any(String), user_id: expect.any(String) })
     expect(ok.body.expires_at).toBeGreaterThan(Date.now() / 1000)
-    const bad = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', { machine_token: 'nope', client: 'terminus' })
+    const bad = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', {
+      machine_token: 'nope',
+      client: 'terminus',
+    })
     expect(bad.status).toBe(401)
     expect(bad.body).toBe('Authorization failed. Please check that your machine token is valid.')
   })
 
   it('answers 401 without a session, with an unknown one, and once a session expires', async () => {
     expect((await callJson(t.platform.url, 'GET', `/api/sites/${siteId}`)).status).toBe(401)
-    expect((await t.call('GET', `/api/sites/${siteId}`, undefined, { Authorization: 'Bearer made-up' })).status).toBe(401)
+    expect((await t.call('GET', `/api/sites/${siteId}`, undefined, { Authorization: 'Bearer made-up' })).status).toBe(
+      401,
+    )
     expect((await t.call('GET', `/api/sites/${siteId}`)).status).toBe(200)
   })
 
@@ -51,28 +59,41 @@ describe('authentication', () => {
     })
     const first = await startPlatform({ dataDir: dir })
     expect(first.tokenWasGenerated).toBe(true)
-    const login = await callJson(first.url, 'POST', '/api/authorize/machine-token', { machine_token: first.machineToken })
+    const login = await callJson(first.url, 'POST', '/api/authorize/machine-token', {
+      machine_token: first.machineToken,
+    })
     const me = `/api/users/${login.body.user_id}`
-    expect((await callJson(first.url, 'GET', me, undefined, { Authorization: `Bearer ${login.body.session}` })).status).toBe(200)
+    expect(
+      (await callJson(first.url, 'GET', me, undefined, { Authorization: `Bearer ${login.body.session}` })).status,
+    ).toBe(200)
     await first.close()
     const second = await startPlatform({ dataDir: dir, sessionTtlSeconds: 1 })
     try {
       expect(second.tokenWasGenerated).toBe(false)
       expect(second.machineToken).toBe(first.machineToken)
       // The session from before the restart is still good...
-      expect((await callJson(second.url, 'GET', me, undefined, { Authorization: `Bearer ${login.body.session}` })).status).toBe(200)
+      expect(
+        (await callJson(second.url, 'GET', me, undefined, { Authorization: `Bearer ${login.body.session}` })).status,
+      ).toBe(200)
       // ...and a one-second session stops working once its second is up.
-      const short = await callJson(second.url, 'POST', '/api/authorize/machine-token', { machine_token: first.machineToken })
+      const short = await callJson(second.url, 'POST', '/api/authorize/machine-token', {
+        machine_token: first.machineToken,
+      })
       expect(short.body.expires_at - Date.now() / 1000).toBeLessThanOrEqual(1)
       await new Promise((resolve) => setTimeout(resolve, 1100))
-      expect((await callJson(second.url, 'GET', me, undefined, { Authorization: `Bearer ${short.body.session}` })).status).toBe(401)
+      expect(
+        (await callJson(second.url, 'GET', me, undefined, { Authorization: `Bearer ${short.body.session}` })).status,
+      ).toBe(401)
     } finally {
       await second.close()
     }
     const third = await startPlatform({ dataDir: dir, machineToken: 'override' })
     try {
       expect(third.machineToken).toBe('override')
-      expect((await callJson(third.url, 'POST', '/api/authorize/machine-token', { machine_token: first.machineToken })).status).toBe(401)
+      expect(
+        (await callJson(third.url, 'POST', '/api/authorize/machine-token', { machine_token: first.machineToken }))
+          .status,
+      ).toBe(401)
     } finally {
       await third.close()
     }
@@ -84,7 +105,12 @@ describe('sites and environments', () => {
     const all = await t.call('GET', `/api/users/${t.userId}/memberships/sites`)
     expect(all.status).toBe(200)
     expect(all.body.map((m: Json) => m.site.name).sort()).toEqual(['demo-drupal', 'demo-wordpress'])
-    expect(all.body[0]).toMatchObject({ id: expect.any(String), site_id: expect.any(String), user_id: t.userId, role: expect.any(String) })
+    expect(all.body[0]).toMatchObject({
+      id: expect.any(String),
+      site_id: expect.any(String),
+      user_id: t.userId,
+      role: expect.any(String),
+    })
     const first = await t.call('GET', `/api/users/${t.userId}/memberships/sites?limit=1`)
     expect(first.body).toHaveLength(1)
     const second = await t.call('GET', `/api/users/${t.userId}/memberships/sites?limit=1&start=${first.body[0].id}`)
@@ -101,7 +127,13 @@ describe('sites and environments', () => {
     expect(missing.status).toBe(404)
     expect(typeof missing.body).toBe('string')
     const site = await t.call('GET', `/api/sites/${wp.body.id}`)
-    expect(site.body).toMatchObject({ id: wp.body.id, name: 'demo-wordpress', framework: 'wordpress', owner: t.userId, plan_name: expect.any(String) })
+    expect(site.body).toMatchObject({
+      id: wp.body.id,
+      name: 'demo-wordpress',
+      framework: 'wordpress',
+      owner: t.userId,
+      plan_name: expect.any(String),
+    })
     expect((await t.call('GET', `/api/sites/${siteId}`)).body.framework).toBe('drupal8')
     expect((await t.call('GET', '/api/sites/not-a-site')).status).toBe(404)
   })
@@ -135,7 +167,8 @@ describe('sites and environments', () => {
     const testOnly = log.filter((c) => c.labels.includes('test') && !c.labels.includes('live'))
     expect(testOnly.length).toBeGreaterThan(0)
     for (let i = 1; i < log.length; i += 1) expect(log[i - 1].datetime >= log[i].datetime).toBe(true)
-    const page = (await t.call('GET', `/api/sites/${siteId}/environments/dev/code-log?limit=5&start=${log[4].hash}`)).body
+    const page = (await t.call('GET', `/api/sites/${siteId}/environments/dev/code-log?limit=5&start=${log[4].hash}`))
+      .body
     expect(page.map((c: Json) => c.hash)).toEqual(log.slice(5, 10).map((c) => c.hash))
   })
 })
@@ -200,11 +233,64 @@ function kind(value: unknown): string {
  * user profile trivia): the field itself must exist with the same type, but its insides are
  * not compared.
  */
-const OPAQUE = new Set(['profile', 'feature_flags', 'holder', 'settings', 'upstream_updates_by_environment', 'user_in_charge', 'product', 'stunnel', 'waiting_for_task', 'operations', 'build', 'params', 'responses', 'environment_variables', 'quicksilver_configuration', 'diffstat', 'task_ids', 'quicksilver_post_tasks', 'add_ons', 'styx_clusters_for_cache_clear', 'messages', 'labels', 'parents'])
+const OPAQUE = new Set([
+  'profile',
+  'feature_flags',
+  'holder',
+  'settings',
+  'upstream_updates_by_environment',
+  'user_in_charge',
+  'product',
+  'stunnel',
+  'waiting_for_task',
+  'operations',
+  'build',
+  'params',
+  'responses',
+  'environment_variables',
+  'quicksilver_configuration',
+  'diffstat',
+  'task_ids',
+  'quicksilver_post_tasks',
+  'add_ons',
+  'styx_clusters_for_cache_clear',
+  'messages',
+  'labels',
+  'parents',
+])
 /** Fields Pantheon leaves null until later; ours may be null or have a value. */
-const LATER = new Set(['started_at', 'finished_at', 'run_time', 'total_time', 'queued_time', 'final_task_id', 'waiting_for_task_id', 'result', 'user_id', 'user', 'user_email', 'invited_by_id', 'product_id', 'created_organization_id', 'destination_organization_id', 'base_domain', 'host', 'build_url', 'username', 'password', 'encryption_passphrase', 'queued_at'])
+const LATER = new Set([
+  'started_at',
+  'finished_at',
+  'run_time',
+  'total_time',
+  'queued_time',
+  'final_task_id',
+  'waiting_for_task_id',
+  'result',
+  'user_id',
+  'user',
+  'user_email',
+  'invited_by_id',
+  'product_id',
+  'created_organization_id',
+  'destination_organization_id',
+  'base_domain',
+  'host',
+  'build_url',
+  'username',
+  'password',
+  'encryption_passphrase',
+  'queued_at',
+])
 
-function compareShape(recorded: unknown, ours: unknown, path: string, problems: string[], dynamicKey?: (key: string) => string): void {
+function compareShape(
+  recorded: unknown,
+  ours: unknown,
+  path: string,
+  problems: string[],
+  dynamicKey?: (key: string) => string,
+): void {
   if (kind(recorded) === 'array') {
     if (kind(ours) !== 'array') {
       problems.push(`${path}: expected an array, got ${kind(ours)}`)
@@ -231,7 +317,12 @@ function compareShape(recorded: unknown, ours: unknown, path: string, problems: 
     const theirs = kind(value)
     const got = kind(mine[ourKey])
     const numberish = (k: string) => k === 'number' || k === 'string'
-    if (theirs !== 'null' && got !== theirs && !(LATER.has(key) && got === 'null') && !(numberish(theirs) && numberish(got) && key.includes('version'))) {
+    if (
+      theirs !== 'null' &&
+      got !== theirs &&
+      !(LATER.has(key) && got === 'null') &&
+      !(numberish(theirs) && numberish(got) && key.includes('version'))
+    ) {
       problems.push(`${path}.${key}: expected ${theirs}, got ${got}`)
       continue
     }
@@ -240,11 +331,14 @@ function compareShape(recorded: unknown, ours: unknown, path: string, problems: 
 }
 
 describe('recorded Pantheon responses', () => {
-  it('are matched field for field (and type for type) by the platform\'s responses', async () => {
+  it("are matched field for field (and type for type) by the platform's responses", async () => {
     const recorded = await recordedResponses()
     const ours = new Map<string, unknown>()
     const wp = await t.siteId('demo-wordpress')
-    const login = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', { machine_token: 'test-token', client: 'terminus' })
+    const login = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', {
+      machine_token: 'test-token',
+      client: 'terminus',
+    })
     ours.set('login', login.body)
     ours.set('user', (await t.call('GET', `/api/users/${t.userId}`)).body)
     ours.set('memberships', (await t.call('GET', `/api/users/${t.userId}/memberships/sites`)).body)
@@ -256,8 +350,18 @@ describe('recorded Pantheon responses', () => {
     ours.set('catalog', catalog)
     ours.set('schedule', (await t.call('GET', `/api/sites/${wp}/environments/dev/backups/schedule`)).body)
     const folder = (Object.values(catalog) as Json[]).find((entry) => entry.filename?.endsWith('_code.tar.gz')).folder
-    ours.set('s3token', (await t.call('POST', `/api/sites/${wp}/environments/dev/backups/catalog/${folder}/code/s3token`, { method: 'get' })).body)
-    const started = await t.call('POST', `/api/sites/${wp}/environments/dev/workflows`, { type: 'do_export', params: { code: false, database: true, files: false, entry_type: 'backup', ttl: 600 } })
+    ours.set(
+      's3token',
+      (
+        await t.call('POST', `/api/sites/${wp}/environments/dev/backups/catalog/${folder}/code/s3token`, {
+          method: 'get',
+        })
+      ).body,
+    )
+    const started = await t.call('POST', `/api/sites/${wp}/environments/dev/workflows`, {
+      type: 'do_export',
+      params: { code: false, database: true, files: false, entry_type: 'backup', ttl: 600 },
+    })
     expect(started.status).toBe(202)
     ours.set('workflow-start', started.body)
     await t.waitWorkflow(wp, started.body.id)
@@ -286,8 +390,21 @@ describe('recorded Pantheon responses', () => {
 describe('an environment never deployed to', () => {
   it('has no target_ref and no target_commit', async () => {
     const { environmentJson } = await import('../../src/platform/routes/shapes')
-    const site = { id: 's', name: 'n', label: 'l', framework: 'wordpress', created: 1, ownerId: 'u', planName: 'Basic', frozen: false }
-    const json = environmentJson('test', { created: 1, lock: { locked: false, username: null, password: null }, randseed: 'r' }, site)
+    const site = {
+      id: 's',
+      name: 'n',
+      label: 'l',
+      framework: 'wordpress',
+      created: 1,
+      ownerId: 'u',
+      planName: 'Basic',
+      frozen: false,
+    }
+    const json = environmentJson(
+      'test',
+      { created: 1, lock: { locked: false, username: null, password: null }, randseed: 'r' },
+      site,
+    )
     expect(json).not.toHaveProperty('target_ref')
     expect(json).not.toHaveProperty('target_commit')
     expect(json).toMatchObject({ is_initialized: false, lock: { locked: false } })

@@ -34,13 +34,15 @@ describe('git over smart HTTP', () => {
     const wrong = new URL(info.git_url)
     wrong.username = 'me'
     wrong.password = 'not-the-token'
-    await expect(git(dir, ['clone', '--quiet', wrong.toString(), 'refused'])).rejects.toThrow(/Authentication failed|401/)
+    await expect(git(dir, ['clone', '--quiet', wrong.toString(), 'refused'])).rejects.toThrow(
+      /Authentication failed|401/,
+    )
     const noAuth = await fetch(`${info.git_url}/info/refs?service=git-upload-pack`)
     expect(noAuth.status).toBe(401)
     expect(noAuth.headers.get('www-authenticate')).toMatch(/^Basic/)
   })
 
-  it('clones dev\'s code with the token', async () => {
+  it("clones dev's code with the token", async () => {
     await git(dir, ['clone', '--quiet', await authedGitUrl(t, siteId), 'clone'])
     const head = (await git(join(dir, 'clone'), ['rev-parse', 'HEAD'])).trim()
     expect(head).toBe((await envs()).dev.target_commit)
@@ -58,7 +60,11 @@ describe('git over smart HTTP', () => {
     expect(after.test.target_commit).toBe(before.test.target_commit)
     expect(after.live.target_commit).toBe(before.live.target_commit)
     const log = (await t.call('GET', `/api/sites/${siteId}/environments/dev/code-log?limit=1`)).body
-    expect(log[0]).toMatchObject({ hash: sha, labels: ['dev'], message: expect.stringContaining('Pushed from the command line') })
+    expect(log[0]).toMatchObject({
+      hash: sha,
+      labels: ['dev'],
+      message: expect.stringContaining('Pushed from the command line'),
+    })
   })
 
   it('a force push moves dev back; a push to another branch leaves dev alone', async () => {
@@ -67,7 +73,9 @@ describe('git over smart HTTP', () => {
     const parent = (await git(work, ['rev-parse', 'HEAD~1'])).trim()
     await git(work, ['reset', '--quiet', '--hard', parent])
     await git(work, ['push', '--quiet', '--force', 'origin', 'HEAD:master'])
-    const sync = ((await t.call('GET', `/api/sites/${siteId}/workflows`)).body as Json[]).find((w) => w.type === 'sync_code' && w.params.target_commit === parent)
+    const sync = ((await t.call('GET', `/api/sites/${siteId}/workflows`)).body as Json[]).find(
+      (w) => w.type === 'sync_code' && w.params.target_commit === parent,
+    )
     expect(sync).toBeDefined()
     await t.waitWorkflow(siteId, sync.id)
     expect((await envs()).dev.target_commit).toBe(parent)
@@ -109,15 +117,28 @@ describe('git over smart HTTP with isomorphic-git', () => {
     const pushed = await isogit.push({ fs, http, dir: work, url, onAuth, ref: 'master', remoteRef: 'master' })
     expect(pushed.ok).toBe(true)
     const waitDev = async (target: string) => {
-      for (let i = 0; i < 200 && (await envs()).dev.target_commit !== target; i += 1) await new Promise((resolve) => setTimeout(resolve, 50))
+      for (let i = 0; i < 200 && (await envs()).dev.target_commit !== target; i += 1)
+        await new Promise((resolve) => setTimeout(resolve, 50))
       return (await envs()).dev.target_commit
     }
     expect(await waitDev(sha)).toBe(sha)
     // Force push: rewrite master to a sibling of the pushed commit.
-    const sibling = await isogit.commit({ fs, dir: work, message: 'rewritten', author, parent: [head], tree: (await isogit.readCommit({ fs, dir: work, oid: head })).commit.tree, noUpdateBranch: true })
+    const sibling = await isogit.commit({
+      fs,
+      dir: work,
+      message: 'rewritten',
+      author,
+      parent: [head],
+      tree: (await isogit.readCommit({ fs, dir: work, oid: head })).commit.tree,
+      noUpdateBranch: true,
+    })
     await isogit.writeRef({ fs, dir: work, ref: 'refs/heads/master', value: sibling, force: true })
-    await expect(isogit.push({ fs, http, dir: work, url, onAuth, ref: 'master', remoteRef: 'master' })).rejects.toThrow()
-    expect((await isogit.push({ fs, http, dir: work, url, onAuth, ref: 'master', remoteRef: 'master', force: true })).ok).toBe(true)
+    await expect(
+      isogit.push({ fs, http, dir: work, url, onAuth, ref: 'master', remoteRef: 'master' }),
+    ).rejects.toThrow()
+    expect(
+      (await isogit.push({ fs, http, dir: work, url, onAuth, ref: 'master', remoteRef: 'master', force: true })).ok,
+    ).toBe(true)
     expect(await waitDev(sibling)).toBe(sibling)
   })
 })

@@ -47,7 +47,13 @@ export async function tempDir(label: string): Promise<string> {
 }
 
 /** Calls a JSON endpoint. */
-export async function callJson<T = Json>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+export async function callJson<T = Json>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply<T>> {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
@@ -77,7 +83,8 @@ async function removeStaleTemplates(): Promise<void> {
       alive = false
     }
     const info = await stat(join(tmpdir(), entry)).catch(() => undefined)
-    if (!alive || !info || Date.now() - info.mtimeMs > 2 * 3600_000) await rm(join(tmpdir(), entry), { recursive: true, force: true })
+    if (!alive || !info || Date.now() - info.mtimeMs > 2 * 3600_000)
+      await rm(join(tmpdir(), entry), { recursive: true, force: true })
   }
 }
 
@@ -91,7 +98,12 @@ export async function seededDataDir(): Promise<string> {
   if (!(await stat(join(template, 'ready')).catch(() => undefined))) {
     await rm(template, { recursive: true, force: true })
     await removeStaleTemplates()
-    const seeding = await startPlatform({ dataDir: join(template, 'data'), seed: 'demo', seedScale: 'small', machineToken: 'test-token' })
+    const seeding = await startPlatform({
+      dataDir: join(template, 'data'),
+      seed: 'demo',
+      seedScale: 'small',
+      machineToken: 'test-token',
+    })
     await seeding.close()
     await writeFile(join(template, 'ready'), '')
     const cleanup = (): void => rmSync(template, { recursive: true, force: true })
@@ -108,10 +120,19 @@ export async function seededDataDir(): Promise<string> {
 }
 
 /** Starts a platform over a copy of the small demo seed (or over `dataDir`) and logs in. */
-export async function startTestPlatform(options: Partial<PlatformOptions> = {}, dataDir?: string): Promise<TestPlatform> {
+export async function startTestPlatform(
+  options: Partial<PlatformOptions> = {},
+  dataDir?: string,
+): Promise<TestPlatform> {
   const fromTemplate = dataDir === undefined && options.seed === undefined && options.seedScale === undefined
   const dir = dataDir ?? (fromTemplate ? await seededDataDir() : await tempDir('data'))
-  const platform = await startPlatform({ dataDir: dir, seed: 'demo', seedScale: 'small', machineToken: 'test-token', ...options })
+  const platform = await startPlatform({
+    dataDir: dir,
+    seed: 'demo',
+    seedScale: 'small',
+    machineToken: 'test-token',
+    ...options,
+  })
   const client: TestPlatform = {
     platform,
     dataDir: dir,
@@ -121,7 +142,10 @@ export async function startTestPlatform(options: Partial<PlatformOptions> = {}, 
       return callJson(platform.url, method, path, body, { Authorization: `Bearer ${client.session}`, ...headers })
     },
     async login() {
-      const reply = await callJson(platform.url, 'POST', '/api/authorize/machine-token', { machine_token: platform.machineToken, client: 'test' })
+      const reply = await callJson(platform.url, 'POST', '/api/authorize/machine-token', {
+        machine_token: platform.machineToken,
+        client: 'test',
+      })
       if (reply.status !== 200) throw new Error(`login failed: ${reply.status}`)
       const body = reply.body as { session: string; user_id: string }
       client.session = body.session
@@ -164,15 +188,26 @@ async function treeFingerprint(dir: string, prefix = ''): Promise<string[]> {
     const path = join(dir, entry)
     const info = await lstat(path)
     if (info.isDirectory()) out.push(`${prefix}${entry}/`, ...(await treeFingerprint(path, `${prefix}${entry}/`)))
-    else out.push(`${prefix}${entry} ${createHash('sha256').update(await readFile(path)).digest('hex')}`)
+    else
+      out.push(
+        `${prefix}${entry} ${createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex')}`,
+      )
   }
   return out
 }
 
 /** The bytes of an environment's database and files (and its code state), as one comparable value. */
-export async function envFingerprint(t: TestPlatform, siteId: string, env: string): Promise<{ database: string; files: string[]; code: unknown }> {
+export async function envFingerprint(
+  t: TestPlatform,
+  siteId: string,
+  env: string,
+): Promise<{ database: string; files: string[]; code: unknown }> {
   const envDir = join(t.dataDir, 'sites', siteId, 'envs', env)
-  const database = createHash('sha256').update(await readFile(join(envDir, 'database.sql.gz'))).digest('hex')
+  const database = createHash('sha256')
+    .update(await readFile(join(envDir, 'database.sql.gz')))
+    .digest('hex')
   const files = await treeFingerprint(join(envDir, await readlink(join(envDir, 'files'))))
   const envs = await t.call('GET', `/api/sites/${siteId}/environments`)
   const record = envs.body[env]
@@ -196,7 +231,12 @@ function header(entry: RawTarEntry): Buffer {
   block.write('0000000\0', 108)
   block.write('0000000\0', 116)
   block.write((type === '0' ? data.length : 0).toString(8).padStart(11, '0') + '\0', 124)
-  block.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, '0') + '\0', 136)
+  block.write(
+    Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, '0') + '\0',
+    136,
+  )
   block.write('        ', 148)
   block.write(type, 156)
   if (entry.linkname) block.write(entry.linkname, 157, 100, 'utf8')
@@ -225,13 +265,24 @@ export function rawTarGz(entries: readonly RawTarEntry[]): Buffer {
 /** A small valid gzipped SQL dump. */
 export function sqlGz(marker: string): Buffer {
   return gzipSync(
-    Buffer.from(`-- MySQL dump 10.13\n\nCREATE TABLE \`marker\` (\n  \`id\` int NOT NULL\n);\nINSERT INTO \`marker\` VALUES (1);\n-- ${marker}\n`),
+    Buffer.from(
+      `-- MySQL dump 10.13\n\nCREATE TABLE \`marker\` (\n  \`id\` int NOT NULL\n);\nINSERT INTO \`marker\` VALUES (1);\n-- ${marker}\n`,
+    ),
   )
 }
 
 /** Uploads bytes through the uploads [ext] endpoint; returns the download_url. */
-export async function upload(t: TestPlatform, siteId: string, env: string, filename: string, bytes: Buffer): Promise<string> {
-  const reply = await t.call('POST', `/api/sites/${siteId}/environments/${env}/uploads`, { filename, size: bytes.length })
+export async function upload(
+  t: TestPlatform,
+  siteId: string,
+  env: string,
+  filename: string,
+  bytes: Buffer,
+): Promise<string> {
+  const reply = await t.call('POST', `/api/sites/${siteId}/environments/${env}/uploads`, {
+    filename,
+    size: bytes.length,
+  })
   if (reply.status !== 200) throw new Error(`uploads: ${reply.status} ${JSON.stringify(reply.body)}`)
   const put = await fetch(reply.body.url, { method: 'PUT', body: bytes })
   if (put.status !== 200) throw new Error(`PUT: ${put.status} ${await put.text()}`)
@@ -247,7 +298,14 @@ export async function git(cwd: string, args: readonly string[]): Promise<string>
       args,
       {
         cwd,
-        env: { ...process.env, GIT_AUTHOR_NAME: 'Test Dev', GIT_AUTHOR_EMAIL: 'dev@example.test', GIT_COMMITTER_NAME: 'Test Dev', GIT_COMMITTER_EMAIL: 'dev@example.test', GIT_TERMINAL_PROMPT: '0' },
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'Test Dev',
+          GIT_AUTHOR_EMAIL: 'dev@example.test',
+          GIT_COMMITTER_NAME: 'Test Dev',
+          GIT_COMMITTER_EMAIL: 'dev@example.test',
+          GIT_TERMINAL_PROMPT: '0',
+        },
       },
       (error, stdout, stderr) => (error ? reject(new Error(`git ${args.join(' ')}: ${stderr}`)) : resolve(stdout)),
     )
@@ -264,7 +322,11 @@ export async function authedGitUrl(t: TestPlatform, siteId: string): Promise<str
 }
 
 /** Clones the site, commits one file, pushes to master and waits for the sync_code it starts. */
-export async function pushCommit(t: TestPlatform, siteId: string, message: string): Promise<{ sha: string; workflow: Json }> {
+export async function pushCommit(
+  t: TestPlatform,
+  siteId: string,
+  message: string,
+): Promise<{ sha: string; workflow: Json }> {
   const dir = await tempDir('push')
   try {
     await git(dir, ['clone', '--quiet', await authedGitUrl(t, siteId), 'work'])

@@ -37,9 +37,17 @@ afterAll(async () => {
 async function databaseLink(): Promise<{ url: string; file: string; entry: Json }> {
   const catalog = (await t.call('GET', `/api/sites/${siteId}/environments/live/backups/catalog`)).body
   const entry = Object.entries(catalog).find(([key]) => key.endsWith('_database'))?.[1] as Json
-  const reply = await t.call('POST', `/api/sites/${siteId}/environments/live/backups/catalog/${entry.folder}/database/s3token`, { method: 'get' })
+  const reply = await t.call(
+    'POST',
+    `/api/sites/${siteId}/environments/live/backups/catalog/${entry.folder}/database/s3token`,
+    { method: 'get' },
+  )
   expect(reply.status).toBe(200)
-  return { url: reply.body.url, entry, file: join(t.dataDir, 'sites', siteId, 'envs', 'live', 'backups', entry.folder, entry.filename) }
+  return {
+    url: reply.body.url,
+    entry,
+    file: join(t.dataDir, 'sites', siteId, 'envs', 'live', 'backups', entry.folder, entry.filename),
+  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -131,13 +139,19 @@ describe('uploads', () => {
   }
 
   it('refuses a declared size over the limit with 413', async () => {
-    const reply = await t.call('POST', `/api/sites/${siteId}/environments/dev/uploads`, { filename: 'big.sql.gz', size: LIMIT + 1 })
+    const reply = await t.call('POST', `/api/sites/${siteId}/environments/dev/uploads`, {
+      filename: 'big.sql.gz',
+      size: LIMIT + 1,
+    })
     expect(reply.status).toBe(413)
   })
 
   it('refuses a body longer than declared with 413 and keeps nothing', async () => {
     const before = await uploadsOnDisk()
-    const reply = await t.call('POST', `/api/sites/${siteId}/environments/dev/uploads`, { filename: 'x.sql.gz', size: 10 })
+    const reply = await t.call('POST', `/api/sites/${siteId}/environments/dev/uploads`, {
+      filename: 'x.sql.gz',
+      size: 10,
+    })
     expect(await put(reply.body.url, Buffer.alloc(100), { 'Content-Length': '100' })).toBe(413)
     // Chunked (no Content-Length): refused when the stream passes the declared size.
     const status = await new Promise<number>((resolve, reject) => {
@@ -156,7 +170,10 @@ describe('uploads', () => {
 
   it('stores an exact upload and serves it back through download_url', async () => {
     const bytes = sqlGz('uploaded')
-    const reply = await t.call('POST', `/api/sites/${siteId}/environments/dev/uploads`, { filename: '../weird name.sql.gz', size: bytes.length })
+    const reply = await t.call('POST', `/api/sites/${siteId}/environments/dev/uploads`, {
+      filename: '../weird name.sql.gz',
+      size: bytes.length,
+    })
     expect(reply.status).toBe(200)
     expect(await put(reply.body.url, bytes, { 'Content-Length': String(bytes.length) })).toBe(200)
     const back = await fetch(reply.body.download_url)
@@ -169,7 +186,10 @@ describe('uploads', () => {
 describe('imports that cannot fetch their archive', () => {
   it('fail on an expired link (403), an unreachable URL and a file over the size limit, changing nothing', async () => {
     const bytes = sqlGz('late')
-    const reply = await t.call('POST', `/api/sites/${siteId}/environments/dev/uploads`, { filename: 'late.sql.gz', size: bytes.length })
+    const reply = await t.call('POST', `/api/sites/${siteId}/environments/dev/uploads`, {
+      filename: 'late.sql.gz',
+      size: bytes.length,
+    })
     expect((await fetch(reply.body.url, { method: 'PUT', body: bytes })).status).toBe(200)
     await sleep(3100)
     const before = await envFingerprint(t, siteId, 'dev')

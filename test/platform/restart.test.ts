@@ -54,7 +54,8 @@ async function startCli(args: string[], env: Record<string, string> = {}): Promi
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
 }
 
@@ -85,15 +86,33 @@ describe('the platform command', () => {
     const dir = await tempDir('kill9')
     dirs.push(dir)
     // A pause before each workflow step makes "in the middle" certain.
-    const slow = await startCli(['--data', dir, '--seed', 'demo', '--seed-scale', 'small', '--token', 'k9', '--no-schedule'], { RESTORE_DESK_PLATFORM_STEP_DELAY_MS: '1500' })
+    const slow = await startCli(
+      ['--data', dir, '--seed', 'demo', '--seed-scale', 'small', '--token', 'k9', '--no-schedule'],
+      { RESTORE_DESK_PLATFORM_STEP_DELAY_MS: '1500' },
+    )
     const auth = await login(slow.url, 'k9')
     const site = (await callJson(slow.url, 'GET', '/api/site-names/demo-drupal', undefined, auth)).body.id
-    const catalog = (await callJson(slow.url, 'GET', `/api/sites/${site}/environments/live/backups/catalog`, undefined, auth)).body
+    const catalog = (
+      await callJson(slow.url, 'GET', `/api/sites/${site}/environments/live/backups/catalog`, undefined, auth)
+    ).body
     const entry = (Object.values(catalog) as Json[]).find((e) => e.filename?.endsWith('_database.sql.gz'))
-    const lock = await callJson(slow.url, 'POST', `/api/sites/${site}/environments/dev/workflows`, { type: 'lock_environment', params: { username: 'u', password: 'p' } }, auth)
-    const restore = await callJson(slow.url, 'POST', `/api/sites/${site}/environments/dev/workflows`, { type: 'restore_database', params: { key: `${site}/live/${entry.folder}/${entry.filename}` } }, auth)
+    const lock = await callJson(
+      slow.url,
+      'POST',
+      `/api/sites/${site}/environments/dev/workflows`,
+      { type: 'lock_environment', params: { username: 'u', password: 'p' } },
+      auth,
+    )
+    const restore = await callJson(
+      slow.url,
+      'POST',
+      `/api/sites/${site}/environments/dev/workflows`,
+      { type: 'restore_database', params: { key: `${site}/live/${entry.folder}/${entry.filename}` } },
+      auth,
+    )
     expect(restore.status).toBe(202)
-    const poll = async (url: string, headers: Record<string, string>, id: string) => (await callJson(url, 'GET', `/api/sites/${site}/workflows/${id}`, undefined, headers)).body
+    const poll = async (url: string, headers: Record<string, string>, id: string) =>
+      (await callJson(url, 'GET', `/api/sites/${site}/workflows/${id}`, undefined, headers)).body
     for (;;) {
       const state = await poll(slow.url, auth, restore.body.id)
       if (state.phase === 'started') break
@@ -133,9 +152,17 @@ describe('closing the platform in-process', () => {
     const first = await startPlatform({ dataDir: dir, workflowStepDelayMs: 400 })
     const auth = await login(first.url, 'test-token')
     const site = (await callJson(first.url, 'GET', '/api/site-names/demo-drupal', undefined, auth)).body.id
-    const started = await callJson(first.url, 'POST', `/api/sites/${site}/environments/dev/workflows`, { type: 'clone_database', params: { from_environment: 'live' } }, auth)
+    const started = await callJson(
+      first.url,
+      'POST',
+      `/api/sites/${site}/environments/dev/workflows`,
+      { type: 'clone_database', params: { from_environment: 'live' } },
+      auth,
+    )
     for (;;) {
-      const state = (await callJson(first.url, 'GET', `/api/sites/${site}/workflows/${started.body.id}`, undefined, auth)).body
+      const state = (
+        await callJson(first.url, 'GET', `/api/sites/${site}/workflows/${started.body.id}`, undefined, auth)
+      ).body
       if (state.phase === 'started') break
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
@@ -149,10 +176,13 @@ describe('closing the platform in-process', () => {
     const second = await startPlatform({ dataDir: dir })
     try {
       const auth2 = await login(second.url, 'test-token')
-      let state = (await callJson(second.url, 'GET', `/api/sites/${site}/workflows/${started.body.id}`, undefined, auth2)).body
+      let state = (
+        await callJson(second.url, 'GET', `/api/sites/${site}/workflows/${started.body.id}`, undefined, auth2)
+      ).body
       while (state.result === null) {
         await new Promise((resolve) => setTimeout(resolve, 50))
-        state = (await callJson(second.url, 'GET', `/api/sites/${site}/workflows/${started.body.id}`, undefined, auth2)).body
+        state = (await callJson(second.url, 'GET', `/api/sites/${site}/workflows/${started.body.id}`, undefined, auth2))
+          .body
       }
       expect(state.result).toBe('succeeded')
       expect(await readFile(dev)).toEqual(await readFile(live))

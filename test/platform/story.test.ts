@@ -36,20 +36,37 @@ async function curl(args: string[]): Promise<{ status: number; body: string }> {
 
 it('log in, download a backup, clone, push, see dev move, deploy to test, restore dev from yesterday', async () => {
   const api = platform.apiBase
-  const login = await curl(['-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"machine_token":"secret","client":"curl"}', `${api}/authorize/machine-token`])
+  const login = await curl([
+    '-X',
+    'POST',
+    '-H',
+    'Content-Type: application/json',
+    '-d',
+    '{"machine_token":"secret","client":"curl"}',
+    `${api}/authorize/machine-token`,
+  ])
   expect(login.status).toBe(200)
   const { session, user_id: userId } = JSON.parse(login.body)
   const auth = ['-H', `Authorization: Bearer ${session}`]
   const getJson = async (path: string) => JSON.parse((await curl([...auth, `${api}${path}`])).body)
-  const post = async (path: string, body: unknown) => curl([...auth, '-X', 'POST', '-H', 'Content-Type: application/json', '-d', JSON.stringify(body), `${api}${path}`])
+  const post = async (path: string, body: unknown) =>
+    curl([...auth, '-X', 'POST', '-H', 'Content-Type: application/json', '-d', JSON.stringify(body), `${api}${path}`])
 
   const sites = await getJson(`/users/${userId}/memberships/sites`)
   const site = sites.find((m: Json) => m.site.name === 'demo-drupal').site
   const catalog = await getJson(`/sites/${site.id}/environments/dev/backups/catalog`)
-  const codeEntry = (Object.values(catalog) as Json[]).filter((e) => e.filename?.endsWith('_code.tar.gz')).sort((a, b) => b.timestamp - a.timestamp)[0]
+  const codeEntry = (Object.values(catalog) as Json[])
+    .filter((e) => e.filename?.endsWith('_code.tar.gz'))
+    .sort((a, b) => b.timestamp - a.timestamp)[0]
 
   // Download with a signed link, check it is a real git repository, then see the link expire.
-  const link = JSON.parse((await post(`/sites/${site.id}/environments/dev/backups/catalog/${codeEntry.folder}/code/s3token`, { method: 'get' })).body).url
+  const link = JSON.parse(
+    (
+      await post(`/sites/${site.id}/environments/dev/backups/catalog/${codeEntry.folder}/code/s3token`, {
+        method: 'get',
+      })
+    ).body,
+  ).url
   const archive = join(work, codeEntry.filename)
   expect((await curl(['-o', archive, link])).status).toBe(200)
   await run('tar', ['xzf', archive, '-C', work])
@@ -82,25 +99,52 @@ it('log in, download a backup, clone, push, see dev move, deploy to test, restor
   expect((await getJson(`/sites/${site.id}/environments`)).dev.target_commit).toBe(pushed)
 
   // Deploy to test.
-  const deploy = JSON.parse((await post(`/sites/${site.id}/environments/test/workflows`, { type: 'deploy', params: { annotation: 'Story deploy', updatedb: 0, clear_cache: 0 } })).body)
+  const deploy = JSON.parse(
+    (
+      await post(`/sites/${site.id}/environments/test/workflows`, {
+        type: 'deploy',
+        params: { annotation: 'Story deploy', updatedb: 0, clear_cache: 0 },
+      })
+    ).body,
+  )
   expect((await waitFor(deploy.id)).result).toBe('succeeded')
   expect((await getJson(`/sites/${site.id}/environments`)).test.target_commit).toBe(pushed)
 
   // Restore dev's database, files and code from yesterday's automated backup.
   const yesterday = new Date(Date.now() - 86400_000).toISOString().slice(0, 10)
   const entries = Object.values(await getJson(`/sites/${site.id}/environments/dev/backups/catalog`)) as Json[]
-  const fromYesterday = entries.filter((e) => e.folder.endsWith('_automated') && new Date(Number.parseInt(e.folder, 10) * 1000).toISOString().startsWith(yesterday))
+  const fromYesterday = entries.filter(
+    (e) =>
+      e.folder.endsWith('_automated') &&
+      new Date(Number.parseInt(e.folder, 10) * 1000).toISOString().startsWith(yesterday),
+  )
   expect(fromYesterday.map((e) => e.filename ?? 'manifest').length).toBe(4)
   for (const element of ['database', 'files', 'code']) {
     const entry = fromYesterday.find((e) => e.filename?.includes(`_${element}.`))
-    const started = JSON.parse((await post(`/sites/${site.id}/environments/dev/workflows`, { type: `restore_${element}`, params: { key: `${site.id}/dev/${entry.folder}/${entry.filename}` } })).body)
+    const started = JSON.parse(
+      (
+        await post(`/sites/${site.id}/environments/dev/workflows`, {
+          type: `restore_${element}`,
+          params: { key: `${site.id}/dev/${entry.folder}/${entry.filename}` },
+        })
+      ).body,
+    )
     expect((await waitFor(started.id)).result).toBe('succeeded')
   }
   const dbEntry = fromYesterday.find((e) => e.filename?.endsWith('_database.sql.gz'))
-  expect(await readFile(join(dir, 'sites', site.id, 'envs', 'dev', 'database.sql.gz'))).toEqual(await readFile(join(dir, 'sites', site.id, 'envs', 'dev', 'backups', dbEntry.folder, dbEntry.filename)))
+  expect(await readFile(join(dir, 'sites', site.id, 'envs', 'dev', 'database.sql.gz'))).toEqual(
+    await readFile(join(dir, 'sites', site.id, 'envs', 'dev', 'backups', dbEntry.folder, dbEntry.filename)),
+  )
   const dev = (await getJson(`/sites/${site.id}/environments`)).dev
   expect(dev.target_commit).not.toBe(pushed)
-  const { stdout: contains } = await run('git', ['--git-dir', join(dir, 'sites', site.id, 'repo.git'), 'merge-base', '--is-ancestor', dev.target_commit, pushed]).then(
+  const { stdout: contains } = await run('git', [
+    '--git-dir',
+    join(dir, 'sites', site.id, 'repo.git'),
+    'merge-base',
+    '--is-ancestor',
+    dev.target_commit,
+    pushed,
+  ]).then(
     () => ({ stdout: 'ancestor' }),
     () => ({ stdout: 'not' }),
   )

@@ -65,11 +65,17 @@ export function normalizeApiBase(input: string): string {
   try {
     url = new URL(input.trim())
   } catch {
-    throw new AppError('bad_request', `"${input}" is not a URL. Enter the address the platform printed, like http://127.0.0.1:8765.`)
+    throw new AppError(
+      'bad_request',
+      `"${input}" is not a URL. Enter the address the platform printed, like http://127.0.0.1:8765.`,
+    )
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new AppError('insecure_url', 'Use an https:// address: the token would travel in clear text over http to another computer.')
+    throw new AppError(
+      'insecure_url',
+      'Use an https:// address: the token would travel in clear text over http to another computer.',
+    )
   }
   url.search = ''
   url.hash = ''
@@ -86,14 +92,19 @@ export class ConnectionManager {
   #activeId = EMBEDDED_ID
   #embedded: EmbeddedPlatformHandle | null = null
   #embeddedStart: Promise<EmbeddedPlatformHandle> | null = null
-  #embeddedState: Pick<PlatformConnectionInfo, 'status' | 'error' | 'baseUrl'> = { status: 'starting', error: null, baseUrl: null }
+  #embeddedState: Pick<PlatformConnectionInfo, 'status' | 'error' | 'baseUrl'> = {
+    status: 'starting',
+    error: null,
+    baseUrl: null,
+  }
   readonly #clients = new Map<string, PlatformClient>()
 
   constructor(options: ConnectionManagerOptions) {
     this.#options = options
     this.#file = path.join(options.dataDir, 'connections.json')
     this.#createClient =
-      options.createClient ?? ((baseUrl, machineToken) => new PlatformClient({ baseUrl, machineToken, clientName: 'restore-desk' }))
+      options.createClient ??
+      ((baseUrl, machineToken) => new PlatformClient({ baseUrl, machineToken, clientName: 'restore-desk' }))
   }
 
   /** Loads the saved list and starts the embedded platform in the background. */
@@ -101,10 +112,13 @@ export class ConnectionManager {
     try {
       const saved = JSON.parse(await readFile(this.#file, 'utf8')) as ConnectionsFile
       this.#stored = [...saved.connections]
-      this.#activeId = saved.active === EMBEDDED_ID || this.#stored.some((c) => c.id === saved.active) ? saved.active : EMBEDDED_ID
+      this.#activeId =
+        saved.active === EMBEDDED_ID || this.#stored.some((c) => c.id === saved.active) ? saved.active : EMBEDDED_ID
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.#options.log?.(`[connections] connections.json is unreadable, starting with the embedded platform only: ${String(error)}`)
+        this.#options.log?.(
+          `[connections] connections.json is unreadable, starting with the embedded platform only: ${String(error)}`,
+        )
       }
     }
     void this.#ensureEmbedded().catch(() => {})
@@ -146,7 +160,14 @@ export class ConnectionManager {
   /** The active connection as app:info shows it. */
   active(): PlatformConnectionInfo {
     const summary = this.list().find((c) => c.active)!
-    return { id: summary.id, kind: summary.kind, label: summary.label, baseUrl: summary.baseUrl, status: summary.status, error: summary.error }
+    return {
+      id: summary.id,
+      kind: summary.kind,
+      label: summary.label,
+      baseUrl: summary.baseUrl,
+      status: summary.status,
+      error: summary.error,
+    }
   }
 
   /** Adds a connection after its token has logged in; makes it active. */
@@ -164,7 +185,12 @@ export class ConnectionManager {
       }
       throw error
     }
-    const stored: StoredConnection = { id: randomUUID().replace(/-/g, '').slice(0, 16), kind: input.kind, label: input.label, baseUrl }
+    const stored: StoredConnection = {
+      id: randomUUID().replace(/-/g, '').slice(0, 16),
+      kind: input.kind,
+      label: input.label,
+      baseUrl,
+    }
     await this.#options.secrets.save(stored.id, input.machineToken)
     this.#stored.push(stored)
     this.#clients.set(stored.id, client)
@@ -176,8 +202,10 @@ export class ConnectionManager {
 
   /** Removes a saved connection and its token; the embedded one stays. */
   async remove(id: string): Promise<ConnectionSummary[]> {
-    if (id === EMBEDDED_ID) throw new AppError('bad_request', 'The embedded platform is built in and cannot be removed.')
-    if (!this.#stored.some((c) => c.id === id)) throw new AppError('not_found', 'That connection no longer exists. Reload the list.')
+    if (id === EMBEDDED_ID)
+      throw new AppError('bad_request', 'The embedded platform is built in and cannot be removed.')
+    if (!this.#stored.some((c) => c.id === id))
+      throw new AppError('not_found', 'That connection no longer exists. Reload the list.')
     this.#stored = this.#stored.filter((c) => c.id !== id)
     this.#clients.delete(id)
     if (this.#activeId === id) this.#activeId = EMBEDDED_ID
@@ -217,7 +245,10 @@ export class ConnectionManager {
     if (!stored) throw new AppError('not_found', 'That connection no longer exists. Pick another one in Connections.')
     const token = await this.#options.secrets.load(id)
     if (!token) {
-      throw new AppError('token_missing', `The token for "${stored.label}" is gone. Remove the connection and add it again with a new machine token.`)
+      throw new AppError(
+        'token_missing',
+        `The token for "${stored.label}" is gone. Remove the connection and add it again with a new machine token.`,
+      )
     }
     const client = this.#createClient(stored.baseUrl, token)
     this.#clients.set(id, client)
@@ -232,7 +263,11 @@ export class ConnectionManager {
     this.#embedded = null
     if (handle) await handle.close()
     // Still starting (e.g. seeding on first run): close it as soon as it is up, without holding shutdown.
-    else if (start) void start.then((late) => late.close(), () => {})
+    else if (start)
+      void start.then(
+        (late) => late.close(),
+        () => {},
+      )
   }
 
   #ensureEmbedded(): Promise<EmbeddedPlatformHandle> {
@@ -248,8 +283,15 @@ export class ConnectionManager {
         this.#embeddedStart = null
         const message = error instanceof Error ? error.message : String(error)
         this.#options.log?.(`[connections] embedded platform failed to start: ${message}`)
-        this.#setEmbeddedState({ status: 'error', error: `The embedded platform did not start: ${message}`, baseUrl: null })
-        throw new AppError('platform_unavailable', `The embedded platform did not start: ${message}. Restart Restore Desk; if it keeps failing, check that git is installed.`)
+        this.#setEmbeddedState({
+          status: 'error',
+          error: `The embedded platform did not start: ${message}`,
+          baseUrl: null,
+        })
+        throw new AppError(
+          'platform_unavailable',
+          `The embedded platform did not start: ${message}. Restart Restore Desk; if it keeps failing, check that git is installed.`,
+        )
       },
     )
     return this.#embeddedStart

@@ -30,7 +30,10 @@ export function registerIpcHandlers(
   for (const channel of invokeChannelNames) {
     ipcMain.handle(channel, (event, payload) => {
       if (!isTrustedSender(event)) {
-        return { ok: false, error: { code: 'forbidden', message: 'This window is not allowed to talk to Restore Desk.' } }
+        return {
+          ok: false,
+          error: { code: 'forbidden', message: 'This window is not allowed to talk to Restore Desk.' },
+        }
       }
       return router.invoke(channel, payload)
     })

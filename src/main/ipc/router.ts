@@ -34,11 +34,17 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 /** Builds the router over a complete handler map. */
-export function createIpcRouter(handlers: IpcHandlers, onUnexpected?: (channel: string, error: unknown) => void): IpcRouter {
+export function createIpcRouter(
+  handlers: IpcHandlers,
+  onUnexpected?: (channel: string, error: unknown) => void,
+): IpcRouter {
   return {
     async invoke(channel, payload) {
       if (!isInvokeChannel(channel)) {
-        return { ok: false, error: { code: 'unknown_channel', message: `There is no IPC channel named "${String(channel)}".` } }
+        return {
+          ok: false,
+          error: { code: 'unknown_channel', message: `There is no IPC channel named "${String(channel)}".` },
+        }
       }
       const parsed = invokeChannels[channel].request.safeParse(payload)
       if (!parsed.success) {

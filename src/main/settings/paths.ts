@@ -9,7 +9,10 @@ const APP_FOLDER = 'Restore Desk'
  * browser mode and the desktop app share connections, downloads and the
  * embedded platform's data.
  */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   const home = os.homedir()
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', APP_FOLDER)
   if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_FOLDER)

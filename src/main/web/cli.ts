@@ -46,7 +46,9 @@ async function main(): Promise<void> {
   }
   const limit = values['download-limit'] === undefined ? undefined : parseByteRate(values['download-limit'])
   if (limit === null) {
-    console.error(`--download-limit takes bytes per second, like 500000, 500k or 2m (got "${values['download-limit']}").`)
+    console.error(
+      `--download-limit takes bytes per second, like 500000, 500k or 2m (got "${values['download-limit']}").`,
+    )
     process.exit(2)
   }
   const seedScale = values['demo-seed']

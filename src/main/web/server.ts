@@ -213,7 +213,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     setSecurityHeaders(res)
     const host = req.headers.host ?? ''
     if (!allowedHosts().includes(host)) {
-      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('This host name is not allowed. Open the link Restore Desk printed.')
+      res
+        .writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end('This host name is not allowed. Open the link Restore Desk printed.')
       return
     }
     const origin = req.headers.origin
@@ -227,7 +229,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const offered = url.searchParams.get('token')
     if (req.method === 'GET' && offered !== null) {
       if (!sameSecret(offered, token)) {
-        res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('This link has a wrong token. Open the link Restore Desk printed when it started.')
+        res
+          .writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' })
+          .end('This link has a wrong token. Open the link Restore Desk printed when it started.')
         return
       }
       url.searchParams.delete('token')
@@ -243,7 +247,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (url.pathname.startsWith('/api/')) {
         refuse(res, 401, 'unauthorized', 'Missing or wrong token. Open the link Restore Desk printed when it started.')
       } else {
-        res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Open the link Restore Desk printed when it started (it carries the access token).')
+        res
+          .writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' })
+          .end('Open the link Restore Desk printed when it started (it carries the access token).')
       }
       return
     }
@@ -267,7 +273,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       }
     }
     handle().catch((error: unknown) => {
-      if (!res.headersSent) refuse(res, 500, 'internal', `The host failed: ${error instanceof Error ? error.message : String(error)}`)
+      if (!res.headersSent)
+        refuse(res, 500, 'internal', `The host failed: ${error instanceof Error ? error.message : String(error)}`)
       else res.destroy()
     })
   })

@@ -36,11 +36,18 @@ export class WorkflowTracker {
       ...this.#options.watch,
       signal: controller.signal,
       onUpdate: (update) =>
-        this.#options.events.emit('workflows:progress', { siteId: workflow.siteId, env, workflow: update.workflow, stalled: update.stalled }),
+        this.#options.events.emit('workflows:progress', {
+          siteId: workflow.siteId,
+          env,
+          workflow: update.workflow,
+          stalled: update.stalled,
+        }),
     })
       .catch((error: unknown) => {
         if (!controller.signal.aborted) {
-          this.#options.log?.(`[workflows] stopped following ${workflow.type} ${workflow.id}: ${error instanceof Error ? error.message : String(error)}`)
+          this.#options.log?.(
+            `[workflows] stopped following ${workflow.type} ${workflow.id}: ${error instanceof Error ? error.message : String(error)}`,
+          )
         }
         return null
       })

@@ -35,7 +35,12 @@ export interface BackupRecord {
   readonly epoch: number
   readonly ttl: number
   readonly elements: Partial<Record<BackupElement, BackupArchiveRecord>>
-  readonly manifest: { readonly total_files: number; readonly total_dirs: number; readonly total_size: number; readonly total_entries: number }
+  readonly manifest: {
+    readonly total_files: number
+    readonly total_dirs: number
+    readonly total_size: number
+    readonly total_entries: number
+  }
   /** The environment's code when the backup was taken (used by restore_code on test/live). */
   readonly code?: { readonly targetRef: string; readonly targetCommit: string }
   readonly finishTime: number
@@ -108,7 +113,13 @@ export async function buildBackup(opts: BuildBackupOptions): Promise<BackupRecor
       await make(out)
       await fsyncFile(out)
       const size = (await stat(out)).size
-      elements[element] = { filename, size, start_time: start, finish_time: Math.max(start, clock()), task_id: randomUUID() }
+      elements[element] = {
+        filename,
+        size,
+        start_time: start,
+        finish_time: Math.max(start, clock()),
+        task_id: randomUUID(),
+      }
     }
     if (opts.sources.code) {
       const { sha, headRef } = opts.sources.code
@@ -131,7 +142,12 @@ export async function buildBackup(opts: BuildBackupOptions): Promise<BackupRecor
       const source = opts.sources.filesDir
       await record('files', async (out) => {
         const summary = await createTarGz(source, out, `files_${env}`)
-        manifest = { total_files: summary.files, total_dirs: summary.dirs, total_size: summary.totalSize, total_entries: summary.files + summary.dirs }
+        manifest = {
+          total_files: summary.files,
+          total_dirs: summary.dirs,
+          total_size: summary.totalSize,
+          total_entries: summary.files + summary.dirs,
+        }
       })
     }
     const finishTimes = Object.values(elements).map((element) => element.finish_time)
@@ -141,7 +157,9 @@ export async function buildBackup(opts: BuildBackupOptions): Promise<BackupRecor
       ttl: opts.ttl,
       elements,
       manifest,
-      ...(opts.sources.code ? { code: { targetRef: opts.sources.code.headRef, targetCommit: opts.sources.code.sha } } : {}),
+      ...(opts.sources.code
+        ? { code: { targetRef: opts.sources.code.headRef, targetCommit: opts.sources.code.sha } }
+        : {}),
       finishTime: finishTimes.length > 0 ? Math.max(...finishTimes) : clock(),
     }
     await writeFileAtomic(join(scratch, 'backup.json'), JSON.stringify(backup, null, 1) + '\n')
@@ -166,7 +184,12 @@ export function isExpired(backup: BackupRecord, now: number): boolean {
 }
 
 /** Lists the environment's live backups, newest first, deleting the expired ones. */
-export async function listBackups(layout: Layout, siteId: string, env: string, now = Date.now() / 1000): Promise<BackupRecord[]> {
+export async function listBackups(
+  layout: Layout,
+  siteId: string,
+  env: string,
+  now = Date.now() / 1000,
+): Promise<BackupRecord[]> {
   const dir = layout.backupsDir(siteId, env)
   let entries: string[]
   try {
@@ -189,9 +212,17 @@ export async function listBackups(layout: Layout, siteId: string, env: string, n
 }
 
 /** Finds one live backup by folder name. */
-export async function findBackup(layout: Layout, siteId: string, env: string, folder: string, now = Date.now() / 1000): Promise<BackupRecord | undefined> {
+export async function findBackup(
+  layout: Layout,
+  siteId: string,
+  env: string,
+  folder: string,
+  now = Date.now() / 1000,
+): Promise<BackupRecord | undefined> {
   if (!isSafeName(folder)) return undefined
-  const backup = await readJsonFile<BackupRecord>(join(layout.backupDir(siteId, env, folder), 'backup.json')).catch(() => undefined)
+  const backup = await readJsonFile<BackupRecord>(join(layout.backupDir(siteId, env, folder), 'backup.json')).catch(
+    () => undefined,
+  )
   if (!backup || isExpired(backup, now)) return undefined
   return backup
 }

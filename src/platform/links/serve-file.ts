@@ -10,7 +10,10 @@ import { pipeline } from 'node:stream/promises'
 import { sendError } from '../http'
 
 /** Parses a single `bytes=` range against `size`; `null` = unsatisfiable, `undefined` = none/ignored. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | undefined {
   if (!header) return undefined
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
   if (!match) return undefined // multiple or malformed ranges: serve the whole file
@@ -28,7 +31,12 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 /** Sends `file` as `application/octet-stream` with range support. */
-export async function serveFile(req: IncomingMessage, res: ServerResponse, file: string, downloadName: string): Promise<void> {
+export async function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  downloadName: string,
+): Promise<void> {
   const info = await stat(file)
   const size = info.size
   const etag = `"${size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`
@@ -48,10 +56,15 @@ export async function serveFile(req: IncomingMessage, res: ServerResponse, file:
   const ifRange = req.headers['if-range']
   const range = ifRange && ifRange !== etag ? undefined : parseRange(req.headers.range, size)
   if (range === null) {
-    sendError(res, 416, `The requested range is outside the file (${size} bytes); ask for bytes 0-${Math.max(0, size - 1)}.`, {
-      'Content-Range': `bytes */${size}`,
-      'Accept-Ranges': 'bytes',
-    })
+    sendError(
+      res,
+      416,
+      `The requested range is outside the file (${size} bytes); ask for bytes 0-${Math.max(0, size - 1)}.`,
+      {
+        'Content-Range': `bytes */${size}`,
+        'Accept-Ranges': 'bytes',
+      },
+    )
     return
   }
   const start = range?.start ?? 0

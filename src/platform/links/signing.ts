@@ -21,7 +21,13 @@ export function signLink(secret: string, scope: LinkScope, path: string, expires
 }
 
 /** Why a link was refused, or `undefined` when it is valid now. */
-export function checkLink(secret: string, scope: LinkScope, path: string, query: URLSearchParams, now = Date.now() / 1000): string | undefined {
+export function checkLink(
+  secret: string,
+  scope: LinkScope,
+  path: string,
+  query: URLSearchParams,
+  now = Date.now() / 1000,
+): string | undefined {
   const expires = Number(query.get('expires'))
   const signature = query.get('signature') ?? ''
   const size = query.get('size')

@@ -14,7 +14,14 @@ import { isSafeName } from '../storage/layout'
 import type { SessionRecord } from '../storage/state'
 import type { WorkflowQueue } from '../workflows/queue'
 import { publicWorkflow } from '../workflows/record'
-import { BACKUP_HOUR, DAILY_BACKUP_TTL, PLATFORM_STARTED_TYPES, WEEKLY_BACKUP_DAY, WEEKLY_BACKUP_TTL, typeAllowedOn } from '../workflows/types'
+import {
+  BACKUP_HOUR,
+  DAILY_BACKUP_TTL,
+  PLATFORM_STARTED_TYPES,
+  WEEKLY_BACKUP_DAY,
+  WEEKLY_BACKUP_TTL,
+  typeAllowedOn,
+} from '../workflows/types'
 import type { Router, RouteContext } from './router'
 import { environmentJson, gravatarUrl, membershipJson, siteJson, userJson } from './shapes'
 
@@ -30,9 +37,14 @@ function sameSecret(a: string, b: string): boolean {
 export function requireSession(platform: PlatformContext, req: IncomingMessage): SessionRecord {
   const header = req.headers.authorization ?? ''
   const match = /^Bearer\s+(.+)$/i.exec(header)
-  if (!match?.[1]) throw new HttpError(401, 'Authentication required: log in with your machine token (POST /api/authorize/machine-token) and send the session as "Authorization: Bearer <session>".')
+  if (!match?.[1])
+    throw new HttpError(
+      401,
+      'Authentication required: log in with your machine token (POST /api/authorize/machine-token) and send the session as "Authorization: Bearer <session>".',
+    )
   const session = platform.store.session(match[1].trim())
-  if (!session) throw new HttpError(401, 'Your session is unknown or has expired; log in again with your machine token.')
+  if (!session)
+    throw new HttpError(401, 'Your session is unknown or has expired; log in again with your machine token.')
   return session
 }
 
@@ -112,7 +124,8 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
     const { siteId } = member(ctx)
     const site = platform.site(siteId)
     const out: Record<string, unknown> = {}
-    for (const [name, record] of Object.entries(platform.store.current.environments[siteId] ?? {})) out[name] = environmentJson(name, record, site)
+    for (const [name, record] of Object.entries(platform.store.current.environments[siteId] ?? {}))
+      out[name] = environmentJson(name, record, site)
     return out
   })
 
@@ -132,7 +145,9 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
   router.add('GET', '/api/sites/:site_id/environments/:env/code-log', async (ctx) => {
     const { siteId } = env(ctx)
     const repo = platform.layout.repoDir(siteId)
-    const envs = Object.entries(platform.store.current.environments[siteId] ?? {}).filter(([, record]) => record.targetCommit)
+    const envs = Object.entries(platform.store.current.environments[siteId] ?? {}).filter(
+      ([, record]) => record.targetCommit,
+    )
     const tips = [...new Set(envs.map(([, record]) => record.targetCommit as string))]
     if (tips.length === 0) return []
     const contains = new Map<string, Set<string>>()
@@ -145,7 +160,9 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
       email: commit.email,
       datetime: commit.datetime,
       message: commit.message,
-      labels: envs.filter(([, record]) => contains.get(record.targetCommit as string)?.has(commit.hash)).map(([name]) => name),
+      labels: envs
+        .filter(([, record]) => contains.get(record.targetCommit as string)?.has(commit.hash))
+        .map(([name]) => name),
       gravitar_url: gravatarUrl(commit.email),
     }))
     return page(list, ctx.query, (item) => item.hash)
@@ -153,13 +170,20 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
 
   router.add('GET', '/api/sites/:site_id/environments/:env/backups/catalog', async (ctx) => {
     const { siteId, env: name } = env(ctx)
-    return catalogJson(await listBackups(platform.layout, siteId, name), `${platform.baseUrl}/backups/${siteId}/${name}`)
+    return catalogJson(
+      await listBackups(platform.layout, siteId, name),
+      `${platform.baseUrl}/backups/${siteId}/${name}`,
+    )
   })
 
   router.add('GET', '/api/sites/:site_id/environments/:env/backups/schedule', async (ctx) => {
     env(ctx)
     const schedule: Record<string, { hour: number; ttl: number }> = {}
-    for (let day = 0; day < 7; day += 1) schedule[String(day)] = { hour: BACKUP_HOUR, ttl: day === WEEKLY_BACKUP_DAY ? WEEKLY_BACKUP_TTL : DAILY_BACKUP_TTL }
+    for (let day = 0; day < 7; day += 1)
+      schedule[String(day)] = {
+        hour: BACKUP_HOUR,
+        ttl: day === WEEKLY_BACKUP_DAY ? WEEKLY_BACKUP_TTL : DAILY_BACKUP_TTL,
+      }
     return schedule
   })
 
@@ -167,13 +191,22 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
     const { siteId, env: name } = env(ctx)
     const body = asObject(await readJsonBody(ctx.req), 'The s3token body')
     const method = typeof body.method === 'string' ? body.method.toLowerCase() : 'get'
-    if (method !== 'get') throw new HttpError(400, `Only "get" links are offered for backups (asked for "${method}"); use {"method": "get"}.`)
+    if (method !== 'get')
+      throw new HttpError(
+        400,
+        `Only "get" links are offered for backups (asked for "${method}"); use {"method": "get"}.`,
+      )
     const folder = ctx.params.folder ?? ''
     const element = ctx.params.element ?? ''
-    if (!['code', 'database', 'files'].includes(element)) throw new HttpError(404, `A backup has no element "${element}"; use code, database or files.`)
+    if (!['code', 'database', 'files'].includes(element))
+      throw new HttpError(404, `A backup has no element "${element}"; use code, database or files.`)
     const backup = await findBackup(platform.layout, siteId, name, folder)
     const archive = backup?.elements[element as BackupElement]
-    if (!backup || !archive) throw new HttpError(404, `No ${element} backup exists in folder ${folder} of "${name}" (it may have expired); pick one from the catalog.`)
+    if (!backup || !archive)
+      throw new HttpError(
+        404,
+        `No ${element} backup exists in folder ${folder} of "${name}" (it may have expired); pick one from the catalog.`,
+      )
     const path = `/links/backups/${siteId}/${name}/${folder}/${archive.filename}`
     const expires = Math.floor(Date.now() / 1000) + platform.options.linkTtlSeconds
     const query = signLink(platform.secrets.linkSecret, 'get', path, expires)
@@ -182,7 +215,12 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
       bucket: 'restore-desk-local',
       access_key: 'local',
       signature: new URLSearchParams(query).get('signature') ?? '',
-      policy: Buffer.from(JSON.stringify({ expiration: new Date(expires * 1000).toISOString(), key: `${siteId}/${name}/${folder}/${archive.filename}` })).toString('base64'),
+      policy: Buffer.from(
+        JSON.stringify({
+          expiration: new Date(expires * 1000).toISOString(),
+          key: `${siteId}/${name}/${folder}/${archive.filename}`,
+        }),
+      ).toString('base64'),
       encryption_passphrase: null,
       expires_at: expires,
     }
@@ -192,10 +230,16 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
     env(ctx)
     const body = asObject(await readJsonBody(ctx.req), 'The upload body')
     const size = body.size
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw new HttpError(400, 'Say how big the upload is: "size" must be the file size in bytes.')
-    if (typeof body.filename !== 'string' || body.filename === '') throw new HttpError(400, 'Name the upload: "filename" must be the archive\'s file name.')
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
+      throw new HttpError(400, 'Say how big the upload is: "size" must be the file size in bytes.')
+    if (typeof body.filename !== 'string' || body.filename === '')
+      throw new HttpError(400, 'Name the upload: "filename" must be the archive\'s file name.')
     const limit = platform.options.uploadLimitBytes
-    if (size > limit) throw new HttpError(413, `The file is ${size} bytes, over the upload limit of ${limit} bytes; make the archive smaller.`)
+    if (size > limit)
+      throw new HttpError(
+        413,
+        `The file is ${size} bytes, over the upload limit of ${limit} bytes; make the archive smaller.`,
+      )
     const id = randomUUID()
     const path = `/links/uploads/${id}/${uploadFileName(body.filename)}`
     const expires = Math.floor(Date.now() / 1000) + platform.options.linkTtlSeconds
@@ -212,7 +256,12 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
     const body = asObject(await readJsonBody(ctx.req), 'The workflow body')
     const type = typeof body.type === 'string' ? body.type : ''
     if (!queue.has(type) || PLATFORM_STARTED_TYPES.has(type)) {
-      throw new HttpError(400, PLATFORM_STARTED_TYPES.has(type) ? `"${type}" workflows are started by the platform itself (a git push to master).` : `Unknown workflow type "${type}".`)
+      throw new HttpError(
+        400,
+        PLATFORM_STARTED_TYPES.has(type)
+          ? `"${type}" workflows are started by the platform itself (a git push to master).`
+          : `Unknown workflow type "${type}".`,
+      )
     }
     const refused = typeAllowedOn(type, name)
     if (refused) throw new HttpError(400, refused)
@@ -224,7 +273,9 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
 
   router.add('GET', '/api/sites/:site_id/workflows', async (ctx) => {
     const { siteId } = member(ctx)
-    const list = queue.list(siteId).map((record) => publicWorkflow(record, platform.user(record.user_id), platform.baseUrl))
+    const list = queue
+      .list(siteId)
+      .map((record) => publicWorkflow(record, platform.user(record.user_id), platform.baseUrl))
     return page(list, ctx.query, (item) => String(item.id), 100)
   })
 

@@ -25,13 +25,21 @@ function basicUser(req: IncomingMessage, token: string): string | undefined {
 }
 
 /** Serves a git request if `path` is a git path; returns false otherwise. */
-export async function handleGit(platform: PlatformContext, queue: WorkflowQueue, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+export async function handleGit(
+  platform: PlatformContext,
+  queue: WorkflowQueue,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<boolean> {
   const match = GIT_PATH.exec(path)
   if (!match) return false
   const siteId = decodeURIComponent(match[1] ?? '')
   const remoteUser = basicUser(req, platform.secrets.machineToken)
   if (!remoteUser) {
-    sendError(res, 401, 'Git needs Basic auth: any user name and your machine token as the password.', { 'WWW-Authenticate': 'Basic realm="Restore Desk git"' })
+    sendError(res, 401, 'Git needs Basic auth: any user name and your machine token as the password.', {
+      'WWW-Authenticate': 'Basic realm="Restore Desk git"',
+    })
     return true
   }
   const site = platform.store.current.sites.find((candidate) => candidate.id === siteId || candidate.name === siteId)
@@ -48,10 +56,20 @@ export async function handleGit(platform: PlatformContext, queue: WorkflowQueue,
       if (!master) return
       await platform.store.update((state) => ({
         ...state,
-        sites: state.sites.map((s) => (s.id === site.id ? { ...s, lastCodePush: { timestamp: Math.floor(Date.now() / 1000), userId: platform.secrets.userId } } : s)),
+        sites: state.sites.map((s) =>
+          s.id === site.id
+            ? { ...s, lastCodePush: { timestamp: Math.floor(Date.now() / 1000), userId: platform.secrets.userId } }
+            : s,
+        ),
       }))
       if (!master.newSha || /^0+$/.test(master.newSha)) return
-      await queue.start({ type: 'sync_code', siteId: site.id, env: 'dev', params: { target_ref: 'refs/heads/master', target_commit: master.newSha, converge: true }, userId: platform.secrets.userId })
+      await queue.start({
+        type: 'sync_code',
+        siteId: site.id,
+        env: 'dev',
+        params: { target_ref: 'refs/heads/master', target_commit: master.newSha, converge: true },
+        userId: platform.secrets.userId,
+      })
     },
   })
   return true

@@ -30,17 +30,28 @@ function refuseLink(platform: PlatformContext, scope: 'get' | 'put', path: strin
  * Decides, from headers only, whether an upload PUT may start; used for `Expect: 100-continue`
  * too, so a refused client never sends its body. Returns the declared size.
  */
-export function checkUploadStart(platform: PlatformContext, req: IncomingMessage, path: string, query: URLSearchParams): number {
+export function checkUploadStart(
+  platform: PlatformContext,
+  req: IncomingMessage,
+  path: string,
+  query: URLSearchParams,
+): number {
   refuseLink(platform, 'put', path, query)
   const declared = Number(query.get('size'))
   const limit = platform.options.uploadLimitBytes
   const lengthHeader = req.headers['content-length']
   const length = lengthHeader === undefined ? undefined : Number(lengthHeader)
   if (declared > limit || (length !== undefined && length > limit)) {
-    throw new HttpError(413, `The upload is over the limit of ${limit} bytes; make the archive smaller.`, { Connection: 'close' })
+    throw new HttpError(413, `The upload is over the limit of ${limit} bytes; make the archive smaller.`, {
+      Connection: 'close',
+    })
   }
   if (length !== undefined && length > declared) {
-    throw new HttpError(413, `The upload sends ${length} bytes but ${declared} were declared; ask for a new upload link with the right size.`, { Connection: 'close' })
+    throw new HttpError(
+      413,
+      `The upload sends ${length} bytes but ${declared} were declared; ask for a new upload link with the right size.`,
+      { Connection: 'close' },
+    )
   }
   return declared
 }
@@ -50,9 +61,14 @@ export function addLinkRoutes(router: Router, platform: PlatformContext): void {
   router.add(['GET', 'HEAD'], '/links/backups/:site_id/:env/:folder/:filename', async (ctx) => {
     refuseLink(platform, 'get', ctx.path, ctx.query)
     const { site_id: siteId = '', env = '', folder = '', filename = '' } = ctx.params
-    const backup = platform.store.current.environments[siteId]?.[env] ? await findBackup(platform.layout, siteId, env, folder) : undefined
-    const element = BACKUP_ELEMENTS.find((candidate: BackupElement) => backup?.elements[candidate]?.filename === filename)
-    if (!backup || !element) throw new HttpError(404, 'This backup no longer exists (it may have expired); pick another one from the catalog.')
+    const backup = platform.store.current.environments[siteId]?.[env]
+      ? await findBackup(platform.layout, siteId, env, folder)
+      : undefined
+    const element = BACKUP_ELEMENTS.find(
+      (candidate: BackupElement) => backup?.elements[candidate]?.filename === filename,
+    )
+    if (!backup || !element)
+      throw new HttpError(404, 'This backup no longer exists (it may have expired); pick another one from the catalog.')
     await serveFile(ctx.req, ctx.res, join(platform.layout.backupDir(siteId, env, folder), filename), filename)
     return undefined
   })
@@ -62,7 +78,10 @@ export function addLinkRoutes(router: Router, platform: PlatformContext): void {
     const { id = '', filename = '' } = ctx.params
     const file = join(platform.layout.uploadsDir(), id, filename)
     if (!isSafeName(id) || !isSafeName(filename) || !(await stat(file).catch(() => undefined))) {
-      throw new HttpError(404, 'Nothing has been uploaded to this link yet (or the upload was cleaned up); upload the file first.')
+      throw new HttpError(
+        404,
+        'Nothing has been uploaded to this link yet (or the upload was cleaned up); upload the file first.',
+      )
     }
     await serveFile(ctx.req, ctx.res, file, filename)
     return undefined
@@ -88,13 +107,20 @@ export function addLinkRoutes(router: Router, platform: PlatformContext): void {
     } catch (error) {
       await removeQuietly(part)
       if (error instanceof UploadTooLarge) {
-        throw new HttpError(413, `The upload sent more than the ${declared} bytes declared; nothing was kept. Ask for a new upload link with the right size.`, { Connection: 'close' })
+        throw new HttpError(
+          413,
+          `The upload sent more than the ${declared} bytes declared; nothing was kept. Ask for a new upload link with the right size.`,
+          { Connection: 'close' },
+        )
       }
       throw new HttpError(400, `The upload broke off after ${received} bytes; nothing was kept. Upload the file again.`)
     }
     if (received !== declared) {
       await removeQuietly(part)
-      throw new HttpError(400, `The upload ended after ${received} of the ${declared} bytes declared; nothing was kept. Upload the whole file again.`)
+      throw new HttpError(
+        400,
+        `The upload ended after ${received} of the ${declared} bytes declared; nothing was kept. Upload the whole file again.`,
+      )
     }
     await fsyncFile(part)
     await renameDurable(part, join(dir, filename))

@@ -27,14 +27,23 @@ export class Router {
   add(methods: string | readonly string[], path: string, handler: RouteHandler): this {
     const source = path
       .split('/')
-      .map((segment) => (segment.startsWith(':') ? `(?<${segment.slice(1)}>[^/]+)` : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .map((segment) =>
+        segment.startsWith(':') ? `(?<${segment.slice(1)}>[^/]+)` : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
       .join('/')
-    this.routes.push({ methods: typeof methods === 'string' ? [methods] : methods, pattern: new RegExp(`^${source}/?$`), handler })
+    this.routes.push({
+      methods: typeof methods === 'string' ? [methods] : methods,
+      pattern: new RegExp(`^${source}/?$`),
+      handler,
+    })
     return this
   }
 
   /** Finds the handler for a request: a route, `'method'` (path known, wrong method) or undefined. */
-  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | 'method' | undefined {
+  match(
+    method: string,
+    path: string,
+  ): { handler: RouteHandler; params: Record<string, string> } | 'method' | undefined {
     let pathMatched = false
     for (const route of this.routes) {
       const found = route.pattern.exec(path)

@@ -20,7 +20,15 @@ export function userJson(user: UserRecord, siteCount: number): Record<string, un
     destination_organization_id: null,
     password: '',
     feature_flags: [] as unknown[],
-    profile: { full_name: user.fullName, firstname, lastname: rest.join(' '), organization: 'Restore Desk', job_function: 'developer', maxdevsites: 10, modified: user.createdAt },
+    profile: {
+      full_name: user.fullName,
+      firstname,
+      lastname: rest.join(' '),
+      organization: 'Restore Desk',
+      job_function: 'developer',
+      maxdevsites: 10,
+      modified: user.createdAt,
+    },
   }
 }
 
@@ -31,7 +39,9 @@ function holderJson(user: UserRecord | undefined): Record<string, unknown> {
 function upstreamJson(framework: string): Record<string, string> {
   const wordpress = framework === 'wordpress'
   const id = wordpress ? 'e8fe8550-1ab9-4964-8838-2b9abdccf4bf' : '8a129104-9d37-4082-aaf8-e6f31154644e'
-  const url = wordpress ? 'https://github.com/pantheon-systems/WordPress' : 'https://github.com/pantheon-systems/drops-8.git'
+  const url = wordpress
+    ? 'https://github.com/pantheon-systems/WordPress'
+    : 'https://github.com/pantheon-systems/drops-8.git'
   return {
     id,
     product_id: id,
@@ -90,7 +100,11 @@ export function siteJson(site: SiteRecord, owner: UserRecord | undefined): Recor
 }
 
 /** One membership JSON (`GET /api/users/{id}/memberships/sites`). */
-export function membershipJson(membership: MembershipRecord, site: SiteRecord, owner: UserRecord | undefined): Record<string, unknown> {
+export function membershipJson(
+  membership: MembershipRecord,
+  site: SiteRecord,
+  owner: UserRecord | undefined,
+): Record<string, unknown> {
   return {
     id: membership.id,
     key: membership.id,
@@ -105,7 +119,18 @@ export function membershipJson(membership: MembershipRecord, site: SiteRecord, o
       user_in_charge: holderJson(owner),
       product_id: null,
       product: { id: '', longname: site.framework === 'wordpress' ? 'WordPress' : 'Drupal' },
-      upstream_updates_by_environment: { has_code: false, ahead: 0, behind: 0, remote_head: '', remote_branch: 'master', remote_url: '', has_remote_head: false, dev: {}, test: {}, live: {} },
+      upstream_updates_by_environment: {
+        has_code: false,
+        ahead: 0,
+        behind: 0,
+        remote_head: '',
+        remote_branch: 'master',
+        remote_url: '',
+        has_remote_head: false,
+        dev: {},
+        test: {},
+        live: {},
+      },
       migration_method: 'none',
       cost: 0,
       secure_runtime_access: false,
@@ -122,7 +147,9 @@ export function membershipJson(membership: MembershipRecord, site: SiteRecord, o
 /** One environment JSON (a value of `GET /api/sites/{id}/environments`). */
 export function environmentJson(name: string, record: EnvironmentRecord, site: SiteRecord): Record<string, unknown> {
   return {
-    ...(record.targetRef && record.targetCommit ? { target_ref: record.targetRef, target_commit: record.targetCommit } : {}),
+    ...(record.targetRef && record.targetCommit
+      ? { target_ref: record.targetRef, target_commit: record.targetCommit }
+      : {}),
     environment_created: record.created,
     on_server_development: false,
     lock: { locked: record.lock.locked, username: record.lock.username, password: record.lock.password },

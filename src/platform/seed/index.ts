@@ -73,10 +73,15 @@ export async function seedDemo(platform: PlatformContext, opts: { scale: SeedSca
   const seeded = await Promise.all(DEMO_SITES.map((demo) => seedSite(platform, demo, spec, now, nowSec, owner.id)))
   await platform.store.update((state) => ({
     ...state,
-    users: state.users.map((user) => (user.id === owner.id ? { ...user, email: 'demo@restore-desk.localhost', fullName: 'Demo Owner' } : user)),
+    users: state.users.map((user) =>
+      user.id === owner.id ? { ...user, email: 'demo@restore-desk.localhost', fullName: 'Demo Owner' } : user,
+    ),
     sites: [...state.sites, ...seeded.map((entry) => entry.site)],
     memberships: [...state.memberships, ...seeded.map((entry) => entry.membership)],
-    environments: { ...state.environments, ...Object.fromEntries(seeded.map((entry) => [entry.site.id, entry.environments])) },
+    environments: {
+      ...state.environments,
+      ...Object.fromEntries(seeded.map((entry) => [entry.site.id, entry.environments])),
+    },
   }))
 }
 
@@ -91,7 +96,13 @@ async function seedSite(
   const siteId = randomUUID()
   const repo = platform.layout.repoDir(siteId)
   await initBareRepo(repo)
-  const history = await generateDemoHistory(repo, { framework: demo.framework, siteName: demo.name, now, days: spec.days, commits: spec.commits })
+  const history = await generateDemoHistory(repo, {
+    framework: demo.framework,
+    siteName: demo.name,
+    now,
+    days: spec.days,
+    commits: spec.commits,
+  })
   const commits = history.commits
   const first = commits[0]
   const head = commits.at(-1)
@@ -103,7 +114,9 @@ async function seedSite(
   const events: Record<'dev' | 'test' | 'live', CodeEvent[]> = { dev: [], test: [], live: [] }
   const fractions = [0.2, 0.35, 0.5, 0.62, 0.74, 0.86]
   const lastTestIndex = Math.max(1, commits.length - 4)
-  const testTimes = fractions.map((f) => commits[Math.floor(f * lastTestIndex)]?.timestamp ?? first.timestamp).concat((commits[lastTestIndex]?.timestamp ?? head.timestamp) + 60)
+  const testTimes = fractions
+    .map((f) => commits[Math.floor(f * lastTestIndex)]?.timestamp ?? first.timestamp)
+    .concat((commits[lastTestIndex]?.timestamp ?? head.timestamp) + 60)
   const deploys: Array<{ env: 'test' | 'live'; at: number }> = []
   testTimes.forEach((at, index) => {
     deploys.push({ env: 'test', at: at + 120 })
@@ -114,16 +127,33 @@ async function seedSite(
   let liveN = 0
   for (const deploy of deploys) {
     const when = new Date(deploy.at * 1000)
-    const sha = deploy.env === 'test' ? await commitAtOrBefore(repo, 'refs/heads/master', when) : codeAt(events.test, deploy.at)?.sha
+    const sha =
+      deploy.env === 'test'
+        ? await commitAtOrBefore(repo, 'refs/heads/master', when)
+        : codeAt(events.test, deploy.at)?.sha
     const current = codeAt(events[deploy.env], deploy.at)
     if (!sha || current?.sha === sha) continue
     const n = deploy.env === 'test' ? ++testN : ++liveN
     const tag = `pantheon_${deploy.env}_${n}`
-    await createAnnotatedTag(repo, tag, sha, `Deploy to ${deploy.env} (${when.toISOString().slice(0, 10)})`, TAGGER, when)
+    await createAnnotatedTag(
+      repo,
+      tag,
+      sha,
+      `Deploy to ${deploy.env} (${when.toISOString().slice(0, 10)})`,
+      TAGGER,
+      when,
+    )
     events[deploy.env].push({ at: deploy.at, ref: `refs/tags/${tag}`, sha })
   }
   // dev followed master's first-parent line, one commit at a time.
-  const firstParent = await runGit(repo, ['log', '--first-parent', '--reverse', '--format=%H %ct', 'refs/heads/master', '--'])
+  const firstParent = await runGit(repo, [
+    'log',
+    '--first-parent',
+    '--reverse',
+    '--format=%H %ct',
+    'refs/heads/master',
+    '--',
+  ])
   for (const line of firstParent.split('\n')) {
     const [sha, time] = line.split(' ')
     if (sha && time) events.dev.push({ at: Number(time), ref: 'refs/heads/master', sha })
@@ -143,7 +173,10 @@ async function seedSite(
     (['dev', 'test', 'live'] as const).map(async (env) => {
       await platform.content.ensure(siteId, env)
       // Current content.
-      await writeFileAtomic(platform.layout.databaseFile(siteId, env), await gzipAsync(demoDatabaseSql({ framework: demo.framework, siteName: demo.name, env, at: now })))
+      await writeFileAtomic(
+        platform.layout.databaseFile(siteId, env),
+        await gzipAsync(demoDatabaseSql({ framework: demo.framework, siteName: demo.name, env, at: now })),
+      )
       const filesDir = await platform.content.newFilesDir(siteId, env)
       await writeDemoFiles(filesDir, { framework: demo.framework, env, at: now })
       await platform.content.swapFiles(siteId, env, filesDir)
@@ -151,10 +184,17 @@ async function seedSite(
       // Backups, each made from the content of its time.
       const today = Math.floor(nowSec / DAY) * DAY
       const plan: Array<{ at: number; kind: 'automated' | 'backup'; ttl: number }> = []
-      for (let d = 1; d <= spec.dailyBackups; d += 1) plan.push({ at: today - d * DAY + 16 * 3600, kind: 'automated', ttl: DAILY_BACKUP_TTL })
-      for (let w = 1; w <= spec.weeklyBackups; w += 1) plan.push({ at: today - (spec.dailyBackups + 2 + (w - 1) * 7) * DAY + 16 * 3600, kind: 'automated', ttl: WEEKLY_BACKUP_TTL })
+      for (let d = 1; d <= spec.dailyBackups; d += 1)
+        plan.push({ at: today - d * DAY + 16 * 3600, kind: 'automated', ttl: DAILY_BACKUP_TTL })
+      for (let w = 1; w <= spec.weeklyBackups; w += 1)
+        plan.push({
+          at: today - (spec.dailyBackups + 2 + (w - 1) * 7) * DAY + 16 * 3600,
+          kind: 'automated',
+          ttl: WEEKLY_BACKUP_TTL,
+        })
       const manualAges = [0.3, 3.4, 5.6]
-      for (let m = 0; m < spec.manualBackups; m += 1) plan.push({ at: nowSec - Math.round((manualAges[m] ?? m + 1) * DAY), kind: 'backup', ttl: 365 * DAY })
+      for (let m = 0; m < spec.manualBackups; m += 1)
+        plan.push({ at: nowSec - Math.round((manualAges[m] ?? m + 1) * DAY), kind: 'backup', ttl: 365 * DAY })
       const scratchRoot = await mkdtemp(join(tmpdir(), 'rd-seed-'))
       try {
         for (const item of plan) {
@@ -164,7 +204,10 @@ async function seedSite(
           const databaseFile = join(work, 'database.sql.gz')
           const files = join(work, 'files')
           await mkdir(work, { recursive: true })
-          await writeFileAtomic(databaseFile, await gzipAsync(demoDatabaseSql({ framework: demo.framework, siteName: demo.name, env, at })))
+          await writeFileAtomic(
+            databaseFile,
+            await gzipAsync(demoDatabaseSql({ framework: demo.framework, siteName: demo.name, env, at })),
+          )
           await writeDemoFiles(files, { framework: demo.framework, env, at })
           await buildBackup({
             layout: platform.layout,
@@ -185,7 +228,17 @@ async function seedSite(
     }),
   )
   return {
-    site: { id: siteId, name: demo.name, label: demo.label, framework: demo.framework, created, ownerId, planName: 'Basic', frozen: false, lastCodePush: { timestamp: head.timestamp, userId: ownerId } },
+    site: {
+      id: siteId,
+      name: demo.name,
+      label: demo.label,
+      framework: demo.framework,
+      created,
+      ownerId,
+      planName: 'Basic',
+      frozen: false,
+      lastCodePush: { timestamp: head.timestamp, userId: ownerId },
+    },
     membership: { id: randomUUID(), siteId, userId: ownerId, role: 'owner' },
     environments: { dev: envRecord('dev'), test: envRecord('test'), live: envRecord('live') },
   }

@@ -90,7 +90,10 @@ export class StateStore {
   private constructor(readonly dataDir: string) {}
 
   /** Opens the state of `dataDir`, creating secrets (and a token unless given) on first use. */
-  static async open(dataDir: string, machineToken?: string): Promise<{ store: StateStore; secrets: PlatformSecrets; tokenWasGenerated: boolean }> {
+  static async open(
+    dataDir: string,
+    machineToken?: string,
+  ): Promise<{ store: StateStore; secrets: PlatformSecrets; tokenWasGenerated: boolean }> {
     const store = new StateStore(dataDir)
     store.state = (await readJsonFile<PlatformState>(join(dataDir, 'state.json'))) ?? EMPTY_STATE
     store.sessions = (await readJsonFile<Record<string, SessionRecord>>(join(dataDir, 'sessions.json'))) ?? {}
@@ -129,7 +132,11 @@ export class StateStore {
   }
 
   /** Changes one environment of a site (which must exist). */
-  updateEnvironment(siteId: string, env: string, change: (record: EnvironmentRecord) => EnvironmentRecord): Promise<PlatformState> {
+  updateEnvironment(
+    siteId: string,
+    env: string,
+    change: (record: EnvironmentRecord) => EnvironmentRecord,
+  ): Promise<PlatformState> {
     return this.update((state) => {
       const envs = state.environments[siteId]
       const record = envs?.[env]

@@ -45,7 +45,12 @@ export interface WorkflowType {
   /** The workflow's description, e.g. `Deploy code to "test"`. */
   describe(env: string, params: Readonly<Record<string, unknown>>): string
   /** Refuses a start that can never work (becomes an HTTP 400/404, no workflow). */
-  validateStart?(platform: PlatformContext, siteId: string, env: string, params: Readonly<Record<string, unknown>>): void | Promise<void>
+  validateStart?(
+    platform: PlatformContext,
+    siteId: string,
+    env: string,
+    params: Readonly<Record<string, unknown>>,
+  ): void | Promise<void>
   /** Does the work; returns the final active description. Throws WorkflowFailure on bad input. */
   run(run: WorkflowRun): Promise<string>
 }
@@ -101,7 +106,8 @@ export class WorkflowQueue {
         await this.save(record)
       }
     }
-    for (const key of new Set([...this.workflows.values()].filter((w) => w.phase === 'created').map(envKey))) this.kick(key)
+    for (const key of new Set([...this.workflows.values()].filter((w) => w.phase === 'created').map(envKey)))
+      this.kick(key)
   }
 
   /** True when `type` is a known workflow type. */
@@ -173,7 +179,9 @@ export class WorkflowQueue {
     const loop = (async () => {
       for (;;) {
         if (this.closing) return
-        const next = [...this.workflows.values()].filter((w) => w.phase === 'created' && envKey(w) === key).sort((a, b) => a.seq - b.seq)[0]
+        const next = [...this.workflows.values()]
+          .filter((w) => w.phase === 'created' && envKey(w) === key)
+          .sort((a, b) => a.seq - b.seq)[0]
         if (!next) return
         await this.runOne(next)
       }
@@ -182,7 +190,8 @@ export class WorkflowQueue {
     void loop.finally(() => {
       this.running.delete(key)
       // A workflow queued while the loop was winding down would otherwise wait forever.
-      if (!this.closing && [...this.workflows.values()].some((w) => w.phase === 'created' && envKey(w) === key)) this.kick(key)
+      if (!this.closing && [...this.workflows.values()].some((w) => w.phase === 'created' && envKey(w) === key))
+        this.kick(key)
     })
   }
 
@@ -198,7 +207,8 @@ export class WorkflowQueue {
       platform: this.platform,
       signal: this.stopping.signal,
       progress: async (step, activeDescription) => {
-        if (this.platform.options.stepDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.platform.options.stepDelayMs))
+        if (this.platform.options.stepDelayMs > 0)
+          await new Promise((resolve) => setTimeout(resolve, this.platform.options.stepDelayMs))
         if (this.stopping.signal.aborted) throw new WorkflowInterrupted('The platform is stopping.')
         record.step = Math.min(step, record.number_of_tasks)
         record.active_description = activeDescription
@@ -231,7 +241,8 @@ export class WorkflowQueue {
         error instanceof WorkflowFailure
           ? error.message
           : `The platform hit an internal error: ${(error as Error).message}. The environment was left as it was; try again.`
-      if (!(error instanceof WorkflowFailure)) this.platform.log(`workflow ${record.id} (${record.type}) crashed: ${(error as Error).stack ?? String(error)}`)
+      if (!(error instanceof WorkflowFailure))
+        this.platform.log(`workflow ${record.id} (${record.type}) crashed: ${(error as Error).stack ?? String(error)}`)
       record.active_description = `Failed: ${record.description}`
       record.messages[uniqueTime(record)] = { message: record.reason, level: 'error' }
     }

@@ -40,14 +40,22 @@ export interface WorkflowRecord {
 }
 
 function taskIds(record: WorkflowRecord): string[] {
-  return Array.from({ length: record.number_of_tasks }, (_, index) => `${record.id.slice(0, 24)}${String(index + 1).padStart(12, '0')}`)
+  return Array.from(
+    { length: record.number_of_tasks },
+    (_, index) => `${record.id.slice(0, 24)}${String(index + 1).padStart(12, '0')}`,
+  )
 }
 
 /** The JSON a client sees for a workflow. */
-export function publicWorkflow(record: WorkflowRecord, user: UserRecord | undefined, baseUrl: string): Record<string, unknown> {
+export function publicWorkflow(
+  record: WorkflowRecord,
+  user: UserRecord | undefined,
+  baseUrl: string,
+): Record<string, unknown> {
   const ids = taskIds(record)
   const finished = record.phase === 'finished'
-  const runTime = record.started_at !== null && record.finished_at !== null ? record.finished_at - record.started_at : null
+  const runTime =
+    record.started_at !== null && record.finished_at !== null ? record.finished_at - record.started_at : null
   const totalTime = record.finished_at !== null ? record.finished_at - record.created_at : null
   const traceId = record.id
   const currentTaskId = ids[Math.min(Math.max(record.step, 1), ids.length) - 1] ?? record.id

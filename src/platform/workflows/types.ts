@@ -11,7 +11,13 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { pipeline } from 'node:stream/promises'
 import { ArchiveError, checkSqlGz, extractTarGzSafe, formatBytes, inspectTarGz } from '../archives'
 import { createAnnotatedTag, importCodeArchive, listRefs, reachableCommits, resolveCommit, setRef } from '../git/repo'
-import { buildBackup, backupFolderName, findBackup, type BackupElement, type BackupSources } from '../backups/backup-store'
+import {
+  buildBackup,
+  backupFolderName,
+  findBackup,
+  type BackupElement,
+  type BackupSources,
+} from '../backups/backup-store'
 import type { PlatformContext } from '../core'
 import { HttpError } from '../http'
 import { isSafeName } from '../storage/layout'
@@ -38,19 +44,32 @@ function archiveReason(what: string, error: unknown): never {
 }
 
 /** Sources for a backup of the environment's current content. */
-async function currentSources(platform: PlatformContext, siteId: string, env: string, want: Record<BackupElement, boolean>): Promise<BackupSources> {
+async function currentSources(
+  platform: PlatformContext,
+  siteId: string,
+  env: string,
+  want: Record<BackupElement, boolean>,
+): Promise<BackupSources> {
   const record = platform.environment(siteId, env)
   return {
-    ...(want.code && record.targetCommit && record.targetRef ? { code: { sha: record.targetCommit, headRef: record.targetRef } } : {}),
+    ...(want.code && record.targetCommit && record.targetRef
+      ? { code: { sha: record.targetCommit, headRef: record.targetRef } }
+      : {}),
     ...(want.database ? { databaseFile: platform.layout.databaseFile(siteId, env) } : {}),
     ...(want.files ? { filesDir: await platform.content.currentFilesDir(siteId, env) } : {}),
   }
 }
 
-async function runBackup(run: WorkflowRun, kind: 'backup' | 'automated', ttl: number, want: Record<BackupElement, boolean>): Promise<string> {
+async function runBackup(
+  run: WorkflowRun,
+  kind: 'backup' | 'automated',
+  ttl: number,
+  want: Record<BackupElement, boolean>,
+): Promise<string> {
   const { workflow, platform } = run
   const site = platform.site(workflow.site_id)
-  if (typeof workflow.internal.folder !== 'string') await run.remember('folder', backupFolderName(workflow.created_at, kind))
+  if (typeof workflow.internal.folder !== 'string')
+    await run.remember('folder', backupFolderName(workflow.created_at, kind))
   const folder = String(workflow.internal.folder)
   const sources = await currentSources(platform, site.id, workflow.environment, want)
   let step = 0
@@ -69,45 +88,69 @@ async function runBackup(run: WorkflowRun, kind: 'backup' | 'automated', ttl: nu
 
 function wantedElements(params: Readonly<Record<string, unknown>>): Record<BackupElement, boolean> {
   const any = ['code', 'database', 'files'].some((key) => key in params)
-  return any ? { code: flag(params.code), database: flag(params.database), files: flag(params.files) } : { code: true, database: true, files: true }
+  return any
+    ? { code: flag(params.code), database: flag(params.database), files: flag(params.files) }
+    : { code: true, database: true, files: true }
 }
 
 /** Resolves a restore key `{site_id}/{env}/{folder}/{filename}` to a live backup archive. */
 async function resolveBackupKey(platform: PlatformContext, siteId: string, key: unknown, element: BackupElement) {
-  const advice = 'Pick a backup from the environment\'s backups catalog and use its "{site_id}/{env}/{folder}/{filename}" key.'
+  const advice =
+    'Pick a backup from the environment\'s backups catalog and use its "{site_id}/{env}/{folder}/{filename}" key.'
   if (typeof key !== 'string' || key === '') throw new WorkflowFailure(`No backup key was given. ${advice}`)
   const parts = key.split('/')
   const [keySite, env, folder, filename] = parts
   if (parts.length !== 4 || !keySite || !env || !folder || !filename || !parts.every(isSafeName)) {
-    throw new WorkflowFailure(`The backup key "${key}" is not of the form {site_id}/{env}/{folder}/{filename}. ${advice}`)
+    throw new WorkflowFailure(
+      `The backup key "${key}" is not of the form {site_id}/{env}/{folder}/{filename}. ${advice}`,
+    )
   }
-  if (keySite !== siteId) throw new WorkflowFailure(`The backup "${key}" belongs to another site; restore only this site's backups. ${advice}`)
-  if (!platform.store.current.environments[siteId]?.[env]) throw new WorkflowFailure(`The backup "${key}" names an environment "${env}" this site does not have. ${advice}`)
+  if (keySite !== siteId)
+    throw new WorkflowFailure(
+      `The backup "${key}" belongs to another site; restore only this site's backups. ${advice}`,
+    )
+  if (!platform.store.current.environments[siteId]?.[env])
+    throw new WorkflowFailure(`The backup "${key}" names an environment "${env}" this site does not have. ${advice}`)
   const backup = await findBackup(platform.layout, siteId, env, folder)
   const archive = backup?.elements[element]
   if (!backup || !archive || archive.filename !== filename) {
-    throw new WorkflowFailure(`No ${element} backup "${filename}" exists in ${env}/${folder} (it may have expired). ${advice}`)
+    throw new WorkflowFailure(
+      `No ${element} backup "${filename}" exists in ${env}/${folder} (it may have expired). ${advice}`,
+    )
   }
   return { backup, env, file: join(platform.layout.backupDir(siteId, env, folder), filename) }
 }
 
 function otherEnvironment(platform: PlatformContext, siteId: string, env: string, from: unknown, what: string): string {
-  if (typeof from !== 'string' || from === '') throw new WorkflowFailure(`No source environment was given for ${what}; set params.from_environment to dev, test or live.`)
-  if (from === env) throw new WorkflowFailure(`Cannot ${what} from "${env}" into itself; pick another source environment.`)
-  if (!platform.store.current.environments[siteId]?.[from]) throw new WorkflowFailure(`The source environment "${from}" does not exist on this site; use dev, test or live.`)
+  if (typeof from !== 'string' || from === '')
+    throw new WorkflowFailure(
+      `No source environment was given for ${what}; set params.from_environment to dev, test or live.`,
+    )
+  if (from === env)
+    throw new WorkflowFailure(`Cannot ${what} from "${env}" into itself; pick another source environment.`)
+  if (!platform.store.current.environments[siteId]?.[from])
+    throw new WorkflowFailure(`The source environment "${from}" does not exist on this site; use dev, test or live.`)
   return from
 }
 
 async function cloneDatabase(run: WorkflowRun, from: string, step: number): Promise<void> {
   const { workflow, platform } = run
   await run.progress(step, `Copying the database from "${from}" to "${workflow.environment}"`)
-  await platform.content.replaceDatabaseWithCopy(workflow.site_id, workflow.environment, platform.layout.databaseFile(workflow.site_id, from))
+  await platform.content.replaceDatabaseWithCopy(
+    workflow.site_id,
+    workflow.environment,
+    platform.layout.databaseFile(workflow.site_id, from),
+  )
 }
 
 async function cloneFiles(run: WorkflowRun, from: string, step: number): Promise<void> {
   const { workflow, platform } = run
   await run.progress(step, `Copying files from "${from}" to "${workflow.environment}"`)
-  await platform.content.replaceFilesWithCopy(workflow.site_id, workflow.environment, await platform.content.currentFilesDir(workflow.site_id, from))
+  await platform.content.replaceFilesWithCopy(
+    workflow.site_id,
+    workflow.environment,
+    await platform.content.currentFilesDir(workflow.site_id, from),
+  )
 }
 
 /** Checks a gzipped dump in scratch space and swaps it in as the database. */
@@ -117,7 +160,9 @@ async function installDatabase(run: WorkflowRun, file: string, what: string, kee
   try {
     if (keepFile) await copyFile(file, scratch)
     else await rename(file, scratch)
-    await checkSqlGz(scratch, { maxUncompressedBytes: platform.options.uploadLimitBytes * 16 }).catch((error: unknown) => archiveReason(what, error))
+    await checkSqlGz(scratch, { maxUncompressedBytes: platform.options.uploadLimitBytes * 16 }).catch(
+      (error: unknown) => archiveReason(what, error),
+    )
     await platform.content.swapDatabase(workflow.site_id, workflow.environment, scratch)
   } finally {
     await removeQuietly(scratch)
@@ -129,17 +174,22 @@ async function installFiles(run: WorkflowRun, file: string, what: string): Promi
   const { workflow, platform } = run
   const limit = { maxUncompressedBytes: platform.options.uploadLimitBytes * 16 }
   const summary = await inspectTarGz(file, limit).catch((error: unknown) => archiveReason(what, error))
-  const dir = join(platform.layout.envDir(workflow.site_id, workflow.environment), `files-new-${workflow.id.slice(0, 8)}-${Date.now().toString(36)}`)
+  const dir = join(
+    platform.layout.envDir(workflow.site_id, workflow.environment),
+    `files-new-${workflow.id.slice(0, 8)}-${Date.now().toString(36)}`,
+  )
   try {
     const strip = summary.topFolders.length === 1 && summary.files + summary.dirs > 0
-    await extractTarGzSafe(file, dir, { ...limit, stripTopFolder: strip }).catch(async (error: unknown) => {
-      if (strip && error instanceof ArchiveError && error.code === 'bad_tar') {
-        // Files beside the single top folder: keep the archive's layout as it is.
-        await removeQuietly(dir)
-        return extractTarGzSafe(file, dir, limit)
-      }
-      return archiveReason(what, error)
-    }).catch((error: unknown) => archiveReason(what, error))
+    await extractTarGzSafe(file, dir, { ...limit, stripTopFolder: strip })
+      .catch(async (error: unknown) => {
+        if (strip && error instanceof ArchiveError && error.code === 'bad_tar') {
+          // Files beside the single top folder: keep the archive's layout as it is.
+          await removeQuietly(dir)
+          return extractTarGzSafe(file, dir, limit)
+        }
+        return archiveReason(what, error)
+      })
+      .catch((error: unknown) => archiveReason(what, error))
     await platform.content.swapFiles(workflow.site_id, workflow.environment, dir)
   } catch (error) {
     await removeQuietly(dir)
@@ -150,26 +200,39 @@ async function installFiles(run: WorkflowRun, file: string, what: string): Promi
 /** Downloads `url` into `file`, refusing more than `limit` bytes. */
 async function download(url: unknown, file: string, limit: number, signal: AbortSignal): Promise<void> {
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
-    throw new WorkflowFailure('No valid http(s) URL was given to import from; upload the archive first and pass its download_url as params.url.')
+    throw new WorkflowFailure(
+      'No valid http(s) URL was given to import from; upload the archive first and pass its download_url as params.url.',
+    )
   }
   let response: Response
   try {
-    response = await fetch(url, { redirect: 'follow', signal: AbortSignal.any([signal, AbortSignal.timeout(10 * 60_000)]) })
+    response = await fetch(url, {
+      redirect: 'follow',
+      signal: AbortSignal.any([signal, AbortSignal.timeout(10 * 60_000)]),
+    })
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause
-    throw new WorkflowFailure(`Could not reach ${new URL(url).host} to download the archive (${cause?.code ?? cause?.message ?? (error as Error).message}). Check the URL and that the server is up, then try again.`)
+    throw new WorkflowFailure(
+      `Could not reach ${new URL(url).host} to download the archive (${cause?.code ?? cause?.message ?? (error as Error).message}). Check the URL and that the server is up, then try again.`,
+    )
   }
   if (response.status === 403) {
     await response.body?.cancel()
-    throw new WorkflowFailure('The download link was refused (403): it has expired or is not valid. Upload the archive again (or get a fresh link) and start the import right away.')
+    throw new WorkflowFailure(
+      'The download link was refused (403): it has expired or is not valid. Upload the archive again (or get a fresh link) and start the import right away.',
+    )
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel()
-    throw new WorkflowFailure(`Downloading the archive failed: the server answered ${response.status} ${response.statusText}. Check the URL and try again.`)
+    throw new WorkflowFailure(
+      `Downloading the archive failed: the server answered ${response.status} ${response.statusText}. Check the URL and try again.`,
+    )
   }
   const declared = Number(response.headers.get('content-length'))
   const tooLarge = (): WorkflowFailure =>
-    new WorkflowFailure(`The archive is larger than the ${formatBytes(limit)} import limit. Make it smaller (for example leave out caches) and try again.`)
+    new WorkflowFailure(
+      `The archive is larger than the ${formatBytes(limit)} import limit. Make it smaller (for example leave out caches) and try again.`,
+    )
   if (Number.isFinite(declared) && declared > limit) {
     await response.body.cancel()
     throw tooLarge()
@@ -206,16 +269,22 @@ export function deploySource(env: string): string | undefined {
 }
 
 /** The commit a deploy to `env` would take, or why there is nothing to deploy. */
-export async function deployableCommit(platform: PlatformContext, siteId: string, env: string): Promise<{ sha: string } | { reason: string }> {
+export async function deployableCommit(
+  platform: PlatformContext,
+  siteId: string,
+  env: string,
+): Promise<{ sha: string } | { reason: string }> {
   const source = deploySource(env)
-  if (!source) return { reason: `Code is deployed only to test and live; "${env}" takes code by git push or a restore.` }
+  if (!source)
+    return { reason: `Code is deployed only to test and live; "${env}" takes code by git push or a restore.` }
   const envs = platform.store.current.environments[siteId] ?? {}
   const from: EnvironmentRecord | undefined = envs[source]
   const to: EnvironmentRecord | undefined = envs[env]
   if (!from?.targetCommit) return { reason: `There is nothing to deploy: "${source}" has no code yet.` }
   if (to?.targetCommit) {
     const contained = await reachableCommits(platform.layout.repoDir(siteId), to.targetCommit)
-    if (contained.has(from.targetCommit)) return { reason: `There is nothing to deploy to "${env}": every commit on "${source}" is already there.` }
+    if (contained.has(from.targetCommit))
+      return { reason: `There is nothing to deploy to "${env}": every commit on "${source}" is already there.` }
   }
   return { sha: from.targetCommit }
 }
@@ -229,7 +298,12 @@ const backupTypes = {
     },
     run: (run) => {
       const ttl = Number(run.workflow.params.ttl)
-      return runBackup(run, 'backup', Number.isFinite(ttl) && ttl > 0 ? ttl : 365 * 86400, wantedElements(run.workflow.params))
+      return runBackup(
+        run,
+        'backup',
+        Number.isFinite(ttl) && ttl > 0 ? ttl : 365 * 86400,
+        wantedElements(run.workflow.params),
+      )
     },
   },
   automated_backup: {
@@ -237,7 +311,11 @@ const backupTypes = {
     describe: (env) => `Automated backup of "${env}"`,
     run: (run) => {
       const weekday = new Date(run.workflow.created_at * 1000).getUTCDay()
-      return runBackup(run, 'automated', weekday === WEEKLY_BACKUP_DAY ? WEEKLY_BACKUP_TTL : DAILY_BACKUP_TTL, { code: true, database: true, files: true })
+      return runBackup(run, 'automated', weekday === WEEKLY_BACKUP_DAY ? WEEKLY_BACKUP_TTL : DAILY_BACKUP_TTL, {
+        code: true,
+        database: true,
+        files: true,
+      })
     },
   },
 } satisfies Record<string, WorkflowType>
@@ -277,28 +355,45 @@ const restoreTypes = {
         headCommit = (await importCodeArchive(file, repo)).headCommit
       } catch (error) {
         if (error instanceof ArchiveError) archiveReason('code backup', error)
-        throw new WorkflowFailure(`The code backup could not be read as a git repository (${(error as Error).message}). Pick another backup.`)
+        throw new WorkflowFailure(
+          `The code backup could not be read as a git repository (${(error as Error).message}). Pick another backup.`,
+        )
       }
       await run.progress(3, `Moving "${env}" to commit ${headCommit.slice(0, 7)}`)
       if (env === 'test' || env === 'live') {
         const tags = await listRefs(repo, 'refs/tags/')
         const own = new RegExp(`^refs/tags/pantheon_${env}_\\d+$`)
-        let ref = backup.code && own.test(backup.code.targetRef) && backup.code.targetCommit === headCommit ? backup.code.targetRef : undefined
+        let ref =
+          backup.code && own.test(backup.code.targetRef) && backup.code.targetCommit === headCommit
+            ? backup.code.targetRef
+            : undefined
         ref ??= tags.filter((tag) => own.test(tag.ref) && tag.sha === headCommit).at(-1)?.ref
         if (!ref) {
-          if (typeof workflow.internal.tag !== 'string') await run.remember('tag', `pantheon_${env}_${nextTagNumber(tags, env)}`)
+          if (typeof workflow.internal.tag !== 'string')
+            await run.remember('tag', `pantheon_${env}_${nextTagNumber(tags, env)}`)
           const name = String(workflow.internal.tag)
           if ((await resolveCommit(repo, `refs/tags/${name}`)) === null) {
             const user = platform.user(workflow.user_id) ?? platform.tokenUser()
-            await createAnnotatedTag(repo, name, headCommit, `Restore "${env}" from backup ${backup.folder}`, { name: user?.fullName ?? 'Restore Desk', email: user?.email ?? 'platform@localhost' })
+            await createAnnotatedTag(repo, name, headCommit, `Restore "${env}" from backup ${backup.folder}`, {
+              name: user?.fullName ?? 'Restore Desk',
+              email: user?.email ?? 'platform@localhost',
+            })
           }
           ref = `refs/tags/${name}`
         }
         const targetRef = ref
-        await platform.store.updateEnvironment(workflow.site_id, env, (record) => ({ ...record, targetRef, targetCommit: headCommit }))
+        await platform.store.updateEnvironment(workflow.site_id, env, (record) => ({
+          ...record,
+          targetRef,
+          targetCommit: headCommit,
+        }))
       } else {
         await setRef(repo, 'refs/heads/master', headCommit)
-        await platform.store.updateEnvironment(workflow.site_id, env, (record) => ({ ...record, targetRef: 'refs/heads/master', targetCommit: headCommit }))
+        await platform.store.updateEnvironment(workflow.site_id, env, (record) => ({
+          ...record,
+          targetRef: 'refs/heads/master',
+          targetCommit: headCommit,
+        }))
       }
       return `Restored code on "${env}" to ${headCommit.slice(0, 7)}`
     },
@@ -312,12 +407,16 @@ const contentTypes = {
     run: async (run) => {
       const { workflow, platform } = run
       const files = flag(workflow.params.files)
-      if (!files && !flag(workflow.params.database)) throw new WorkflowFailure('Say what to import: set params.database = 1 or params.files = 1 along with params.url.')
+      if (!files && !flag(workflow.params.database))
+        throw new WorkflowFailure(
+          'Say what to import: set params.database = 1 or params.files = 1 along with params.url.',
+        )
       const scratch = platform.content.scratchPath(workflow.site_id, workflow.environment, 'import')
       try {
         await run.progress(1, `Downloading the ${files ? 'files' : 'database'} archive`)
         await download(workflow.params.url, scratch, platform.options.uploadLimitBytes, run.signal)
-        if ((await stat(scratch)).size === 0) throw new WorkflowFailure('The downloaded archive is empty (0 bytes). Upload the whole file again.')
+        if ((await stat(scratch)).size === 0)
+          throw new WorkflowFailure('The downloaded archive is empty (0 bytes). Upload the whole file again.')
         await run.progress(2, `Checking the ${files ? 'files' : 'database'} archive`)
         if (files) {
           await run.progress(3, `Replacing files on "${workflow.environment}"`)
@@ -336,7 +435,13 @@ const contentTypes = {
     tasks: () => 1,
     describe: (env, params) => `Clone database from "${String(params.from_environment)}" to "${env}"`,
     run: async (run) => {
-      const from = otherEnvironment(run.platform, run.workflow.site_id, run.workflow.environment, run.workflow.params.from_environment, 'copy the database')
+      const from = otherEnvironment(
+        run.platform,
+        run.workflow.site_id,
+        run.workflow.environment,
+        run.workflow.params.from_environment,
+        'copy the database',
+      )
       await cloneDatabase(run, from, 1)
       return `Cloned database from "${from}" to "${run.workflow.environment}"`
     },
@@ -345,7 +450,13 @@ const contentTypes = {
     tasks: () => 1,
     describe: (env, params) => `Clone files from "${String(params.from_environment)}" to "${env}"`,
     run: async (run) => {
-      const from = otherEnvironment(run.platform, run.workflow.site_id, run.workflow.environment, run.workflow.params.from_environment, 'copy files')
+      const from = otherEnvironment(
+        run.platform,
+        run.workflow.site_id,
+        run.workflow.environment,
+        run.workflow.params.from_environment,
+        'copy files',
+      )
       await cloneFiles(run, from, 1)
       return `Cloned files from "${from}" to "${run.workflow.environment}"`
     },
@@ -353,7 +464,11 @@ const contentTypes = {
 } satisfies Record<string, WorkflowType>
 
 function cloneSource(value: unknown): string | undefined {
-  if (value && typeof value === 'object' && typeof (value as { from_environment?: unknown }).from_environment === 'string') {
+  if (
+    value &&
+    typeof value === 'object' &&
+    typeof (value as { from_environment?: unknown }).from_environment === 'string'
+  ) {
     return (value as { from_environment: string }).from_environment
   }
   return undefined
@@ -382,15 +497,31 @@ const codeTypes = {
       const sha = String(workflow.internal.sha)
       if ((await resolveCommit(repo, `refs/tags/${tag}`)) === null) {
         const user = platform.user(workflow.user_id) ?? platform.tokenUser()
-        const annotation = typeof workflow.params.annotation === 'string' && workflow.params.annotation !== '' ? workflow.params.annotation : `Deploy to ${env}`
-        await createAnnotatedTag(repo, tag, sha, annotation, { name: user?.fullName ?? 'Restore Desk', email: user?.email ?? 'platform@localhost' })
+        const annotation =
+          typeof workflow.params.annotation === 'string' && workflow.params.annotation !== ''
+            ? workflow.params.annotation
+            : `Deploy to ${env}`
+        await createAnnotatedTag(repo, tag, sha, annotation, {
+          name: user?.fullName ?? 'Restore Desk',
+          email: user?.email ?? 'platform@localhost',
+        })
       }
       await run.progress(2, `Moving "${env}" to ${tag}`)
-      await platform.store.updateEnvironment(workflow.site_id, env, (record) => ({ ...record, targetRef: `refs/tags/${tag}`, targetCommit: sha }))
+      await platform.store.updateEnvironment(workflow.site_id, env, (record) => ({
+        ...record,
+        targetRef: `refs/tags/${tag}`,
+        targetCommit: sha,
+      }))
       const dbFrom = env === 'test' ? cloneSource(workflow.params.clone_database) : undefined
       const filesFrom = env === 'test' ? cloneSource(workflow.params.clone_files) : undefined
-      if (dbFrom) await cloneDatabase(run, otherEnvironment(platform, workflow.site_id, env, dbFrom, 'copy the database'), 3)
-      if (filesFrom) await cloneFiles(run, otherEnvironment(platform, workflow.site_id, env, filesFrom, 'copy files'), dbFrom ? 4 : 3)
+      if (dbFrom)
+        await cloneDatabase(run, otherEnvironment(platform, workflow.site_id, env, dbFrom, 'copy the database'), 3)
+      if (filesFrom)
+        await cloneFiles(
+          run,
+          otherEnvironment(platform, workflow.site_id, env, filesFrom, 'copy files'),
+          dbFrom ? 4 : 3,
+        )
       return `Deployed code to "${env}" (${tag})`
     },
   },
@@ -402,7 +533,11 @@ const codeTypes = {
       await run.progress(1, `Syncing code on "${workflow.environment}"`)
       const sha = await resolveCommit(platform.layout.repoDir(workflow.site_id), 'refs/heads/master')
       if (!sha) throw new WorkflowFailure('The repository has no master branch; push a master branch and try again.')
-      await platform.store.updateEnvironment(workflow.site_id, workflow.environment, (record) => ({ ...record, targetRef: 'refs/heads/master', targetCommit: sha }))
+      await platform.store.updateEnvironment(workflow.site_id, workflow.environment, (record) => ({
+        ...record,
+        targetRef: 'refs/heads/master',
+        targetCommit: sha,
+      }))
       return `Synced code on "${workflow.environment}" to ${sha.slice(0, 7)}`
     },
   },
@@ -414,7 +549,10 @@ const codeTypes = {
       if (typeof username !== 'string' || username === '' || typeof password !== 'string' || password === '') {
         throw new WorkflowFailure('Locking needs a user name and a password (params.username, params.password).')
       }
-      await run.platform.store.updateEnvironment(run.workflow.site_id, run.workflow.environment, (record) => ({ ...record, lock: { locked: true, username, password } }))
+      await run.platform.store.updateEnvironment(run.workflow.site_id, run.workflow.environment, (record) => ({
+        ...record,
+        lock: { locked: true, username, password },
+      }))
       return `Locked "${run.workflow.environment}"`
     },
   },
@@ -422,20 +560,29 @@ const codeTypes = {
     tasks: () => 1,
     describe: (env) => `Unlock "${env}"`,
     run: async (run) => {
-      await run.platform.store.updateEnvironment(run.workflow.site_id, run.workflow.environment, (record) => ({ ...record, lock: { locked: false, username: null, password: null } }))
+      await run.platform.store.updateEnvironment(run.workflow.site_id, run.workflow.environment, (record) => ({
+        ...record,
+        lock: { locked: false, username: null, password: null },
+      }))
       return `Unlocked "${run.workflow.environment}"`
     },
   },
 } satisfies Record<string, WorkflowType>
 
 /** Workflow types by name. */
-export const WORKFLOW_TYPES: Readonly<Record<string, WorkflowType>> = { ...backupTypes, ...restoreTypes, ...contentTypes, ...codeTypes }
+export const WORKFLOW_TYPES: Readonly<Record<string, WorkflowType>> = {
+  ...backupTypes,
+  ...restoreTypes,
+  ...contentTypes,
+  ...codeTypes,
+}
 
 /** Types only the platform itself starts. */
 export const PLATFORM_STARTED_TYPES: ReadonlySet<string> = new Set(['sync_code'])
 
 /** Types a deploy-style env check applies to: which envs each type may run on. */
 export function typeAllowedOn(type: string, env: string): string | undefined {
-  if (type === 'deploy' && env !== 'test' && env !== 'live') return `Code is deployed only to test and live; "${env}" takes code by git push or a restore.`
+  if (type === 'deploy' && env !== 'test' && env !== 'live')
+    return `Code is deployed only to test and live; "${env}" takes code by git push or a restore.`
   return undefined
 }

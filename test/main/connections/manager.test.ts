@@ -31,9 +31,14 @@ function manager(secrets = createFileSecretStore(path.join(dir, 'secrets'))) {
   return new ConnectionManager({
     dataDir: dir,
     secrets,
-    startEmbedded: async () => ({ apiBase: 'http://127.0.0.1:1/api', machineToken: 'embedded-token', close: async () => {} }),
+    startEmbedded: async () => ({
+      apiBase: 'http://127.0.0.1:1/api',
+      machineToken: 'embedded-token',
+      close: async () => {},
+    }),
     onActiveChange: (info) => announced.push(info),
-    createClient: (baseUrl, machineToken) => new PlatformClient({ baseUrl, machineToken, fetch: loginFetch, sleep: async () => {} }),
+    createClient: (baseUrl, machineToken) =>
+      new PlatformClient({ baseUrl, machineToken, fetch: loginFetch, sleep: async () => {} }),
   })
 }
 
@@ -48,7 +53,9 @@ describe('ConnectionManager', () => {
   it('starts with the embedded platform active and ready, no login asked', async () => {
     const connections = manager()
     await connections.init()
-    await vi.waitFor(() => expect(connections.list()[0]).toMatchObject({ id: EMBEDDED_ID, status: 'ready', active: true }))
+    await vi.waitFor(() =>
+      expect(connections.list()[0]).toMatchObject({ id: EMBEDDED_ID, status: 'ready', active: true }),
+    )
     expect(announced.at(-1)).toMatchObject({ id: EMBEDDED_ID, status: 'ready', baseUrl: 'http://127.0.0.1:1/api' })
   })
 
@@ -56,13 +63,28 @@ describe('ConnectionManager', () => {
     const connections = manager()
     await connections.init()
     await expect(
-      connections.add({ kind: 'remote-embedded', label: 'Staging box', baseUrl: 'http://127.0.0.1:8765', machineToken: 'wrong-token-999' }),
+      connections.add({
+        kind: 'remote-embedded',
+        label: 'Staging box',
+        baseUrl: 'http://127.0.0.1:8765',
+        machineToken: 'wrong-token-999',
+      }),
     ).rejects.toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/not saved/) })
     expect(connections.list()).toHaveLength(1)
     await expect(readdir(path.join(dir, 'secrets'))).rejects.toMatchObject({ code: 'ENOENT' })
 
-    const added = await connections.add({ kind: 'remote-embedded', label: 'Staging box', baseUrl: 'http://127.0.0.1:8765/', machineToken: GOOD_TOKEN })
-    expect(added).toMatchObject({ label: 'Staging box', baseUrl: 'http://127.0.0.1:8765/api', active: true, tokenStorage: 'file' })
+    const added = await connections.add({
+      kind: 'remote-embedded',
+      label: 'Staging box',
+      baseUrl: 'http://127.0.0.1:8765/',
+      machineToken: GOOD_TOKEN,
+    })
+    expect(added).toMatchObject({
+      label: 'Staging box',
+      baseUrl: 'http://127.0.0.1:8765/api',
+      active: true,
+      tokenStorage: 'file',
+    })
     expect(added.tokenStorageNote).toMatch(/0600/)
     expect(JSON.stringify(connections.list())).not.toContain(GOOD_TOKEN)
     const saved = await readFile(path.join(dir, 'connections.json'), 'utf8')
@@ -129,7 +151,9 @@ describe('ConnectionManager', () => {
       onActiveChange: (info) => announced.push(info),
     })
     await connections.init()
-    await vi.waitFor(() => expect(announced.at(-1)).toMatchObject({ status: 'error', error: expect.stringContaining('git was not found') }))
+    await vi.waitFor(() =>
+      expect(announced.at(-1)).toMatchObject({ status: 'error', error: expect.stringContaining('git was not found') }),
+    )
     await expect(connections.client()).rejects.toMatchObject({ code: 'platform_unavailable' })
   })
 })

@@ -1,5 +1,10 @@
 import { describe, expect, it, vi } from 'vitest'
-import { isAppOrigin, registerIpcHandlers, type IpcMainLike, type InvokeEventLike } from '../../../src/main/ipc/electron-ipc'
+import {
+  isAppOrigin,
+  registerIpcHandlers,
+  type IpcMainLike,
+  type InvokeEventLike,
+} from '../../../src/main/ipc/electron-ipc'
 import type { IpcRouter } from '../../../src/main/ipc/router'
 import { invokeChannelNames } from '../../../src/shared/ipc'
 
@@ -30,7 +35,10 @@ describe('registerIpcHandlers', () => {
     const router: IpcRouter = { invoke: vi.fn(async () => ({ ok: true as const, value: 1 })) }
     registerIpcHandlers(ipcMain, router, (event) => isAppOrigin(event.senderFrame?.url, ['app://restore-desk']))
     const handler = handlers.get('app:info')!
-    await expect(handler(foreignEvent, undefined)).toEqual({ ok: false, error: { code: 'forbidden', message: expect.any(String) } })
+    await expect(handler(foreignEvent, undefined)).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: expect.any(String) },
+    })
     expect(router.invoke).not.toHaveBeenCalled()
     await expect(handler(trustedEvent, undefined)).resolves.toEqual({ ok: true, value: 1 })
     expect(router.invoke).toHaveBeenCalledWith('app:info', undefined)

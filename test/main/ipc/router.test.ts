@@ -36,7 +36,10 @@ describe('IPC router', () => {
   it('refuses an unknown channel', async () => {
     const router = createIpcRouter(handlers())
     const result = await router.invoke('app:shutdown', undefined)
-    expect(result).toEqual({ ok: false, error: { code: 'unknown_channel', message: expect.stringMatching(/no IPC channel named "app:shutdown"/) } })
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'unknown_channel', message: expect.stringMatching(/no IPC channel named "app:shutdown"/) },
+    })
   })
 
   it('refuses prototype keys as channel names', async () => {

@@ -17,11 +17,20 @@ function raw(
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: host.port, path: pathname, method: options.method ?? 'GET', headers: options.headers, setHost: !options.headers?.Host },
+      {
+        host: '127.0.0.1',
+        port: host.port,
+        path: pathname,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        setHost: !options.headers?.Host,
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        )
       },
     )
     req.on('error', reject)
@@ -67,9 +76,16 @@ describe('browser-mode host', () => {
   })
 
   it('refuses a bad payload with a clear error', async () => {
-    const res = await raw('/api/invoke/app:info', { method: 'POST', headers: auth(), body: JSON.stringify({ payload: { rm: '-rf' } }) })
+    const res = await raw('/api/invoke/app:info', {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ payload: { rm: '-rf' } }),
+    })
     const result = JSON.parse(res.body)
-    expect(result).toEqual({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/request to "app:info" was refused/) } })
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'bad_request', message: expect.stringMatching(/request to "app:info" was refused/) },
+    })
   })
 
   it('refuses a wrong or missing token', async () => {
@@ -79,8 +95,19 @@ describe('browser-mode host', () => {
       body: '{}',
     })
     expect(wrong.status).toBe(401)
-    expect(JSON.parse(wrong.body).error).toMatchObject({ code: 'unauthorized', message: expect.stringMatching(/token/) })
-    expect((await raw('/api/invoke/app:info', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(401)
+    expect(JSON.parse(wrong.body).error).toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringMatching(/token/),
+    })
+    expect(
+      (
+        await raw('/api/invoke/app:info', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(401)
     expect((await raw('/')).status).toBe(401)
     expect((await raw('/?token=wrong')).status).toBe(401)
     expect((await raw('/api/events')).status).toBe(401)
@@ -102,11 +129,23 @@ describe('browser-mode host', () => {
   })
 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin', async () => {
-    const rebinding = await raw('/api/invoke/app:info', { method: 'POST', headers: { ...auth(), Host: `evil.example:${host.port}` }, body: '{}' })
+    const rebinding = await raw('/api/invoke/app:info', {
+      method: 'POST',
+      headers: { ...auth(), Host: `evil.example:${host.port}` },
+      body: '{}',
+    })
     expect(rebinding.status).toBe(421)
-    const crossSite = await raw('/api/invoke/app:info', { method: 'POST', headers: { ...auth(), Origin: 'https://evil.example' }, body: '{}' })
+    const crossSite = await raw('/api/invoke/app:info', {
+      method: 'POST',
+      headers: { ...auth(), Origin: 'https://evil.example' },
+      body: '{}',
+    })
     expect(crossSite.status).toBe(403)
-    const sameSite = await raw('/api/invoke/app:info', { method: 'POST', headers: { ...auth(), Origin: host.origin }, body: '{}' })
+    const sameSite = await raw('/api/invoke/app:info', {
+      method: 'POST',
+      headers: { ...auth(), Origin: host.origin },
+      body: '{}',
+    })
     expect(sameSite.status).toBe(200)
   })
 
@@ -117,7 +156,9 @@ describe('browser-mode host', () => {
       body: 'a=1',
     })
     expect(form.status).toBe(415)
-    const unknown = JSON.parse((await raw('/api/invoke/app:format-disk', { method: 'POST', headers: auth(), body: '{}' })).body)
+    const unknown = JSON.parse(
+      (await raw('/api/invoke/app:format-disk', { method: 'POST', headers: auth(), body: '{}' })).body,
+    )
     expect(unknown.error.code).toBe('unknown_channel')
     const broken = await raw('/api/invoke/app:info', { method: 'POST', headers: auth(), body: '{nope' })
     expect(broken.status).toBe(400)

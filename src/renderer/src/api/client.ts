@@ -26,9 +26,12 @@ export interface ApiClient {
 export function createApiClient(bridge: RestoreDeskBridge): ApiClient {
   return {
     async call(channel, ...args) {
-      const send = bridge.invoke[channel] as (payload: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>
+      const send = bridge.invoke[channel] as (
+        payload: unknown,
+      ) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }>
       const result = await send(args[0])
-      if (!result.ok) throw new IpcError(result.error ?? { code: 'unknown', message: 'The call failed for an unknown reason.' })
+      if (!result.ok)
+        throw new IpcError(result.error ?? { code: 'unknown', message: 'The call failed for an unknown reason.' })
       return result.value as never
     },
     on(channel, listener) {

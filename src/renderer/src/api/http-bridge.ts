@@ -45,13 +45,22 @@ export function createHttpBridge(base = '', fetchImpl: typeof fetch = (...args) 
         } catch {
           return {
             ok: false,
-            error: { code: 'host_unreachable', message: 'Restore Desk is not answering. Check that `npm run web` is still running, then reload.' },
+            error: {
+              code: 'host_unreachable',
+              message: 'Restore Desk is not answering. Check that `npm run web` is still running, then reload.',
+            },
           }
         }
         try {
           return (await response.json()) as IpcResult<unknown>
         } catch {
-          return { ok: false, error: { code: 'bad_response', message: `Restore Desk answered with HTTP ${response.status} and no result. Reload the page.` } }
+          return {
+            ok: false,
+            error: {
+              code: 'bad_response',
+              message: `Restore Desk answered with HTTP ${response.status} and no result. Reload the page.`,
+            },
+          }
         }
       },
     ]),
