@@ -1,41 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  ArchiveError,
-  checkGzipWhole,
-  checkSqlGz,
-  gzipFile,
-  writeFileAtomic,
-} from '../../../src/platform/archives/index'
+import { describe, expect, it } from 'vitest'
+import { checkGzipWhole, checkSqlGz, gzipFile, writeFileAtomic } from '../../../src/platform/archives/index'
 import { zipBytes } from './craft'
+import { expectArchiveError, useScratchDir } from './scratch'
 
-let dir: string
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'rd-gzip-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
-
-async function put(name: string, data: string | Buffer): Promise<string> {
-  const file = path.join(dir, name)
-  await writeFile(file, data)
-  return file
-}
-
-async function failure(promise: Promise<unknown>): Promise<ArchiveError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(ArchiveError)
-  return error as ArchiveError
-}
+const scratch = useScratchDir('rd-gzip-')
+const { put } = scratch
 
 const SQL = [
   '-- MySQL dump 10.13  Distrib 5.7.33, for Linux (x86_64)',
@@ -64,25 +37,25 @@ describe('checkGzipWhole', () => {
   })
 
   it('reports a missing file as not_found', async () => {
-    const error = await failure(checkGzipWhole(path.join(dir, 'nope.gz')))
+    const error = await expectArchiveError(checkGzipWhole(path.join(scratch.dir, 'nope.gz')))
     expect(error.code).toBe('not_found')
     expect(error.message).toContain('does not exist')
   })
 
   it('reports a zero-byte file as empty', async () => {
-    const error = await failure(checkGzipWhole(await put('zero.gz', '')))
+    const error = await expectArchiveError(checkGzipWhole(await put('zero.gz', '')))
     expect(error.code).toBe('empty')
     expect(error.message).toMatch(/did not complete; try again/)
   })
 
   it('recognises plain text named .gz', async () => {
-    const error = await failure(checkGzipWhole(await put('text.gz', 'hello there, this is just a note\n')))
+    const error = await expectArchiveError(checkGzipWhole(await put('text.gz', 'hello there, this is just a note\n')))
     expect(error.code).toBe('not_gzip')
     expect(error.message).toMatch(/^The file is not gzip-compressed \(it is plain text starting with 'hello th'\)/)
   })
 
   it('recognises a zip and says how to make the right file', async () => {
-    const error = await failure(checkSqlGz(await put('dump.zip.gz', zipBytes())))
+    const error = await expectArchiveError(checkSqlGz(await put('dump.zip.gz', zipBytes())))
     expect(error.code).toBe('not_gzip')
     expect(error.message).toBe(
       "The file is not gzip-compressed (it starts with 'PK', which looks like a zip archive). Upload a .sql.gz made with `mysqldump … | gzip`.",
@@ -90,7 +63,7 @@ describe('checkGzipWhole', () => {
   })
 
   it('recognises an uncompressed SQL dump and says to gzip it', async () => {
-    const error = await failure(checkSqlGz(await put('dump.sql.gz', SQL)))
+    const error = await expectArchiveError(checkSqlGz(await put('dump.sql.gz', SQL)))
     expect(error.code).toBe('not_gzip')
     expect(error.message).toContain('plain, uncompressed SQL dump')
     expect(error.message).toContain('gzip dump.sql')
@@ -98,23 +71,25 @@ describe('checkGzipWhole', () => {
 
   it('tells a gzip cut in half from a damaged one', async () => {
     const whole = gzipSync(randomBytes(200_000))
-    const cut = await failure(checkGzipWhole(await put('half.gz', whole.subarray(0, whole.length / 2))))
+    const cut = await expectArchiveError(checkGzipWhole(await put('half.gz', whole.subarray(0, whole.length / 2))))
     expect(cut.code).toBe('truncated_gzip')
     expect(cut.message).toMatch(/cut short.*incomplete/)
 
-    const noTrailer = await failure(checkGzipWhole(await put('no-trailer.gz', whole.subarray(0, whole.length - 4))))
+    const noTrailer = await expectArchiveError(
+      checkGzipWhole(await put('no-trailer.gz', whole.subarray(0, whole.length - 4))),
+    )
     expect(noTrailer.code).toBe('truncated_gzip')
 
     const damaged = Buffer.from(gzipSync('x'.repeat(100_000)))
     damaged[damaged.length - 6] = damaged[damaged.length - 6]! ^ 0xff // CRC no longer matches
-    const corrupt = await failure(checkGzipWhole(await put('damaged.gz', damaged)))
+    const corrupt = await expectArchiveError(checkGzipWhole(await put('damaged.gz', damaged)))
     expect(corrupt.code).toBe('not_gzip')
     expect(corrupt.message).toMatch(/damaged.*make or download it again/)
   })
 
   it('stops at maxUncompressedBytes', async () => {
     const file = await put('bomb.gz', gzipSync(Buffer.alloc(5_000_000)))
-    const error = await failure(checkGzipWhole(file, { maxUncompressedBytes: 1024 * 1024 }))
+    const error = await expectArchiveError(checkGzipWhole(file, { maxUncompressedBytes: 1024 * 1024 }))
     expect(error.code).toBe('too_large')
     expect(error.message).toContain('more than 1.0 MiB')
     expect((await checkGzipWhole(file, { maxUncompressedBytes: 5_000_000 })).uncompressedBytes).toBe(5_000_000)
@@ -157,13 +132,13 @@ describe('checkSqlGz', () => {
   })
 
   it('refuses gzip of random binary as not_sql', async () => {
-    const error = await failure(checkSqlGz(await put('random.sql.gz', gzipSync(randomBytes(100_000)))))
+    const error = await expectArchiveError(checkSqlGz(await put('random.sql.gz', gzipSync(randomBytes(100_000)))))
     expect(error.code).toBe('not_sql')
     expect(error.message).toMatch(/not a SQL dump.*NUL byte.*mysqldump … \| gzip/)
   })
 
   it('refuses gzipped text that is not SQL', async () => {
-    const error = await failure(
+    const error = await expectArchiveError(
       checkSqlGz(await put('poem.sql.gz', gzipSync('Roses are red\nViolets are blue\n'.repeat(10)))),
     )
     expect(error.code).toBe('not_sql')
@@ -172,25 +147,25 @@ describe('checkSqlGz', () => {
 
   it('refuses a NUL byte after the first 64 KiB', async () => {
     const sql = Buffer.concat([Buffer.from(SQL + '-- '.repeat(40_000) + '\n'), Buffer.from([0]), Buffer.from('tail')])
-    const error = await failure(checkSqlGz(await put('late-nul.sql.gz', gzipSync(sql))))
+    const error = await expectArchiveError(checkSqlGz(await put('late-nul.sql.gz', gzipSync(sql))))
     expect(error.code).toBe('not_sql')
   })
 
   it('refuses an empty gzip', async () => {
-    const error = await failure(checkSqlGz(await put('nothing.sql.gz', gzipSync(''))))
+    const error = await expectArchiveError(checkSqlGz(await put('nothing.sql.gz', gzipSync(''))))
     expect(error.code).toBe('empty')
   })
 
   it('reports truncation before content problems', async () => {
     const whole = gzipSync(SQL.repeat(2000))
-    const error = await failure(checkSqlGz(await put('cut.sql.gz', whole.subarray(0, whole.length - 100))))
+    const error = await expectArchiveError(checkSqlGz(await put('cut.sql.gz', whole.subarray(0, whole.length - 100))))
     expect(error.code).toBe('truncated_gzip')
   })
 })
 
 describe('gzipFile and writeFileAtomic', () => {
   it('gzips a file atomically and leaves no temp files', async () => {
-    const sub = await mkdtemp(path.join(dir, 'atomic-'))
+    const sub = await mkdtemp(path.join(scratch.dir, 'atomic-'))
     const src = path.join(sub, 'dump.sql')
     await writeFile(src, SQL)
     await gzipFile(src, path.join(sub, 'dump.sql.gz'))
@@ -202,9 +177,9 @@ describe('gzipFile and writeFileAtomic', () => {
   })
 
   it('leaves the target untouched when the source is missing', async () => {
-    const sub = await mkdtemp(path.join(dir, 'atomic-'))
+    const sub = await mkdtemp(path.join(scratch.dir, 'atomic-'))
     await writeFile(path.join(sub, 'out.gz'), 'old')
-    const error = await failure(gzipFile(path.join(sub, 'missing.sql'), path.join(sub, 'out.gz')))
+    const error = await expectArchiveError(gzipFile(path.join(sub, 'missing.sql'), path.join(sub, 'out.gz')))
     expect(error.code).toBe('not_found')
     expect(await readFile(path.join(sub, 'out.gz'), 'utf8')).toBe('old')
     expect(await readdir(sub)).toEqual(['out.gz'])

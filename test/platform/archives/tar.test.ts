@@ -1,38 +1,17 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ArchiveError, createTarGz, extractTarGzSafe, inspectTarGz } from '../../../src/platform/archives/index'
+import { describe, expect, it } from 'vitest'
+import { createTarGz, extractTarGzSafe, inspectTarGz } from '../../../src/platform/archives/index'
 import { header, tarBytes, tarGzBytes, zipBytes, type CraftedEntry } from './craft'
+import { expectArchiveError, useScratchDir } from './scratch'
 
 const run = promisify(execFile)
-let dir: string
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'rd-tar-'))
-})
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true })
-})
-
-async function put(name: string, data: string | Buffer): Promise<string> {
-  const file = path.join(dir, name)
-  await writeFile(file, data)
-  return file
-}
-
-async function failure(promise: Promise<unknown>): Promise<ArchiveError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(ArchiveError)
-  return error as ArchiveError
-}
+const scratch = useScratchDir('rd-tar-')
+const { put } = scratch
 
 /** Every file under `root` with its content, as "rel/path" → contents. */
 async function snapshot(root: string): Promise<Map<string, string>> {
@@ -54,7 +33,7 @@ async function snapshot(root: string): Promise<Map<string, string>> {
 }
 
 async function makeSourceTree(): Promise<string> {
-  const src = await mkdtemp(path.join(dir, 'src-'))
+  const src = await mkdtemp(path.join(scratch.dir, 'src-'))
   await mkdir(path.join(src, 'styles/thumbnail/public'), { recursive: true })
   await mkdir(path.join(src, 'empty-dir'))
   await writeFile(path.join(src, 'readme.txt'), 'hello\n')
@@ -75,7 +54,7 @@ async function makeSourceTree(): Promise<string> {
 describe('createTarGz / inspectTarGz / extractTarGzSafe', () => {
   it('round-trips a tree under one top folder, readable by GNU tar', async () => {
     const src = await makeSourceTree()
-    const archive = path.join(dir, 'files_live.tar.gz')
+    const archive = path.join(scratch.dir, 'files_live.tar.gz')
     const created = await createTarGz(src, archive, 'files_live')
     expect(created.topFolders).toEqual(['files_live'])
     expect(created.files).toBe(8)
@@ -88,38 +67,38 @@ describe('createTarGz / inspectTarGz / extractTarGzSafe', () => {
     expect(listed).toContain(`files_live/${'x'.repeat(120)}/${'y'.repeat(120)}/${'z'.repeat(120)}.txt`)
     expect(listed).toContain('files_live/café ünïcode.txt')
 
-    const gnuOut = await mkdtemp(path.join(dir, 'gnu-'))
+    const gnuOut = await mkdtemp(path.join(scratch.dir, 'gnu-'))
     await run('tar', ['xzf', archive, '-C', gnuOut])
     expect(await snapshot(path.join(gnuOut, 'files_live'))).toEqual(await snapshot(src))
 
-    const stripped = path.join(dir, 'stripped-out')
+    const stripped = path.join(scratch.dir, 'stripped-out')
     expect(await extractTarGzSafe(archive, stripped, { stripTopFolder: true })).toEqual(created)
     expect(await snapshot(stripped)).toEqual(await snapshot(src))
     expect((await stat(path.join(stripped, 'script.sh'))).mode & 0o111).not.toBe(0)
 
-    const kept = await mkdtemp(path.join(dir, 'kept-'))
+    const kept = await mkdtemp(path.join(scratch.dir, 'kept-'))
     await extractTarGzSafe(archive, kept)
     expect(await readdir(kept)).toEqual(['files_live'])
   })
 
   it('reads archives made by GNU tar, including ./ entries', async () => {
     const src = await makeSourceTree()
-    const archive = path.join(dir, 'gnu.tar.gz')
+    const archive = path.join(scratch.dir, 'gnu.tar.gz')
     await run('tar', ['czf', archive, '-C', src, '.'])
     const summary = await inspectTarGz(archive)
     expect(summary.files).toBe(8)
     expect(summary.topFolders).toEqual(['a'.repeat(60), 'empty-dir', 'styles', 'x'.repeat(120)])
-    const out = await mkdtemp(path.join(dir, 'gnu-out-'))
+    const out = await mkdtemp(path.join(scratch.dir, 'gnu-out-'))
     await extractTarGzSafe(archive, out)
     expect(await snapshot(out)).toEqual(await snapshot(src))
   })
 
   it('refuses to strip when the archive has more than one top folder', async () => {
     const src = await makeSourceTree()
-    const archive = path.join(dir, 'many-tops.tar.gz')
+    const archive = path.join(scratch.dir, 'many-tops.tar.gz')
     await run('tar', ['czf', archive, '-C', src, '.'])
-    const out = path.join(dir, 'many-tops-out')
-    const error = await failure(extractTarGzSafe(archive, out, { stripTopFolder: true }))
+    const out = path.join(scratch.dir, 'many-tops-out')
+    const error = await expectArchiveError(extractTarGzSafe(archive, out, { stripTopFolder: true }))
     expect(error.code).toBe('bad_tar')
     expect(error.message).toContain('exactly one top folder')
     await expect(stat(out)).rejects.toThrow()
@@ -127,22 +106,22 @@ describe('createTarGz / inspectTarGz / extractTarGzSafe', () => {
 
   it('refuses to extract into a folder that is not empty', async () => {
     const archive = await put('small.tar.gz', tarGzBytes([{ name: 'top/a.txt', data: 'a' }]))
-    const out = await mkdtemp(path.join(dir, 'busy-'))
+    const out = await mkdtemp(path.join(scratch.dir, 'busy-'))
     await writeFile(path.join(out, 'keep.txt'), 'mine')
     await expect(extractTarGzSafe(archive, out)).rejects.toThrow(/not empty/)
     expect(await readdir(out)).toEqual(['keep.txt'])
   })
 
   it('refuses to archive a symbolic link in the source', async () => {
-    const src = await mkdtemp(path.join(dir, 'src-link-'))
+    const src = await mkdtemp(path.join(scratch.dir, 'src-link-'))
     await writeFile(path.join(src, 'real.txt'), 'x')
     await symlink('/etc/passwd', path.join(src, 'passwd'))
-    const out = path.join(dir, 'link-src.tar.gz')
-    const error = await failure(createTarGz(src, out, 'files_dev'))
+    const out = path.join(scratch.dir, 'link-src.tar.gz')
+    const error = await expectArchiveError(createTarGz(src, out, 'files_dev'))
     expect(error.code).toBe('unsafe_entry')
     expect(error.message).toContain('passwd')
     await expect(stat(out)).rejects.toThrow()
-    expect((await readdir(dir)).filter((n) => n.includes('link-src'))).toEqual([])
+    expect((await readdir(scratch.dir)).filter((n) => n.includes('link-src'))).toEqual([])
   })
 })
 
@@ -190,33 +169,33 @@ describe('unsafe archives', () => {
         `unsafe-${label.replace(/\W+/g, '-')}.tar.gz`,
         tarGzBytes([{ name: 'files/ok.txt', data: 'fine' }, ...entries]),
       )
-      const inspected = await failure(inspectTarGz(archive))
+      const inspected = await expectArchiveError(inspectTarGz(archive))
       expect(inspected.code).toBe('unsafe_entry')
       expect(inspected.entry).toBe(entry)
       expect(inspected.message).toMatch(text)
       expect(inspected.message).toMatch(/make the archive again|Archives must hold relative paths only|remove it/i)
 
-      const out = path.join(dir, `out-${label.replace(/\W+/g, '-')}`)
-      const extracted = await failure(extractTarGzSafe(archive, out))
+      const out = path.join(scratch.dir, `out-${label.replace(/\W+/g, '-')}`)
+      const extracted = await expectArchiveError(extractTarGzSafe(archive, out))
       expect(extracted.code).toBe('unsafe_entry')
       await expect(stat(out)).rejects.toThrow()
-      await expect(stat(path.join(dir, 'x'))).rejects.toThrow()
+      await expect(stat(path.join(scratch.dir, 'x'))).rejects.toThrow()
     })
   }
 
   it('refuses a symlink and a FIFO packed by GNU tar', async () => {
-    const src = await mkdtemp(path.join(dir, 'gnu-unsafe-'))
+    const src = await mkdtemp(path.join(scratch.dir, 'gnu-unsafe-'))
     await writeFile(path.join(src, 'a.txt'), 'a')
     await symlink('../../outside', path.join(src, 'link'))
-    const withLink = path.join(dir, 'gnu-link.tar.gz')
+    const withLink = path.join(scratch.dir, 'gnu-link.tar.gz')
     await run('tar', ['czf', withLink, '-C', src, '.'])
-    expect((await failure(inspectTarGz(withLink))).entry).toBe('./link')
+    expect((await expectArchiveError(inspectTarGz(withLink))).entry).toBe('./link')
 
     await rm(path.join(src, 'link'))
     await run('mkfifo', [path.join(src, 'pipe')])
-    const withFifo = path.join(dir, 'gnu-fifo.tar.gz')
+    const withFifo = path.join(scratch.dir, 'gnu-fifo.tar.gz')
     await run('tar', ['czf', withFifo, '-C', src, '.'])
-    const error = await failure(inspectTarGz(withFifo))
+    const error = await expectArchiveError(inspectTarGz(withFifo))
     expect(error.code).toBe('unsafe_entry')
     expect(error.message).toContain('FIFO')
   })
@@ -224,18 +203,22 @@ describe('unsafe archives', () => {
 
 describe('broken archives', () => {
   it('refuses a zip, plain text and a SQL dump as not_gzip', async () => {
-    expect((await failure(inspectTarGz(await put('files.zip.tar.gz', zipBytes())))).message).toMatch(/zip.*tar czf/)
-    expect((await failure(inspectTarGz(await put('text.tar.gz', 'just words\n')))).code).toBe('not_gzip')
-    const raw = await failure(inspectTarGz(await put('raw.tar.gz', tarBytes([{ name: 'a/b.txt', data: 'b' }]))))
+    expect((await expectArchiveError(inspectTarGz(await put('files.zip.tar.gz', zipBytes())))).message).toMatch(
+      /zip.*tar czf/,
+    )
+    expect((await expectArchiveError(inspectTarGz(await put('text.tar.gz', 'just words\n')))).code).toBe('not_gzip')
+    const raw = await expectArchiveError(
+      inspectTarGz(await put('raw.tar.gz', tarBytes([{ name: 'a/b.txt', data: 'b' }]))),
+    )
     expect(raw.code).toBe('not_gzip')
     expect(raw.message).toContain('uncompressed tar archive')
   })
 
   it('refuses gzip of random bytes and gzip of SQL as bad_tar', async () => {
-    const random = await failure(inspectTarGz(await put('random.tar.gz', gzipSync(randomBytes(4096)))))
+    const random = await expectArchiveError(inspectTarGz(await put('random.tar.gz', gzipSync(randomBytes(4096)))))
     expect(random.code).toBe('bad_tar')
     expect(random.message).toContain('does not hold a tar archive')
-    const sql = await failure(
+    const sql = await expectArchiveError(
       inspectTarGz(await put('sql.tar.gz', gzipSync('-- MySQL dump 10.13\nCREATE TABLE `x` (id int);\n'.repeat(20)))),
     )
     expect(sql.code).toBe('bad_tar')
@@ -248,50 +231,56 @@ describe('broken archives', () => {
       { name: 'top/b.txt', data: 'b' },
     ])
     bytes[1024 + 10] = 0x41 // second header's name changes, checksum no longer matches
-    const error = await failure(inspectTarGz(await put('damaged-header.tar.gz', gzipSync(bytes))))
+    const error = await expectArchiveError(inspectTarGz(await put('damaged-header.tar.gz', gzipSync(bytes))))
     expect(error.code).toBe('bad_tar')
     expect(error.message).toContain('header at byte 1024 is invalid')
   })
 
   it('refuses a tar cut inside an entry (with a whole gzip)', async () => {
     const bytes = tarBytes([{ name: 'top/big.bin', data: randomBytes(5000) }])
-    const error = await failure(inspectTarGz(await put('short-tar.tar.gz', gzipSync(bytes.subarray(0, 2048)))))
+    const error = await expectArchiveError(
+      inspectTarGz(await put('short-tar.tar.gz', gzipSync(bytes.subarray(0, 2048)))),
+    )
     expect(error.code).toBe('bad_tar')
     expect(error.message).toContain('cut short')
   })
 
   it('reports a gzip cut in half as truncated_gzip', async () => {
     const whole = tarGzBytes([{ name: 'top/big.bin', data: randomBytes(100_000) }])
-    const error = await failure(inspectTarGz(await put('half.tar.gz', whole.subarray(0, whole.length >> 1))))
+    const error = await expectArchiveError(inspectTarGz(await put('half.tar.gz', whole.subarray(0, whole.length >> 1))))
     expect(error.code).toBe('truncated_gzip')
   })
 
   it('reports a truncated gzip even when the tar end marker was already read', async () => {
     const whole = gzipSync(Buffer.concat([tarBytes([{ name: 'top/a.txt', data: 'a' }]), Buffer.alloc(100_000)]))
-    const error = await failure(inspectTarGz(await put('late-cut.tar.gz', whole.subarray(0, whole.length - 3))))
+    const error = await expectArchiveError(
+      inspectTarGz(await put('late-cut.tar.gz', whole.subarray(0, whole.length - 3))),
+    )
     expect(error.code).toBe('truncated_gzip')
   })
 
   it('refuses an archive with no entries as empty', async () => {
-    const error = await failure(inspectTarGz(await put('nothing.tar.gz', gzipSync(Buffer.alloc(1024)))))
+    const error = await expectArchiveError(inspectTarGz(await put('nothing.tar.gz', gzipSync(Buffer.alloc(1024)))))
     expect(error.code).toBe('empty')
     expect(error.message).toContain('holds no files or folders')
-    const rootOnly = await failure(
+    const rootOnly = await expectArchiveError(
       inspectTarGz(await put('root-only.tar.gz', gzipSync(Buffer.concat([header('./', '5', 0), Buffer.alloc(1024)])))),
     )
     expect(rootOnly.code).toBe('empty')
-    expect((await failure(inspectTarGz(await put('zero-bytes.tar.gz', gzipSync(''))))).code).toBe('empty')
-    const src = await mkdtemp(path.join(dir, 'empty-src-'))
-    await run('tar', ['czf', path.join(dir, 'gnu-empty.tar.gz'), '-T', '/dev/null'], { cwd: src })
-    expect((await failure(inspectTarGz(path.join(dir, 'gnu-empty.tar.gz')))).code).toBe('empty')
+    expect((await expectArchiveError(inspectTarGz(await put('zero-bytes.tar.gz', gzipSync(''))))).code).toBe('empty')
+    const src = await mkdtemp(path.join(scratch.dir, 'empty-src-'))
+    await run('tar', ['czf', path.join(scratch.dir, 'gnu-empty.tar.gz'), '-T', '/dev/null'], { cwd: src })
+    expect((await expectArchiveError(inspectTarGz(path.join(scratch.dir, 'gnu-empty.tar.gz')))).code).toBe('empty')
   })
 
   it('stops at maxUncompressedBytes', async () => {
     const archive = await put('large.tar.gz', tarGzBytes([{ name: 'top/zeros.bin', data: Buffer.alloc(3_000_000) }]))
-    const error = await failure(inspectTarGz(archive, { maxUncompressedBytes: 1_000_000 }))
+    const error = await expectArchiveError(inspectTarGz(archive, { maxUncompressedBytes: 1_000_000 }))
     expect(error.code).toBe('too_large')
-    const out = path.join(dir, 'large-out')
-    expect((await failure(extractTarGzSafe(archive, out, { maxUncompressedBytes: 1_000_000 }))).code).toBe('too_large')
+    const out = path.join(scratch.dir, 'large-out')
+    expect((await expectArchiveError(extractTarGzSafe(archive, out, { maxUncompressedBytes: 1_000_000 }))).code).toBe(
+      'too_large',
+    )
     await expect(stat(out)).rejects.toThrow()
   })
 })
