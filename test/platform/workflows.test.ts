@@ -16,6 +16,7 @@ import {
   startTestPlatform,
   tempDir,
   upload,
+  type RawTarEntry,
   type TestPlatform,
 } from './helpers'
 import type { Json } from './helpers'
@@ -374,6 +375,17 @@ describe('imports', () => {
     ])
   })
 
+  /** do_import params that upload `bytes` to dev as `filename` and import it as the database. */
+  const importDatabase = (filename: string, bytes: Buffer) => async () => ({
+    database: 1,
+    url: await upload(t, siteId, 'dev', filename, bytes),
+  })
+  /** do_import params that upload a tar.gz of `entries` to dev as `filename` and import it as the files. */
+  const importFiles = (filename: string, entries: readonly RawTarEntry[]) => async () => ({
+    files: 1,
+    url: await upload(t, siteId, 'dev', filename, rawTarGz(entries)),
+  })
+
   const badInputs: Array<{
     name: string
     type: string
@@ -383,100 +395,58 @@ describe('imports', () => {
     {
       name: 'not gzip',
       type: 'do_import',
-      params: async () => ({
-        database: 1,
-        url: await upload(t, siteId, 'dev', 'a.sql.gz', Buffer.from('CREATE TABLE x (id int);\n')),
-      }),
+      params: importDatabase('a.sql.gz', Buffer.from('CREATE TABLE x (id int);\n')),
       reason: /not gzip|gzip-compressed|not a gzip/i,
     },
     {
       name: 'truncated gzip',
       type: 'do_import',
-      params: async () => ({
-        database: 1,
-        url: await upload(t, siteId, 'dev', 'b.sql.gz', sqlGz('x'.repeat(5000)).subarray(0, 40)),
-      }),
+      params: importDatabase('b.sql.gz', sqlGz('x'.repeat(5000)).subarray(0, 40)),
       reason: /cut short|truncated|incomplete/i,
     },
     {
       name: 'not a SQL dump',
       type: 'do_import',
-      params: async () => ({
-        database: 1,
-        url: await upload(t, siteId, 'dev', 'c.sql.gz', rawTarGz([{ name: 'x.txt', data: 'hi' }])),
-      }),
+      params: importDatabase('c.sql.gz', rawTarGz([{ name: 'x.txt', data: 'hi' }])),
       reason: /SQL dump/i,
     },
     {
       name: 'absolute path',
       type: 'do_import',
-      params: async () => ({
-        files: 1,
-        url: await upload(t, siteId, 'dev', 'd.tar.gz', rawTarGz([{ name: '/etc/evil', data: 'x' }])),
-      }),
+      params: importFiles('d.tar.gz', [{ name: '/etc/evil', data: 'x' }]),
       reason: /absolute/i,
     },
     {
       name: '..',
       type: 'do_import',
-      params: async () => ({
-        files: 1,
-        url: await upload(t, siteId, 'dev', 'e.tar.gz', rawTarGz([{ name: 'files/../../evil', data: 'x' }])),
-      }),
+      params: importFiles('e.tar.gz', [{ name: 'files/../../evil', data: 'x' }]),
       reason: /\.\./,
     },
     {
       name: 'symlink',
       type: 'do_import',
-      params: async () => ({
-        files: 1,
-        url: await upload(
-          t,
-          siteId,
-          'dev',
-          'f.tar.gz',
-          rawTarGz([
-            { name: 'files/', type: '5' },
-            { name: 'files/link', type: '2', linkname: '/etc/passwd' },
-          ]),
-        ),
-      }),
+      params: importFiles('f.tar.gz', [
+        { name: 'files/', type: '5' },
+        { name: 'files/link', type: '2', linkname: '/etc/passwd' },
+      ]),
       reason: /link/i,
     },
     {
       name: 'hard link',
       type: 'do_import',
-      params: async () => ({
-        files: 1,
-        url: await upload(
-          t,
-          siteId,
-          'dev',
-          'g.tar.gz',
-          rawTarGz([
-            { name: 'files/a', data: 'x' },
-            { name: 'files/b', type: '1', linkname: 'files/a' },
-          ]),
-        ),
-      }),
+      params: importFiles('g.tar.gz', [
+        { name: 'files/a', data: 'x' },
+        { name: 'files/b', type: '1', linkname: 'files/a' },
+      ]),
       reason: /link/i,
     },
     {
       name: 'device',
       type: 'do_import',
-      params: async () => ({
-        files: 1,
-        url: await upload(
-          t,
-          siteId,
-          'dev',
-          'h.tar.gz',
-          rawTarGz([
-            { name: 'files/', type: '5' },
-            { name: 'files/tty', type: '3' },
-          ]),
-        ),
-      }),
+      params: importFiles('h.tar.gz', [
+        { name: 'files/', type: '5' },
+        { name: 'files/tty', type: '3' },
+      ]),
       reason: /device/i,
     },
     {
