@@ -400,6 +400,32 @@ const restoreTypes = {
   },
 } satisfies Record<string, WorkflowType>
 
+/**
+ * A clone_database or clone_files type: one step that copies `element` from
+ * params.from_environment over this environment; `action` names the copy in error messages.
+ */
+function cloneType(
+  element: 'database' | 'files',
+  action: string,
+  copy: (run: WorkflowRun, from: string, step: number) => Promise<void>,
+): WorkflowType {
+  return {
+    tasks: () => 1,
+    describe: (env, params) => `Clone ${element} from "${String(params.from_environment)}" to "${env}"`,
+    run: async (run) => {
+      const from = otherEnvironment(
+        run.platform,
+        run.workflow.site_id,
+        run.workflow.environment,
+        run.workflow.params.from_environment,
+        action,
+      )
+      await copy(run, from, 1)
+      return `Cloned ${element} from "${from}" to "${run.workflow.environment}"`
+    },
+  }
+}
+
 const contentTypes = {
   do_import: {
     tasks: () => 3,
@@ -431,36 +457,8 @@ const contentTypes = {
       return `Imported ${files ? 'files' : 'database'} into "${workflow.environment}"`
     },
   },
-  clone_database: {
-    tasks: () => 1,
-    describe: (env, params) => `Clone database from "${String(params.from_environment)}" to "${env}"`,
-    run: async (run) => {
-      const from = otherEnvironment(
-        run.platform,
-        run.workflow.site_id,
-        run.workflow.environment,
-        run.workflow.params.from_environment,
-        'copy the database',
-      )
-      await cloneDatabase(run, from, 1)
-      return `Cloned database from "${from}" to "${run.workflow.environment}"`
-    },
-  },
-  clone_files: {
-    tasks: () => 1,
-    describe: (env, params) => `Clone files from "${String(params.from_environment)}" to "${env}"`,
-    run: async (run) => {
-      const from = otherEnvironment(
-        run.platform,
-        run.workflow.site_id,
-        run.workflow.environment,
-        run.workflow.params.from_environment,
-        'copy files',
-      )
-      await cloneFiles(run, from, 1)
-      return `Cloned files from "${from}" to "${run.workflow.environment}"`
-    },
-  },
+  clone_database: cloneType('database', 'copy the database', cloneDatabase),
+  clone_files: cloneType('files', 'copy files', cloneFiles),
 } satisfies Record<string, WorkflowType>
 
 function cloneSource(value: unknown): string | undefined {
