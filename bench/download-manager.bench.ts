@@ -9,48 +9,17 @@
  * fallback where that is not possible).
  */
 import { spawn, execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { gzipSync } from 'node:zlib'
 import { DownloadManager } from '../src/main/downloads/manager'
 import { createNodeTransport } from '../src/main/downloads/node-transport'
 import type { DownloadItem } from '../src/shared/downloads'
 import { startPlatform } from '../src/platform/index'
+import { GIB, json, mbps, mib, ROOT, writeBigGzip } from './support'
 
 const exec = promisify(execFile)
-const GIB = 1024 ** 3
-const ROOT = join(import.meta.dirname, '..')
-
-async function writeBigGzip(file: string): Promise<number> {
-  // 1 MiB of random data gzipped once and repeated: concatenated members are one valid gzip.
-  const member = gzipSync(randomBytes(1024 * 1024), { level: 1 })
-  const batch = Buffer.concat(Array.from({ length: 16 }, () => member))
-  const handle = await open(file, 'w')
-  let size = 0
-  try {
-    while (size < GIB) {
-      await handle.write(batch)
-      size += batch.length
-    }
-  } finally {
-    await handle.close()
-  }
-  return size
-}
-
-interface Json {
-  readonly [key: string]: unknown
-}
-
-async function json<T = Json>(url: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(url, init)
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`)
-  return (await response.json()) as T
-}
-
 async function selfStatus(key: 'VmHWM' | 'VmRSS'): Promise<number | null> {
   try {
     const status = await readFile('/proc/self/status', 'utf8')
@@ -70,9 +39,6 @@ async function resetPeak(): Promise<boolean> {
     return false
   }
 }
-
-const mbps = (bytes: number, seconds: number): string => `${(bytes / 1e6 / seconds).toFixed(0)} MB/s`
-const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`
 
 interface CatalogEntry {
   readonly folder: string

@@ -8,43 +8,17 @@
  * takes a real backup of it with `do_export`, so the download is of a real catalog entry.
  */
 import { spawn, execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { gzipSync } from 'node:zlib'
 import { startPlatform } from '../src/platform/index'
+import { GIB, json, mbps, mib, ROOT, writeBigGzip } from './support'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loosely read JSON replies
 type Json = any
 const exec = promisify(execFile)
-const GIB = 1024 ** 3
-const ROOT = join(import.meta.dirname, '..')
-
-async function writeBigGzip(file: string): Promise<number> {
-  const member = gzipSync(randomBytes(1024 * 1024), { level: 1 })
-  const handle = await open(file, 'w')
-  let size = 0
-  try {
-    const batch = Buffer.concat(Array.from({ length: 16 }, () => member))
-    while (size < GIB) {
-      await handle.write(batch)
-      size += batch.length
-    }
-  } finally {
-    await handle.close()
-  }
-  return size
-}
-
-async function json(url: string, init: RequestInit = {}): Promise<Json> {
-  const response = await fetch(url, init)
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`)
-  return response.json()
-}
-
 async function vm(pid: number, key: 'VmHWM' | 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   const match = new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)
@@ -68,9 +42,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; valu
   const value = await work()
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, value }
 }
-
-const mbps = (bytes: number, seconds: number): string => `${(bytes / 1e6 / seconds).toFixed(0)} MB/s`
-const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`
 
 /** Runs the benchmark and prints its figures. */
 export async function run(): Promise<void> {
@@ -103,13 +74,13 @@ export async function run(): Promise<void> {
       })
       child?.once('exit', (code) => reject(new Error(`platform exited ${code}`)))
     })
-    const login = await json(`${url}/api/authorize/machine-token`, {
+    const login = await json<Json>(`${url}/api/authorize/machine-token`, {
       method: 'POST',
       body: JSON.stringify({ machine_token: 'bench' }),
     })
     const headers = { Authorization: `Bearer ${login.session}`, 'Content-Type': 'application/json' }
     const api = `${url}/api/sites/${site.id}`
-    const wf = await json(`${api}/environments/dev/workflows`, {
+    const wf = await json<Json>(`${api}/environments/dev/workflows`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ type: 'do_export', params: { database: true, ttl: 3600 } }),
@@ -117,14 +88,14 @@ export async function run(): Promise<void> {
     let state2 = wf
     while (state2.result === null) {
       await new Promise((resolve) => setTimeout(resolve, 200))
-      state2 = await json(`${api}/workflows/${wf.id}`, { headers })
+      state2 = await json<Json>(`${api}/workflows/${wf.id}`, { headers })
     }
     if (state2.result !== 'succeeded') throw new Error(`do_export failed: ${state2.final_task.reason}`)
-    const catalog = await json(`${api}/environments/dev/backups/catalog`, { headers })
+    const catalog = await json<Json>(`${api}/environments/dev/backups/catalog`, { headers })
     const entry = Object.values(catalog as Record<string, Json>).find((e) => e.size >= GIB)
     if (!entry) throw new Error('no 1 GiB backup in the catalog')
     const link = (
-      await json(`${api}/environments/dev/backups/catalog/${entry.folder}/database/s3token`, {
+      await json<Json>(`${api}/environments/dev/backups/catalog/${entry.folder}/database/s3token`, {
         method: 'POST',
         headers,
         body: '{"method":"get"}',
