@@ -61,6 +61,28 @@ function cssRule(random: Random): string {
   return `\n.${name} {\n  display: ${random.pick(['flex', 'grid', 'block'])};\n  gap: ${random.int(4, 32)}px;\n  margin: 0 0 ${random.int(8, 48)}px;\n  color: ${colour};\n}\n\n@media (max-width: ${random.pick([480, 640, 768, 960])}px) {\n  .${name} {\n    display: block;\n  }\n}\n`
 }
 
+/** An everyday styling commit: one new CSS rule appended to `file`, which is about `subject`. */
+function cssChange(tree: Tree, random: Random, file: string, subject: string): Change {
+  return {
+    message: random.pick([
+      `style(theme): tidy ${subject} spacing`,
+      `feat(theme): add ${subject} styles`,
+      `fix(theme): ${subject} layout on small screens`,
+    ]),
+    files: new Map([[file, text(tree, file) + cssRule(random)]]),
+  }
+}
+
+/** An everyday docs commit: a new README.md section describing the `subject` workflow. */
+function readmeSection(tree: Tree, random: Random, subject: string): Change {
+  return {
+    message: `docs: describe ${subject} workflow`,
+    files: new Map([
+      ['README.md', `${text(tree, 'README.md')}\n## ${titleWords(random, 2)}\n\n${paragraph(random)}\n`],
+    ]),
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Drupal 8 (Pantheon's drupal-project layout: composer at the root, docroot in web/)
 
@@ -384,14 +406,7 @@ function drupalEveryday(tree: Tree, ctx: SiteContext): Change {
   switch (kind) {
     case 'css': {
       const file = random.pick(filesMatching(tree, (f) => f.startsWith(`${themeDir}/css/`) && f.endsWith('.css')))
-      return {
-        message: random.pick([
-          `style(theme): tidy ${subject} spacing`,
-          `feat(theme): add ${subject} styles`,
-          `fix(theme): ${subject} layout on small screens`,
-        ]),
-        files: new Map([[file, text(tree, file) + cssRule(random)]]),
-      }
+      return cssChange(tree, random, file, subject)
     }
     case 'js': {
       const file = `${themeDir}/js/global.js`
@@ -419,12 +434,7 @@ function drupalEveryday(tree: Tree, ctx: SiteContext): Change {
     case 'deps':
       return composerBump(tree, random)
     case 'docs':
-      return {
-        message: `docs: describe ${subject} workflow`,
-        files: new Map([
-          ['README.md', `${text(tree, 'README.md')}\n## ${titleWords(random, 2)}\n\n${paragraph(random)}\n`],
-        ]),
-      }
+      return readmeSection(tree, random, subject)
     case 'twig': {
       const file = random.pick(filesMatching(tree, (f) => f.startsWith(`${themeDir}/templates/`)))
       return {
@@ -725,14 +735,7 @@ function wpEveryday(tree: Tree, ctx: SiteContext): Change {
       const file = random.pick(
         filesMatching(tree, (f) => f.startsWith(`${themeDir}/assets/css/`) && f.endsWith('.css')),
       )
-      return {
-        message: random.pick([
-          `style(theme): tidy ${subject} spacing`,
-          `feat(theme): add ${subject} styles`,
-          `fix(theme): ${subject} layout on small screens`,
-        ]),
-        files: new Map([[file, text(tree, file) + cssRule(random)]]),
-      }
+      return cssChange(tree, random, file, subject)
     }
     case 'js': {
       const file = random.pick(filesMatching(tree, (f) => f.startsWith(`${themeDir}/assets/js/`) && f.endsWith('.js')))
@@ -771,12 +774,7 @@ function wpEveryday(tree: Tree, ctx: SiteContext): Change {
       }
     }
     case 'docs':
-      return {
-        message: `docs: describe ${subject} workflow`,
-        files: new Map([
-          ['README.md', `${text(tree, 'README.md')}\n## ${titleWords(random, 2)}\n\n${paragraph(random)}\n`],
-        ]),
-      }
+      return readmeSection(tree, random, subject)
   }
 }
 
