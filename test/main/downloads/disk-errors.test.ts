@@ -5,7 +5,7 @@ import { Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DownloadManager } from '../../../src/main/downloads/manager'
 import { createNodeTransport } from '../../../src/main/downloads/node-transport'
-import { expectSameBytes, requestFor, sqlGz, tempDir, waitForState } from './helpers'
+import { expectSameBytes, requestFor, servedRequests, sqlGz, tempDir, waitForState } from './helpers'
 import { startSignedServer } from './signed-server'
 import type { SignedServer } from './signed-server'
 
@@ -84,7 +84,7 @@ describe('disk errors', () => {
       const done = await waitForState(manager, item.id, 'done', 'failed')
       expect(done.state).toBe('done')
       expectSameBytes(await readFile(path.join(dir, name)), body)
-      const resumed = server.requests.filter((r) => r.name === name).at(-1)
+      const resumed = servedRequests(server, name).at(-1)
       expect(resumed?.range).toBe(`bytes=${kept}-`)
     } finally {
       await manager.close()

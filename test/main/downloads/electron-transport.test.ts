@@ -17,7 +17,7 @@ import {
 } from '../../../src/main/downloads/electron-transport'
 import { DownloadManager } from '../../../src/main/downloads/manager'
 import { createNodeTransport } from '../../../src/main/downloads/node-transport'
-import { expectSameBytes, requestFor, sqlGz, tempDir, waitFor, waitForState } from './helpers'
+import { expectSameBytes, requestFor, servedRequests, sqlGz, tempDir, waitForReceived, waitForState } from './helpers'
 import { startSignedServer } from './signed-server'
 import type { SignedServer } from './signed-server'
 
@@ -198,7 +198,7 @@ describe('Electron transport (electron-dl adapter)', () => {
     const window = fakeWindow()
     const m = electronManager(window)
     const item = m.enqueue(requestFor(name, body.length, dir))
-    await waitFor(m, item.id, (it) => it.receivedBytes > 200_000)
+    await waitForReceived(m, item.id, 200_000)
     m.pause(item.id)
     // Past Chromium's delayed delete of its file.
     await new Promise((resolve) => setTimeout(resolve, 300))
@@ -213,7 +213,7 @@ describe('Electron transport (electron-dl adapter)', () => {
     expect(done.error).toBeNull()
     expectSameBytes(await readFile(path.join(dir, name)), body)
     expect(fakes.calls).toHaveLength(1) // the resume did not go through Chromium
-    expect(server.requests.filter((r) => r.name === name).at(-1)?.range).toBe(`bytes=${kept}-`)
+    expect(servedRequests(server, name).at(-1)?.range).toBe(`bytes=${kept}-`)
     // The adapter drives the taskbar bar for Node resumes and clears it at the end.
     expect(window.progress.some((v) => v > 0 && v < 1)).toBe(true)
     expect(window.progress.at(-1)).toBe(-1)
@@ -241,7 +241,7 @@ describe('Electron transport (electron-dl adapter)', () => {
     server.throttle(1_000_000)
     const m = electronManager(fakeWindow())
     const item = m.enqueue(requestFor('c.sql.gz', body.length, dir))
-    await waitFor(m, item.id, (it) => it.receivedBytes > 100_000)
+    await waitForReceived(m, item.id, 100_000)
     await m.cancel(item.id)
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(fakes.items[0]?.cancelled).toBe(true)

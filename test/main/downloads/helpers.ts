@@ -6,6 +6,7 @@ import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import type { DownloadItem, DownloadRequest, DownloadState } from '../../../src/shared/downloads'
 import type { DownloadManager } from '../../../src/main/downloads/manager'
+import type { ServedRequest, SignedServer } from './signed-server'
 
 /** A temp folder removed by the returned clean-up. */
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -72,6 +73,16 @@ export function waitFor(
 /** Resolves once the download reaches one of `states`. */
 export function waitForState(manager: DownloadManager, id: string, ...states: DownloadState[]): Promise<DownloadItem> {
   return waitFor(manager, id, (item) => states.includes(item.state))
+}
+
+/** Resolves once the download has received more than `moreThanBytes` bytes. */
+export function waitForReceived(manager: DownloadManager, id: string, moreThanBytes: number): Promise<DownloadItem> {
+  return waitFor(manager, id, (item) => item.receivedBytes > moreThanBytes)
+}
+
+/** Every request the signed server has answered for `name`, oldest first. */
+export function servedRequests(server: SignedServer, name: string): ServedRequest[] {
+  return server.requests.filter((r) => r.name === name)
 }
 
 /** Asserts two byte strings are identical (vitest's deep equality is slow on megabytes). */

@@ -6,7 +6,16 @@ import { DownloadManager } from '../../../src/main/downloads/manager'
 import { createNodeTransport } from '../../../src/main/downloads/node-transport'
 import type { DownloadTransport } from '../../../src/main/downloads/transport'
 import type { DownloadItem, DownloadRequest } from '../../../src/shared/downloads'
-import { expectSameBytes, requestFor, sqlGz, tempDir, waitFor, waitForState } from './helpers'
+import {
+  expectSameBytes,
+  requestFor,
+  servedRequests,
+  sqlGz,
+  tempDir,
+  waitFor,
+  waitForReceived,
+  waitForState,
+} from './helpers'
 import { startSignedServer } from './signed-server'
 import type { SignedServer } from './signed-server'
 
@@ -46,8 +55,7 @@ function manager(setup: Setup = {}): DownloadManager {
   return created
 }
 
-const bytesServed = (name: string): number =>
-  server.requests.filter((r) => r.name === name).reduce((sum, r) => sum + r.bytesSent, 0)
+const bytesServed = (name: string): number => servedRequests(server, name).reduce((sum, r) => sum + r.bytesSent, 0)
 
 /**
  * Asserts the download continued rather than started over: the last request asked for exactly
@@ -55,7 +63,7 @@ const bytesServed = (name: string): number =>
  * first response may count bytes that were still in socket buffers when it stopped).
  */
 function expectContinued(name: string, size: number, from: number): void {
-  const last = server.requests.filter((r) => r.name === name).at(-1)
+  const last = servedRequests(server, name).at(-1)
   expect(last?.range).toBe(`bytes=${from}-`)
   expect(last?.status).toBe(206)
   expect(last?.bytesSent).toBe(size - from)
@@ -136,7 +144,7 @@ describe('DownloadManager', () => {
     const done = await waitForState(m, item.id, 'done', 'failed')
     expect(done.state).toBe('done')
     expect(calls).toBe(2)
-    expect(server.requests.filter((r) => r.name === name).map((r) => r.status)).toEqual([403, 200])
+    expect(servedRequests(server, name).map((r) => r.status)).toEqual([403, 200])
   })
 
   it('gives up with a clear error when even fresh links are refused', async () => {
@@ -200,7 +208,7 @@ describe('DownloadManager', () => {
     server.throttle(2_000_000)
     const m = manager()
     const item = m.enqueue(requestFor(name, body.length, dir))
-    await waitFor(m, item.id, (it) => it.receivedBytes > 200_000)
+    await waitForReceived(m, item.id, 200_000)
 
     const paused = m.pause(item.id)
     expect(paused.state).toBe('paused')
@@ -225,7 +233,7 @@ describe('DownloadManager', () => {
     server.throttle(1_000_000)
     const m = manager()
     const item = m.enqueue(requestFor(name, body.length, dir))
-    await waitFor(m, item.id, (it) => it.receivedBytes > 100_000)
+    await waitForReceived(m, item.id, 100_000)
     expect(existsSync(item.partPath)).toBe(true)
 
     const cancelled = await m.cancel(item.id)
@@ -250,7 +258,7 @@ describe('DownloadManager', () => {
     const stateFile = path.join(dir, 'state.json')
     const first = manager({ stateFile })
     const item = first.enqueue(requestFor(name, body.length, dir))
-    await waitFor(first, item.id, (it) => it.receivedBytes > 300_000)
+    await waitForReceived(first, item.id, 300_000)
     await first.close()
     const kept = (await stat(item.partPath)).size
     expect(kept).toBeGreaterThan(0)
@@ -277,9 +285,9 @@ describe('DownloadManager', () => {
     const first = manager({ stateFile })
     const complete = first.enqueue(requestFor('complete.sql.gz', body.length, dir))
     const paused = first.enqueue(requestFor('paused.sql.gz', body.length, dir))
-    await waitFor(first, paused.id, (it) => it.receivedBytes > 50_000)
+    await waitForReceived(first, paused.id, 50_000)
     first.pause(paused.id)
-    await waitFor(first, complete.id, (it) => it.receivedBytes > 50_000)
+    await waitForReceived(first, complete.id, 50_000)
     await first.close()
     // The app died just as the last byte landed.
     await writeFile(complete.partPath, body)
@@ -301,7 +309,7 @@ describe('DownloadManager', () => {
     server.throttle(2_000_000)
     const m = manager()
     const item = m.enqueue(requestFor(name, original.length, dir))
-    await waitFor(m, item.id, (it) => it.receivedBytes > 100_000)
+    await waitForReceived(m, item.id, 100_000)
     m.pause(item.id)
     await new Promise((resolve) => setTimeout(resolve, 100))
 
@@ -313,7 +321,7 @@ describe('DownloadManager', () => {
     server.throttle(0)
     m.resume(item.id)
     const done = await waitForState(m, item.id, 'done', 'failed')
-    const last = server.requests.filter((r) => r.name === name).at(-1)
+    const last = servedRequests(server, name).at(-1)
     expect(last?.ifRange).not.toBeNull()
     expect(last?.status).toBe(200) // If-Range did not match: whole new file
     expect(done.error).toBeNull()
@@ -332,7 +340,7 @@ describe('DownloadManager', () => {
     const done = await waitForState(m, item.id, 'done', 'failed')
     expect(done.state).toBe('done')
     expectSameBytes(await readFile(path.join(dir, name)), body)
-    const statuses = server.requests.filter((r) => r.name === name).map((r) => r.status)
+    const statuses = servedRequests(server, name).map((r) => r.status)
     expect(statuses).toEqual([200, 200])
   })
 
@@ -440,7 +448,7 @@ describe('DownloadManager', () => {
     await mkdir(dest)
     const m = manager()
     const item = m.enqueue(requestFor(name, body.length, dest))
-    await waitFor(m, item.id, (it) => it.receivedBytes > 200_000)
+    await waitForReceived(m, item.id, 200_000)
     // "Unplug the drive": the folder disappears from its path, with the partial inside it.
     await rename(dest, `${dest}-away`)
     const failed = await waitForState(m, item.id, 'failed', 'done')

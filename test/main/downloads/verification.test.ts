@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DownloadManager } from '../../../src/main/downloads/manager'
 import { numberedName } from '../../../src/main/downloads/naming'
 import { createNodeTransport } from '../../../src/main/downloads/node-transport'
-import { expectSameBytes, requestFor, sqlGz, tempDir, waitForState } from './helpers'
+import { expectSameBytes, requestFor, servedRequests, sqlGz, tempDir, waitForState } from './helpers'
 import { startSignedServer } from './signed-server'
 import type { SignedServer } from './signed-server'
 
@@ -125,7 +125,7 @@ describe('verification before the final name', () => {
     manager.retry(final.id)
     const done = await waitForState(manager, final.id, 'done', 'failed')
     expect(done.state).toBe('done')
-    expect(server.requests.filter((r) => r.name === name).every((r) => r.range === null)).toBe(true)
+    expect(servedRequests(server, name).every((r) => r.range === null)).toBe(true)
     expectSameBytes(await readFile(done.finalPath ?? ''), good)
     expect(existsSync(done.partPath)).toBe(false)
   })
