@@ -74,6 +74,9 @@ export const invokeChannels = {
       .strict(),
   ),
 
+  /** Workflows this app started and is still following (a page that reloads picks them up again). */
+  'workflows:active': invoke<WorkflowProgress[]>()(noPayload),
+
   'downloads:list': invoke<DownloadItem[]>()(noPayload),
   'downloads:start': invoke<DownloadItem[]>()(
     z

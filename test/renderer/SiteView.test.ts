@@ -8,6 +8,7 @@ import type { Backup } from '../../src/shared/platform-types'
 import { FakeIpcFailure, installFakeBridge, type FakeHandlers } from './support/fake-bridge'
 import { backup, download, environment, HOUR, site, workflow } from './support/fixtures'
 import { useDownloadsStore } from '../../src/renderer/src/stores/downloads'
+import { useWorkflowsStore } from '../../src/renderer/src/stores/workflows'
 
 enableAutoUnmount(afterEach)
 
@@ -118,6 +119,33 @@ describe('site view', () => {
     await error.get('button').trigger('click')
     await flushPromises()
     expect(wrapper.find('[data-testid="env-tab-dev"]').exists()).toBe(true)
+  })
+
+  it('shows a backup that was already running before the page loaded', async () => {
+    installFakeBridge(
+      handlers({
+        'workflows:active': () => [
+          {
+            siteId: 'site-1',
+            env: 'dev',
+            stalled: false,
+            workflow: workflow({
+              id: 'wf-1',
+              phase: 'started',
+              step: 1,
+              numberOfTasks: 3,
+              activeDescription: 'Archiving the code',
+            }),
+          },
+        ],
+      }),
+    )
+    const { wrapper } = mountSite('dev')
+    useWorkflowsStore().listen() // as App.vue does at start-up
+    await flushPromises()
+    const card = wrapper.get('[data-testid="workflow-progress"]')
+    expect(card.attributes('data-state')).toBe('running')
+    expect(card.text()).toContain('Archiving the code')
   })
 
   it('backs up now: sends the chosen parts and days, shows progress events, then reloads the timeline', async () => {

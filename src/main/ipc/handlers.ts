@@ -75,6 +75,8 @@ export function createHandlers(services: HandlerServices): IpcHandlers {
       return workflow
     },
 
+    'workflows:active': () => workflows.active(),
+
     'downloads:list': () => downloads.list(),
     'downloads:start': async (input) => {
       const api = await client()

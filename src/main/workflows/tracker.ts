@@ -4,7 +4,7 @@
  * Polling rules (≥ 1 s, no overall time-out, stalled after 10 minutes without
  * visible progress) live in api/workflows.ts.
  */
-import type { Workflow } from '../../shared/platform-types'
+import type { Workflow, WorkflowProgress } from '../../shared/platform-types'
 import type { EventHub } from '../events'
 import { watchWorkflow, type WatchWorkflowOptions, type WorkflowSource } from '../api/workflows'
 
@@ -19,6 +19,8 @@ export interface WorkflowTrackerOptions {
 export class WorkflowTracker {
   readonly #options: WorkflowTrackerOptions
   readonly #watches = new Map<string, AbortController>()
+  /** The last progress of each workflow still being followed, for pages that (re)load mid-way. */
+  readonly #latest = new Map<string, WorkflowProgress>()
 
   constructor(options: WorkflowTrackerOptions) {
     this.#options = options
@@ -31,17 +33,16 @@ export class WorkflowTracker {
     const controller = new AbortController()
     this.#watches.set(key, controller)
     const env = workflow.environment
-    this.#options.events.emit('workflows:progress', { siteId: workflow.siteId, env, workflow, stalled: false })
+    const report = (progress: WorkflowProgress): void => {
+      this.#latest.set(key, progress)
+      this.#options.events.emit('workflows:progress', progress)
+    }
+    report({ siteId: workflow.siteId, env, workflow, stalled: false })
     return watchWorkflow(source, workflow.siteId, workflow.id, {
       ...this.#options.watch,
       signal: controller.signal,
       onUpdate: (update) =>
-        this.#options.events.emit('workflows:progress', {
-          siteId: workflow.siteId,
-          env,
-          workflow: update.workflow,
-          stalled: update.stalled,
-        }),
+        report({ siteId: workflow.siteId, env, workflow: update.workflow, stalled: update.stalled }),
     })
       .catch((error: unknown) => {
         if (!controller.signal.aborted) {
@@ -51,12 +52,21 @@ export class WorkflowTracker {
         }
         return null
       })
-      .finally(() => this.#watches.delete(key))
+      .finally(() => {
+        this.#watches.delete(key)
+        this.#latest.delete(key)
+      })
+  }
+
+  /** The workflows still being followed, with their last progress. */
+  active(): WorkflowProgress[] {
+    return [...this.#latest.values()]
   }
 
   /** Stops every watch (the workflows themselves go on on the platform). */
   close(): void {
     for (const controller of this.#watches.values()) controller.abort()
     this.#watches.clear()
+    this.#latest.clear()
   }
 }

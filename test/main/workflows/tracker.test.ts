@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { EventHub } from '../../../src/main/events'
 import { WorkflowTracker } from '../../../src/main/workflows/tracker'
 import type { Workflow, WorkflowProgress } from '../../../src/shared/platform-types'
@@ -42,6 +42,26 @@ describe('WorkflowTracker', () => {
     expect(seen.map((p) => p.workflow.step)).toEqual([0, 1, 2, 3])
     expect(seen.every((p) => p.siteId === 'site1' && p.env === 'dev' && !p.stalled)).toBe(true)
     expect(polls).toBe(3)
+  })
+
+  it('lists the workflows it still follows, for a page that reloads mid-way', async () => {
+    const tracker = new WorkflowTracker({ events: new EventHub(), watch: { sleep: async () => {} } })
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let polls = 0
+    const source = {
+      getWorkflow: async () => {
+        polls += 1
+        if (polls === 1) return workflow(1)
+        await gate
+        return workflow(2, 'succeeded')
+      },
+    }
+    const watching = tracker.track(source, workflow(0))
+    await vi.waitFor(() => expect(tracker.active().map((p) => p.workflow.step)).toEqual([1]))
+    release()
+    await watching
+    expect(tracker.active()).toEqual([])
   })
 
   it('stops watching on close without failing', async () => {

@@ -46,6 +46,7 @@ const DEFAULTS: FakeHandlers = {
   'connections:list': () => [],
   'sites:list': () => [],
   'downloads:list': () => [],
+  'workflows:active': () => [],
 }
 
 /** Builds a fake bridge and installs it as the app-wide API client. */

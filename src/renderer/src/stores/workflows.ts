@@ -45,9 +45,16 @@ export const useWorkflowsStore = defineStore('workflows', () => {
     }
   }
 
-  /** Subscribes to progress events once for the app's lifetime. */
+  /** Subscribes to progress events once for the app's lifetime, and picks up jobs already running. */
   function listen(): void {
-    unsubscribe ??= useApi().on('workflows:progress', record)
+    if (unsubscribe) return
+    const api = useApi()
+    unsubscribe = api.on('workflows:progress', record)
+    // After a reload, jobs started earlier would otherwise stay invisible until their next poll.
+    void api
+      .call('workflows:active')
+      .then((active) => active.forEach(record))
+      .catch(() => {})
   }
 
   function stopListening(): void {
