@@ -41,12 +41,12 @@ export const useConnectionsStore = defineStore('connections', () => {
     return added
   }
 
-  async function activate(id: string): Promise<boolean> {
+  /** Runs `action` on connection `id` with its buttons disabled; on failure keeps the message and returns false. */
+  async function actOn(id: string, action: () => Promise<void>): Promise<boolean> {
     busyId.value = id
     actionError.value = null
     try {
-      await useApi().call('connections:activate', { id })
-      await load()
+      await action()
       return true
     } catch (cause) {
       actionError.value = messageOf(cause)
@@ -56,18 +56,17 @@ export const useConnectionsStore = defineStore('connections', () => {
     }
   }
 
-  async function remove(id: string): Promise<boolean> {
-    busyId.value = id
-    actionError.value = null
-    try {
+  function activate(id: string): Promise<boolean> {
+    return actOn(id, async () => {
+      await useApi().call('connections:activate', { id })
+      await load()
+    })
+  }
+
+  function remove(id: string): Promise<boolean> {
+    return actOn(id, async () => {
       list.value = await useApi().call('connections:remove', { id })
-      return true
-    } catch (cause) {
-      actionError.value = messageOf(cause)
-      return false
-    } finally {
-      busyId.value = null
-    }
+    })
   }
 
   return { list, loading, loaded, error, busyId, actionError, active, load, add, activate, remove }
