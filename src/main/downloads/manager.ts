@@ -12,12 +12,13 @@
  * re-reads the list and takes each partial file's size as the resume point.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { formatBytes } from '../../platform/archives/index'
 import { downloadRequestSchema } from '../../shared/downloads'
 import type { DownloadChange, DownloadItem, DownloadRequest, DownloadState } from '../../shared/downloads'
 import { AppError } from '../errors'
+import { ensureFolder } from './folders'
 import { commitFinal, partPathFor } from './naming'
 import { RateMeter } from './rate'
 import { StateFileWriter, readStateFile } from './state-file'
@@ -122,7 +123,11 @@ export class DownloadManager {
         meter: new RateMeter(),
       }
       if (item.state !== 'done' && item.state !== 'cancelled') {
-        entry.item.receivedBytes = (await sizeOf(item.partPath).catch(() => null)) ?? 0
+        const onDisk = await sizeOf(item.partPath).catch(() => null)
+        // A part file whose whole folder is gone (an unplugged drive) keeps its byte count, so the
+        // download fails with "folder missing" instead of silently starting over in a new folder.
+        const folderGone = onDisk === null && item.receivedBytes > 0 && !(await isDirectory(item.destDir))
+        entry.item.receivedBytes = folderGone ? item.receivedBytes : (onDisk ?? 0)
         entry.item.bytesPerSecond = 0
         entry.item.etaSeconds = null
         if (item.state === 'downloading' || item.state === 'verifying') entry.item.state = 'queued'
@@ -367,7 +372,7 @@ export class DownloadManager {
       // A new download may create its folder (the default Downloads/Restore Desk/<site>/<env>);
       // one with bytes already saved must not silently start over somewhere else.
       if (hadBytes) throw errnoError('ENOENT', item.destDir)
-      await mkdir(item.destDir, { recursive: true })
+      await ensureFolder(item.destDir)
     }
     if (!alive()) return
 
@@ -668,7 +673,11 @@ function snapshot(entry: Entry): DownloadItem {
   return Object.freeze({ ...entry.item, error: entry.item.error === null ? null : { ...entry.item.error } })
 }
 
+/** Link failures that no retry can mend: the connection or its token is gone. */
+const PERMANENT_APP_ERRORS = new Set(['not_found', 'token_missing', 'keychain_unavailable'])
+
 function isPermanentApiError(error: unknown): boolean {
+  if (error instanceof AppError && PERMANENT_APP_ERRORS.has(error.code)) return true
   const status = (error as { status?: unknown } | null)?.status
   return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429
 }

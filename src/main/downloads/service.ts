@@ -4,12 +4,12 @@
  * platform's catalog, never from the page, so verification checks against the
  * platform's own word.
  */
-import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { DownloadItem, DownloadRequest } from '../../shared/downloads'
 import type { BackupElement } from '../../shared/platform-types'
 import type { PlatformClient } from '../api/client'
 import { AppError } from '../errors'
+import { ensureFolder } from './folders'
 import type { DownloadManager } from './manager'
 
 export interface StartDownloadsInput {
@@ -32,23 +32,6 @@ function safeSegment(name: string): string {
 /** Downloads/Restore Desk/<site>/<env>/ */
 export function defaultDownloadFolder(root: string, siteName: string, env: string): string {
   return path.join(root, safeSegment(siteName), safeSegment(env))
-}
-
-/**
- * `mkdir -p`, one level at a time. Node's own recursive mkdir spins forever on
- * some special file systems (a folder under /proc, for one) instead of failing.
- */
-export async function ensureFolder(dir: string): Promise<void> {
-  const info = await stat(dir).catch(() => null)
-  if (info?.isDirectory()) return
-  if (info) throw Object.assign(new Error(`${dir} is a file, not a folder`), { code: 'ENOTDIR' })
-  const parent = path.dirname(dir)
-  if (parent !== dir) await ensureFolder(parent)
-  try {
-    await mkdir(dir)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-  }
 }
 
 /** Builds the requests for the chosen parts and queues them. */

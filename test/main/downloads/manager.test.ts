@@ -466,4 +466,28 @@ describe('DownloadManager', () => {
     expectSameBytes(await readFile(path.join(dest, name)), body)
     expect(rangeStarts(name).at(-1)).toBeGreaterThan(0)
   })
+
+  it('after a restart with the drive unplugged, fails with "folder missing" instead of starting over elsewhere', async () => {
+    const body = sqlGz(2_000_000)
+    const name = 'usb-restart.sql.gz'
+    server.put(name, body)
+    server.throttle(500_000)
+    const dest = path.join(dir, 'usb-restart')
+    await mkdir(dest)
+    const stateFile = path.join(dir, 'usb-state.json')
+    const first = manager({ stateFile })
+    const item = first.enqueue(requestFor(name, body.length, dest))
+    await waitForReceived(first, item.id, 200_000)
+    await first.close()
+    await rename(dest, `${dest}-away`)
+
+    server.throttle(0)
+    const second = manager({ stateFile })
+    await second.restore()
+    const failed = await waitForState(second, item.id, 'failed', 'done')
+    expect(failed.error?.code).toBe('folder_missing')
+    expect(existsSync(dest)).toBe(false)
+    const kept = (await stat(path.join(`${dest}-away`, path.basename(item.partPath)))).size
+    expect(kept).toBeGreaterThan(0)
+  })
 })

@@ -2,7 +2,8 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultDownloadFolder, ensureFolder } from '../../../src/main/downloads/service'
+import { defaultDownloadFolder } from '../../../src/main/downloads/service'
+import { ensureFolder } from '../../../src/main/downloads/folders'
 
 let root: string
 beforeAll(async () => {
