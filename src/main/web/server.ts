@@ -39,7 +39,6 @@ export interface WebHost {
   close(): Promise<void>
 }
 
-const COOKIE_NAME = 'restore_desk_session'
 const MAX_BODY_BYTES = 1024 * 1024
 
 const MIME_TYPES: Readonly<Record<string, string>> = {
@@ -104,6 +103,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const staticRoot = path.resolve(options.staticDir)
   const sseClients = new Set<ServerResponse>()
   let port = 0
+  // Cookies ignore ports: one name per port keeps two instances (and other local servers) apart.
+  let cookieName = 'restore_desk_session'
 
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`]
   const allowedOrigins = (): string[] => allowedHosts().map((host) => `http://${host}`)
@@ -111,7 +112,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const isAuthorized = (req: IncomingMessage): boolean => {
     const auth = req.headers.authorization
     const bearer = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined
-    return sameSecret(bearer, token) || sameSecret(readCookie(req, COOKIE_NAME), token)
+    return sameSecret(bearer, token) || sameSecret(readCookie(req, cookieName), token)
   }
 
   const setSecurityHeaders = (res: ServerResponse): void => {
@@ -223,7 +224,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       refuse(res, 403, 'forbidden', 'Requests from other sites are not allowed.')
       return
     }
-    const url = new URL(req.url ?? '/', `http://${host}`)
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', `http://${host}`)
+    } catch {
+      refuse(res, 400, 'bad_request', 'The request target is not a valid path.')
+      return
+    }
 
     // The printed link: trade the token for a cookie, then drop it from the address bar.
     const offered = url.searchParams.get('token')
@@ -236,7 +243,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       }
       url.searchParams.delete('token')
       res.writeHead(303, {
-        'Set-Cookie': `${COOKIE_NAME}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        'Set-Cookie': `${cookieName}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
         Location: url.pathname + url.search,
         'Cache-Control': 'no-store',
       })
@@ -284,6 +291,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
   })
   port = (server.address() as AddressInfo).port
+  cookieName = `restore_desk_session_${port}`
   const origin = `http://127.0.0.1:${port}`
 
   return {

@@ -1,5 +1,6 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -162,6 +163,26 @@ describe('browser-mode host', () => {
     expect(unknown.error.code).toBe('unknown_channel')
     const broken = await raw('/api/invoke/app:info', { method: 'POST', headers: auth(), body: '{nope' })
     expect(broken.status).toBe(400)
+  })
+
+  it('answers a malformed request target with 400 and keeps running', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(host.port, '127.0.0.1', () => {
+        socket.write(`GET http://[ HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`)
+      })
+      let text = ''
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')))
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 400/)
+    const after = await raw('/api/invoke/app:info', { method: 'POST', headers: auth(), body: '{}' })
+    expect(after.status).toBe(200)
+  })
+
+  it('names its cookie after its port, so two instances on one machine do not collide', async () => {
+    const res = await raw(`/?token=${host.token}`)
+    expect(String(res.headers['set-cookie'])).toMatch(new RegExp(`^restore_desk_session_${host.port}=`))
   })
 
   it('never serves files outside the renderer folder', async () => {
