@@ -16,6 +16,7 @@ import { createNodeTransport } from './downloads/node-transport'
 import type { DownloadTransport } from './downloads/transport'
 import { createHandlers, type DesktopShell } from './ipc/handlers'
 import { createIpcRouter, type IpcRouter } from './ipc/router'
+import { acquireDataLock } from './settings/data-lock'
 import { defaultDownloadsRoot } from './settings/paths'
 import { WorkflowTracker } from './workflows/tracker'
 
@@ -52,7 +53,8 @@ export interface MainServicesOptions {
 
 /** Starts everything the handlers need. */
 export async function startMainServices(options: MainServicesOptions): Promise<MainServices> {
-  await mkdir(options.dataDir, { recursive: true })
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
+  const lock = await acquireDataLock(options.dataDir)
   const context = await createAppContext({ mode: options.mode, dataDir: options.dataDir })
   const log = options.log ?? ((line: string) => console.error(line))
 
@@ -117,6 +119,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       workflows.close()
       await downloads.close()
       await connections.close()
+      await lock.release()
     },
   }
 }

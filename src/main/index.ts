@@ -7,7 +7,7 @@ import { app, dialog, ipcMain, protocol, safeStorage, session, type BrowserWindo
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startMainServices } from './app'
-import { createKeychainSecretStore } from './connections/secrets'
+import { createDesktopSecretStore } from './connections/secrets'
 import { createElectronTransport, showDownloadInFolder } from './downloads/electron-transport'
 import { createNodeTransport } from './downloads/node-transport'
 import { registerIpcHandlers, isAppOrigin } from './ipc/electron-ipc'
@@ -35,57 +35,64 @@ app.on('web-contents-created', (_event, contents: WebContents) => hardenWebConte
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
-  void app.whenReady().then(async () => {
-    hardenSession(session.defaultSession)
-    protocol.handle(APP_SCHEME, (request) => handleAppRequest(request, rendererDir))
+  void app
+    .whenReady()
+    .then(async () => {
+      hardenSession(session.defaultSession)
+      protocol.handle(APP_SCHEME, (request) => handleAppRequest(request, rendererDir))
 
-    const dataDir = app.getPath('userData')
-    let window: BrowserWindow | null = null
-    const services = await startMainServices({
-      mode: 'electron',
-      dataDir,
-      secrets: createKeychainSecretStore(path.join(dataDir, 'secrets'), safeStorage),
-      downloadsRoot: path.join(app.getPath('downloads'), 'Restore Desk'),
-      transport: createElectronTransport({ getWindow: () => window, resumeTransport: createNodeTransport() }),
-      desktop: {
-        revealFile: showDownloadInFolder,
-        async chooseFolder(defaultPath) {
-          const options = {
-            defaultPath,
-            properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>,
-          }
-          const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
-          return result.canceled ? null : (result.filePaths[0] ?? null)
+      const dataDir = app.getPath('userData')
+      let window: BrowserWindow | null = null
+      const services = await startMainServices({
+        mode: 'electron',
+        dataDir,
+        secrets: createDesktopSecretStore(path.join(dataDir, 'secrets'), safeStorage),
+        downloadsRoot: path.join(app.getPath('downloads'), 'Restore Desk'),
+        transport: createElectronTransport({ getWindow: () => window, resumeTransport: createNodeTransport() }),
+        desktop: {
+          revealFile: showDownloadInFolder,
+          async chooseFolder(defaultPath) {
+            const options = {
+              defaultPath,
+              properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>,
+            }
+            const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
+            return result.canceled ? null : (result.filePaths[0] ?? null)
+          },
         },
-      },
-    })
-    window = createMainWindow(preloadPath, devServerUrl ?? `${APP_ORIGIN}/index.html`, hardening)
-    const mainWindow = window
-    const stopIpc = registerIpcHandlers(
-      ipcMain,
-      services.router,
-      (event) =>
-        event.sender.id === mainWindow.webContents.id && isAppOrigin(event.senderFrame?.url, hardening.allowedOrigins),
-    )
-    const stopEvents = services.context.events.subscribe((channel, payload) => {
-      if (!mainWindow.isDestroyed()) mainWindow.webContents.send(channel, payload)
-    })
-    app.on('second-instance', () => {
-      if (mainWindow.isMinimized()) mainWindow.restore()
-      mainWindow.focus()
-    })
-    app.on('window-all-closed', () => app.quit())
-    // Finish writing download state and stop the embedded platform before the process ends.
-    let closed = false
-    app.on('will-quit', (event) => {
-      if (closed) return
-      event.preventDefault()
-      stopIpc()
-      stopEvents()
-      void services.close().finally(() => {
-        closed = true
-        app.quit()
+      })
+      window = createMainWindow(preloadPath, devServerUrl ?? `${APP_ORIGIN}/index.html`, hardening)
+      const mainWindow = window
+      const stopIpc = registerIpcHandlers(
+        ipcMain,
+        services.router,
+        (event) =>
+          event.sender.id === mainWindow.webContents.id &&
+          isAppOrigin(event.senderFrame?.url, hardening.allowedOrigins),
+      )
+      const stopEvents = services.context.events.subscribe((channel, payload) => {
+        if (!mainWindow.isDestroyed()) mainWindow.webContents.send(channel, payload)
+      })
+      app.on('second-instance', () => {
+        if (mainWindow.isMinimized()) mainWindow.restore()
+        mainWindow.focus()
+      })
+      app.on('window-all-closed', () => app.quit())
+      // Finish writing download state and stop the embedded platform before the process ends.
+      let closed = false
+      app.on('will-quit', (event) => {
+        if (closed) return
+        event.preventDefault()
+        stopIpc()
+        stopEvents()
+        void services.close().finally(() => {
+          closed = true
+          app.quit()
+        })
       })
     })
-  })
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Restore Desk could not start', error instanceof Error ? error.message : String(error))
+      app.quit()
+    })
 }

@@ -70,6 +70,12 @@ export function normalizeApiBase(input: string): string {
       `"${input}" is not a URL. Enter the address the platform printed, like http://127.0.0.1:8765.`,
     )
   }
+  if (url.username || url.password) {
+    throw new AppError(
+      'bad_request',
+      'Leave the user name and password out of the address; the token goes in its own field.',
+    )
+  }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new AppError(
@@ -247,7 +253,7 @@ export class ConnectionManager {
     if (!token) {
       throw new AppError(
         'token_missing',
-        `The token for "${stored.label}" is gone. Remove the connection and add it again with a new machine token.`,
+        `The token for "${stored.label}" is not here. ${this.#options.secrets.missingHint} Otherwise remove the connection and add it again with a new machine token.`,
       )
     }
     const client = this.#createClient(stored.baseUrl, token)

@@ -18,6 +18,8 @@ export interface SecretStore {
   readonly storage: TokenStorage
   /** One sentence the UI shows next to each connection. */
   readonly note: string
+  /** What to tell a user whose token was saved by the other kind of store (desktop app vs browser mode). */
+  readonly missingHint: string
   save(id: string, secret: string): Promise<void>
   load(id: string): Promise<string | null>
   remove(id: string): Promise<void>
@@ -26,6 +28,8 @@ export interface SecretStore {
 /** The part of Electron's safeStorage this module uses. */
 export interface SafeStorageLike {
   isEncryptionAvailable(): boolean
+  /** Linux only: `basic_text` means no keyring, i.e. a hard-coded key. */
+  getSelectedStorageBackend?(): string
   encryptString(plainText: string): Buffer
   decryptString(encrypted: Buffer): string
 }
@@ -38,6 +42,12 @@ function secretPath(dir: string, id: string, extension: string): string {
 async function ensurePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   await chmod(dir, 0o700)
+}
+
+/** Both stores share one folder; removing a connection removes its token in either form. */
+async function removeBoth(dir: string, id: string): Promise<void> {
+  await rm(secretPath(dir, id, 'token'), { force: true })
+  await rm(secretPath(dir, id, 'enc'), { force: true })
 }
 
 async function readOrNull(file: string): Promise<Buffer | null> {
@@ -54,6 +64,8 @@ export function createFileSecretStore(dir: string): SecretStore {
   return {
     storage: 'file',
     note: `Saved in a file only your user account can read (${dir}, mode 0600). Browser mode has no access to the OS keychain; the desktop app encrypts tokens with it.`,
+    missingHint:
+      'If you added it in the desktop app, its token is in the keychain and only the desktop app can use it.',
     async save(id, secret) {
       await ensurePrivateDir(dir)
       const file = secretPath(dir, id, 'token')
@@ -65,15 +77,37 @@ export function createFileSecretStore(dir: string): SecretStore {
       return data === null ? null : data.toString('utf8')
     },
     async remove(id) {
-      await rm(secretPath(dir, id, 'token'), { force: true })
+      await removeBoth(dir, id)
     },
+  }
+}
+
+/**
+ * Whether safeStorage is backed by a real keychain. On Linux without a keyring Electron falls
+ * back to a hard-coded key (`basic_text`), which is no protection at all.
+ */
+export function hasRealKeychain(safeStorage: SafeStorageLike): boolean {
+  if (!safeStorage.isEncryptionAvailable()) return false
+  return safeStorage.getSelectedStorageBackend?.() !== 'basic_text'
+}
+
+/**
+ * The desktop app's store: the keychain when there is a real one, else the 0600 file store,
+ * and the note says which, so nobody believes a token is encrypted when it is not.
+ */
+export function createDesktopSecretStore(dir: string, safeStorage: SafeStorageLike): SecretStore {
+  if (hasRealKeychain(safeStorage)) return createKeychainSecretStore(dir, safeStorage)
+  const files = createFileSecretStore(dir)
+  return {
+    ...files,
+    note: `No OS keychain was found (on Linux, install and unlock GNOME Keyring or KWallet), so tokens are saved in a file only your user account can read (${dir}, mode 0600).`,
   }
 }
 
 /** Electron: tokens encrypted by the OS keychain (safeStorage), stored as ciphertext. */
 export function createKeychainSecretStore(dir: string, safeStorage: SafeStorageLike): SecretStore {
   const requireKeychain = (): void => {
-    if (!safeStorage.isEncryptionAvailable()) {
+    if (!hasRealKeychain(safeStorage)) {
       throw new AppError(
         'keychain_unavailable',
         'The OS keychain is not available, so Restore Desk cannot store the token safely. Unlock or set up your keychain (on Linux: GNOME Keyring or KWallet) and try again.',
@@ -83,6 +117,7 @@ export function createKeychainSecretStore(dir: string, safeStorage: SafeStorageL
   return {
     storage: 'keychain',
     note: 'Encrypted with your operating system’s keychain; only this app on this account can read it.',
+    missingHint: 'If you added it in browser mode, its token is in a file that only browser mode reads.',
     async save(id, secret) {
       requireKeychain()
       await ensurePrivateDir(dir)
@@ -97,7 +132,7 @@ export function createKeychainSecretStore(dir: string, safeStorage: SafeStorageL
       return safeStorage.decryptString(data)
     },
     async remove(id) {
-      await rm(secretPath(dir, id, 'enc'), { force: true })
+      await removeBoth(dir, id)
     },
   }
 }

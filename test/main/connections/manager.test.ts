@@ -5,7 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { PlatformConnectionInfo } from '../../../src/shared/app'
 import { PlatformClient } from '../../../src/main/api/client'
 import { ConnectionManager, EMBEDDED_ID, normalizeApiBase } from '../../../src/main/connections/manager'
-import { createFileSecretStore, createKeychainSecretStore } from '../../../src/main/connections/secrets'
+import {
+  createDesktopSecretStore,
+  createFileSecretStore,
+  createKeychainSecretStore,
+} from '../../../src/main/connections/secrets'
 
 const GOOD_TOKEN = 'good-machine-token-123456'
 
@@ -141,6 +145,44 @@ describe('ConnectionManager', () => {
     await expect(store.save('abc', GOOD_TOKEN)).rejects.toMatchObject({ code: 'keychain_unavailable' })
   })
 
+  it('does not call a hard-coded key a keychain: without a keyring the desktop app uses the 0600 file and says so', async () => {
+    const basicText = {
+      isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'basic_text',
+      encryptString: (s: string) => Buffer.from(s),
+      decryptString: (b: Buffer) => b.toString(),
+    }
+    const store = createDesktopSecretStore(path.join(dir, 'secrets'), basicText)
+    expect(store.storage).toBe('file')
+    expect(store.note).toMatch(/No OS keychain was found/)
+    const keyring = createDesktopSecretStore(path.join(dir, 'secrets'), {
+      ...basicText,
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+    })
+    expect(keyring.storage).toBe('keychain')
+  })
+
+  it('removing a connection removes its token in either form, and a token kept by the other mode is explained', async () => {
+    const secrets = path.join(dir, 'secrets')
+    const browserMode = manager(createFileSecretStore(secrets))
+    await browserMode.init()
+    const added = await browserMode.add({ kind: 'pantheon', label: 'Agency', machineToken: GOOD_TOKEN })
+    const desktop = manager(
+      createKeychainSecretStore(secrets, {
+        isEncryptionAvailable: () => true,
+        encryptString: (s: string) => Buffer.from(s),
+        decryptString: (b: Buffer) => b.toString(),
+      }),
+    )
+    await desktop.init()
+    await expect(desktop.client()).rejects.toMatchObject({
+      code: 'token_missing',
+      message: expect.stringMatching(/browser mode/),
+    })
+    await desktop.remove(added.id)
+    await expect(readdir(secrets)).resolves.toEqual([])
+  })
+
   it('reports an embedded platform that fails to start', async () => {
     const connections = new ConnectionManager({
       dataDir: dir,
@@ -169,5 +211,6 @@ describe('normalizeApiBase', () => {
     expect(() => normalizeApiBase('http://192.168.1.20:8765')).toThrow(/https/)
     expect(() => normalizeApiBase('ftp://127.0.0.1')).toThrow(/https/)
     expect(() => normalizeApiBase('not a url')).toThrow(/not a URL/)
+    expect(() => normalizeApiBase('https://me:secret@platform.example.com')).toThrow(/user name and password/)
   })
 })
