@@ -35,6 +35,18 @@ import { addLinkRoutes, checkUploadStart, refuseUpload } from './routes/links'
 import { Router } from './routes/router'
 import type { WorkflowQueue } from './workflows/queue'
 
+/**
+ * The request target as a URL. A malformed one (`GET http://[ HTTP/1.1`) is a 400: it is the
+ * client's mistake, and an exception escaping a request handler would end the whole process.
+ */
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1')
+  } catch {
+    throw new HttpError(400, 'The request target is not a valid URL path; send a path such as /api/sites/{site_id}.')
+  }
+}
+
 /** Creates the (not yet listening) HTTP server of a platform. */
 export function createPlatformServer(platform: PlatformContext, queue: WorkflowQueue): Server {
   const router = new Router()
@@ -42,9 +54,11 @@ export function createPlatformServer(platform: PlatformContext, queue: WorkflowQ
   addLinkRoutes(router, platform)
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    const path = url.pathname
+    // Until the target parses, log lines name it without its query (signed links carry secrets there).
+    let path = (req.url ?? '/').split('?')[0] ?? '/'
     try {
+      const url = requestUrl(req)
+      path = url.pathname
       if (path.startsWith('/git/')) {
         if (await handleGit(platform, queue, req, res, path)) return
       }
@@ -73,25 +87,30 @@ export function createPlatformServer(platform: PlatformContext, queue: WorkflowQ
     }
   }
 
-  const server = createServer((req, res) => {
-    void handle(req, res)
-  })
+  // Nothing a request does may reject unobserved: an unhandled rejection ends the process.
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((error: unknown) => {
+      platform.log(`error answering a request: ${(error as Error).stack ?? String(error)}`)
+      res.destroy()
+    })
+  }
+  const server = createServer(serve)
   // Refuse an upload from its headers alone when the client waits for "100 Continue".
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    if (req.method === 'PUT' && url.pathname.startsWith('/links/uploads/')) {
-      try {
+    try {
+      const url = requestUrl(req)
+      if (req.method === 'PUT' && url.pathname.startsWith('/links/uploads/'))
         checkUploadStart(platform, req, url.pathname, url.searchParams)
-      } catch (error) {
-        if (error instanceof HttpError) {
-          refuseUpload(res, error)
-          res.on('finish', () => req.destroy())
-          return
-        }
+    } catch (error) {
+      if (error instanceof HttpError) {
+        refuseUpload(res, error)
+        res.on('finish', () => req.destroy())
+        return
       }
+      // Anything else: let the full handler answer (it turns errors into a 500).
     }
     res.writeContinue()
-    void handle(req, res)
+    serve(req, res)
   })
   return server
 }
