@@ -4,7 +4,7 @@
  * input of the contract's list.
  */
 import { execFile } from 'node:child_process'
-import { readFile, writeFile, mkdir, rm, stat } from 'node:fs/promises'
+import { readFile, rename, writeFile, mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -306,6 +306,48 @@ describe('clones, deploys and locks', () => {
     expect(envs.test.target_commit).toBe(sha)
     expect(await databaseBytes('test')).toEqual(dump)
     expect((await envFingerprint(t, siteId, 'test')).files).toEqual((await envFingerprint(t, siteId, 'live')).files)
+  })
+
+  it('a deploy that cannot clone is refused, or fails, leaving code, tags, database and files as they were', async () => {
+    const repo = join(t.dataDir, 'sites', siteId, 'repo.git')
+    const tags = async () => (await run('git', ['--git-dir', repo, 'for-each-ref', 'refs/tags'])).stdout
+    const { sha } = await pushCommit(t, siteId, 'Change deployed with a clone')
+    const tagsBefore = await tags()
+    const before = await envFingerprint(t, siteId, 'test')
+
+    const refused = await t.startWorkflow(siteId, 'test', 'deploy', {
+      annotation: 'Clone from nowhere',
+      clone_database: { from_environment: 'staging' },
+    })
+    expect(refused.status).toBe(400)
+    expect(String(refused.body)).toMatch(/"staging" does not exist/)
+    const malformed = await t.startWorkflow(siteId, 'test', 'deploy', { clone_files: 'live' })
+    expect(malformed.status).toBe(400)
+    expect(String(malformed.body)).toMatch(/clone_files/)
+
+    // A clone that breaks while running (live's database is gone) fails before the code moves.
+    const liveDatabase = join(t.dataDir, 'sites', siteId, 'envs', 'live', 'database.sql.gz')
+    await rename(liveDatabase, `${liveDatabase}.away`)
+    try {
+      const failed = await t.runWorkflow(siteId, 'test', 'deploy', {
+        annotation: 'Deploy with a broken clone',
+        clone_database: { from_environment: 'live' },
+        clone_files: { from_environment: 'live' },
+      })
+      expect(failed.result).toBe('failed')
+    } finally {
+      await rename(`${liveDatabase}.away`, liveDatabase)
+    }
+    expect(await envFingerprint(t, siteId, 'test')).toEqual(before)
+    expect(await tags()).toBe(tagsBefore)
+
+    const deployed = await t.runWorkflow(siteId, 'test', 'deploy', {
+      annotation: 'Deploy with a clone',
+      clone_database: { from_environment: 'live' },
+    })
+    expect(deployed.result).toBe('succeeded')
+    expect((await environments()).test.target_commit).toBe(sha)
+    expect(await databaseBytes('test')).toEqual(await databaseBytes('live'))
   })
 
   it('lock_environment and unlock_environment set the lock object', async () => {

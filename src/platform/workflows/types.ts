@@ -10,7 +10,15 @@ import { Readable, Transform } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { pipeline } from 'node:stream/promises'
 import { ArchiveError, checkSqlGz, extractTarGzSafe, formatBytes, inspectTarGz } from '../archives'
-import { createAnnotatedTag, importCodeArchive, listRefs, reachableCommits, resolveCommit, setRef } from '../git/repo'
+import {
+  createAnnotatedTag,
+  deleteRef,
+  importCodeArchive,
+  listRefs,
+  reachableCommits,
+  resolveCommit,
+  setRef,
+} from '../git/repo'
 import {
   buildBackup,
   backupFolderName,
@@ -472,19 +480,57 @@ function cloneSource(value: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * The environments a deploy to `env` copies its database and files from (test only), checked
+ * before anything changes: a clone that cannot work must not leave the code moved. Throws a
+ * WorkflowFailure naming the bad parameter.
+ */
+function deployClones(
+  platform: PlatformContext,
+  siteId: string,
+  env: string,
+  params: Readonly<Record<string, unknown>>,
+): { database?: string; files?: string } {
+  if (env !== 'test') return {}
+  const sources: { database?: string; files?: string } = {}
+  for (const [key, element, action] of [
+    ['clone_database', 'database', 'copy the database'],
+    ['clone_files', 'files', 'copy files'],
+  ] as const) {
+    const value = params[key]
+    if (value === undefined || value === null || value === false || value === 0) continue
+    const from = cloneSource(value)
+    if (from === undefined)
+      throw new WorkflowFailure(
+        `params.${key} must be {"from_environment": "live"} (or left out to keep the ${element} of "${env}").`,
+      )
+    sources[element] = otherEnvironment(platform, siteId, env, from, action)
+  }
+  return sources
+}
+
 const codeTypes = {
   deploy: {
     tasks: (params) => 2 + (cloneSource(params.clone_database) ? 1 : 0) + (cloneSource(params.clone_files) ? 1 : 0),
     describe: (env) => `Deploy code to "${env}"`,
-    validateStart: async (platform, siteId, env) => {
+    validateStart: async (platform, siteId, env, params) => {
+      try {
+        deployClones(platform, siteId, env, params)
+      } catch (error) {
+        if (error instanceof WorkflowFailure) throw new HttpError(400, error.message)
+        throw error
+      }
       const found = await deployableCommit(platform, siteId, env)
       if ('reason' in found) throw new HttpError(400, found.reason)
     },
+    // Database and files are copied first and the code moves last, so a deploy that fails
+    // leaves the code (and its deploy tags) as they were.
     run: async (run) => {
       const { workflow, platform } = run
       const env = workflow.environment
       const repo = platform.layout.repoDir(workflow.site_id)
-      await run.progress(1, `Tagging the code for "${env}"`)
+      await run.progress(1, `Choosing the code to deploy to "${env}"`)
+      const clones = deployClones(platform, workflow.site_id, env, workflow.params)
       if (typeof workflow.internal.tag !== 'string' || typeof workflow.internal.sha !== 'string') {
         const found = await deployableCommit(platform, workflow.site_id, env)
         if ('reason' in found) throw new WorkflowFailure(found.reason)
@@ -493,7 +539,14 @@ const codeTypes = {
       }
       const tag = String(workflow.internal.tag)
       const sha = String(workflow.internal.sha)
-      if ((await resolveCommit(repo, `refs/tags/${tag}`)) === null) {
+      if (clones.database) await cloneDatabase(run, clones.database, 2)
+      if (clones.files) await cloneFiles(run, clones.files, clones.database ? 3 : 2)
+      await run.progress(
+        2 + (clones.database ? 1 : 0) + (clones.files ? 1 : 0),
+        `Tagging the code and moving "${env}" to ${tag}`,
+      )
+      const made = (await resolveCommit(repo, `refs/tags/${tag}`)) === null
+      if (made) {
         const user = platform.user(workflow.user_id) ?? platform.tokenUser()
         const annotation =
           typeof workflow.params.annotation === 'string' && workflow.params.annotation !== ''
@@ -504,22 +557,17 @@ const codeTypes = {
           email: user?.email ?? 'platform@localhost',
         })
       }
-      await run.progress(2, `Moving "${env}" to ${tag}`)
-      await platform.store.updateEnvironment(workflow.site_id, env, (record) => ({
-        ...record,
-        targetRef: `refs/tags/${tag}`,
-        targetCommit: sha,
-      }))
-      const dbFrom = env === 'test' ? cloneSource(workflow.params.clone_database) : undefined
-      const filesFrom = env === 'test' ? cloneSource(workflow.params.clone_files) : undefined
-      if (dbFrom)
-        await cloneDatabase(run, otherEnvironment(platform, workflow.site_id, env, dbFrom, 'copy the database'), 3)
-      if (filesFrom)
-        await cloneFiles(
-          run,
-          otherEnvironment(platform, workflow.site_id, env, filesFrom, 'copy files'),
-          dbFrom ? 4 : 3,
-        )
+      try {
+        await platform.store.updateEnvironment(workflow.site_id, env, (record) => ({
+          ...record,
+          targetRef: `refs/tags/${tag}`,
+          targetCommit: sha,
+        }))
+      } catch (error) {
+        // The environment did not move: a tag it does not stand on would only confuse the next deploy.
+        if (made) await deleteRef(repo, `refs/tags/${tag}`).catch(() => undefined)
+        throw error
+      }
       return `Deployed code to "${env}" (${tag})`
     },
   },
