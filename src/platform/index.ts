@@ -13,6 +13,7 @@ import { createPlatformServer } from './server'
 import type { SeedScale } from './seed'
 import { removeQuietly } from './storage/durable'
 import { EnvContent } from './storage/env-content'
+import { lockDataDir, type DataDirLock } from './storage/lock'
 import { Layout } from './storage/layout'
 import { StateStore } from './storage/state'
 import { WorkflowQueue } from './workflows/queue'
@@ -55,7 +56,8 @@ export interface RunningPlatform {
   readonly dataDir: string
   /**
    * Stops accepting requests and closes the server. A running workflow stops at its next
-   * step boundary (or is given up after 10 s) and runs again on the next start.
+   * step boundary (or is given up after 10 s) and runs again on the next start. Then the
+   * data folder's lock is released.
    */
   close(): Promise<void>
 }
@@ -102,10 +104,23 @@ async function removeOrphanSites(layout: Layout, store: StateStore): Promise<voi
     if (!known.has(entry)) await removeQuietly(join(dir, entry))
 }
 
-/** Starts a platform on 127.0.0.1 over `opts.dataDir`. */
+/**
+ * Starts a platform on 127.0.0.1 over `opts.dataDir`. Fails when another running platform
+ * holds the folder's lock.
+ */
 export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatform> {
   const dataDir = resolve(opts.dataDir)
   await mkdir(dataDir, { recursive: true })
+  const lock = await lockDataDir(dataDir)
+  try {
+    return await startLocked(dataDir, opts, lock)
+  } catch (error) {
+    await lock.release()
+    throw error
+  }
+}
+
+async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDirLock): Promise<RunningPlatform> {
   const log = opts.log ?? (() => undefined)
   const { store, secrets, tokenWasGenerated } = await StateStore.open(dataDir, opts.machineToken)
   const layout = new Layout(dataDir)
@@ -179,6 +194,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
         await queue.close()
         server.closeAllConnections()
         await stopped
+        await lock.release()
       })()
       return closed
     },

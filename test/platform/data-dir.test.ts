@@ -1,0 +1,61 @@
+/**
+ * The data folder: one platform at a time (a lock file holding the owner's pid, taken over
+ * when that process is gone), and nothing in it readable by other users.
+ */
+import { spawnSync } from 'node:child_process'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { startPlatform } from '../../src/platform/index'
+import { callJson, tempDir } from './helpers'
+
+const dirs: string[] = []
+
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+})
+
+async function emptyDataDir(label: string): Promise<string> {
+  const dir = await tempDir(label)
+  dirs.push(dir)
+  return dir
+}
+
+/** The pid of a process that has already exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', ''])
+  expect(child.status).toBe(0)
+  return child.pid
+}
+
+describe('the data folder lock', () => {
+  it('refuses a second platform on the same folder until the first one closes', async () => {
+    const dir = await emptyDataDir('lock')
+    const first = await startPlatform({ dataDir: dir, machineToken: 'lock-token' })
+    try {
+      expect((await readFile(join(dir, 'platform.lock'), 'utf8')).trim()).toBe(String(process.pid))
+      await expect(startPlatform({ dataDir: dir })).rejects.toThrow(
+        `Another platform is already using ${dir} (pid ${process.pid}). Stop it or choose another --data folder.`,
+      )
+      // The refused start took nothing away from the running platform.
+      const login = await callJson(first.url, 'POST', '/api/authorize/machine-token', { machine_token: 'lock-token' })
+      expect(login.status).toBe(200)
+    } finally {
+      await first.close()
+    }
+    await expect(readFile(join(dir, 'platform.lock'))).rejects.toMatchObject({ code: 'ENOENT' })
+    const second = await startPlatform({ dataDir: dir })
+    await second.close()
+  })
+
+  it('takes over a lock whose process is gone (left by kill -9)', async () => {
+    const dir = await emptyDataDir('stale-lock')
+    await writeFile(join(dir, 'platform.lock'), `${deadPid()}\n`)
+    const platform = await startPlatform({ dataDir: dir })
+    try {
+      expect((await readFile(join(dir, 'platform.lock'), 'utf8')).trim()).toBe(String(process.pid))
+    } finally {
+      await platform.close()
+    }
+  })
+})
