@@ -4,7 +4,7 @@
  * cleans up what an interrupted run left behind, resumes queued workflows and listens on
  * 127.0.0.1. The app uses it as its default connection and every end-to-end test stands on it.
  */
-import { mkdir, readdir, stat } from 'node:fs/promises'
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { PlatformContext, STANDARD_ENVIRONMENTS } from './core'
@@ -110,7 +110,10 @@ async function removeOrphanSites(layout: Layout, store: StateStore): Promise<voi
  */
 export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatform> {
   const dataDir = resolve(opts.dataDir)
-  await mkdir(dataDir, { recursive: true })
+  // The folder holds the machine token, sessions and site data: the owner's alone. mkdir's
+  // mode applies only to a folder it creates, so an existing one is narrowed as well.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  await chmod(dataDir, 0o700)
   const lock = await lockDataDir(dataDir)
   try {
     return await startLocked(dataDir, opts, lock)

@@ -3,9 +3,10 @@
  * when that process is gone), and nothing in it readable by other users.
  */
 import { spawnSync } from 'node:child_process'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { writeFileAtomic } from '../../src/platform/archives'
 import { startPlatform } from '../../src/platform/index'
 import { callJson, tempDir } from './helpers'
 
@@ -57,5 +58,43 @@ describe('the data folder lock', () => {
     } finally {
       await platform.close()
     }
+  })
+})
+
+async function modeOf(path: string): Promise<number> {
+  return (await stat(path)).mode & 0o777
+}
+
+describe('the data folder permissions', () => {
+  it('keeps the folder, the secrets and the sessions to their owner', async () => {
+    const parent = await emptyDataDir('modes')
+    const existing = join(parent, 'existing')
+    const created = join(parent, 'new', 'data')
+    await mkdir(existing, { mode: 0o755 })
+    await chmod(existing, 0o755)
+    for (const dir of [existing, created]) {
+      const platform = await startPlatform({ dataDir: dir })
+      try {
+        expect(await modeOf(dir)).toBe(0o700)
+        expect(await modeOf(join(dir, 'secrets.json'))).toBe(0o600)
+        const login = await callJson(platform.url, 'POST', '/api/authorize/machine-token', {
+          machine_token: platform.machineToken,
+        })
+        expect(login.status).toBe(200)
+        expect(await modeOf(join(dir, 'sessions.json'))).toBe(0o600)
+      } finally {
+        await platform.close()
+      }
+    }
+  })
+
+  it('writeFileAtomic gives the new file the mode asked for, even over a wider existing file', async () => {
+    const dir = await emptyDataDir('atomic-mode')
+    const file = join(dir, 'secret.json')
+    await writeFile(file, 'old', { mode: 0o644 })
+    await chmod(file, 0o644)
+    await writeFileAtomic(file, 'new', { mode: 0o600 })
+    expect(await modeOf(file)).toBe(0o600)
+    expect(await readFile(file, 'utf8')).toBe('new')
   })
 })

@@ -65,11 +65,19 @@ export async function commitTempFile(tmp: string, file: string): Promise<void> {
   await fsyncDir(path.dirname(file))
 }
 
-/** Writes `data` to `file` atomically: temp file + fsync + rename + fsync of the directory. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes `data` to `file` atomically: temp file + fsync + rename + fsync of the directory.
+ * `mode` (default 0o644, less the umask) is the file's from its creation, so a secret is
+ * never readable by others, not even for a moment.
+ */
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  opts?: { readonly mode?: number },
+): Promise<void> {
   const tmp = tempPathFor(file)
   try {
-    const handle = await open(tmp, 'wx', 0o644)
+    const handle = await open(tmp, 'wx', opts?.mode ?? 0o644)
     try {
       await handle.writeFile(data)
       await handle.sync()

@@ -4,7 +4,6 @@
  * atomically through one queue, so a crash leaves either the old or the new file whole.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../archives'
 import { Mutex } from './mutex'
@@ -79,6 +78,9 @@ export interface SessionRecord {
   readonly expiresAt: number
 }
 
+/** Files that hold credentials: the owner's alone from their first byte. */
+const PRIVATE = { mode: 0o600 } as const
+
 const EMPTY_STATE: PlatformState = { version: 1, users: [], sites: [], memberships: [], environments: {} }
 
 /** Loads, caches and atomically rewrites the JSON state files of one data folder. */
@@ -110,8 +112,7 @@ export class StateStore {
       userId: previous?.userId ?? randomUUID(),
     }
     if (!previous || previous.machineToken !== secrets.machineToken) {
-      await writeFileAtomic(join(dataDir, 'secrets.json'), JSON.stringify(secrets, null, 2) + '\n')
-      await chmod(join(dataDir, 'secrets.json'), 0o600)
+      await writeFileAtomic(join(dataDir, 'secrets.json'), JSON.stringify(secrets, null, 2) + '\n', PRIVATE)
     }
     return { store, secrets, tokenWasGenerated }
   }
@@ -159,7 +160,7 @@ export class StateStore {
       const next: Record<string, SessionRecord> = {}
       for (const [key, value] of Object.entries(this.sessions)) if (value.expiresAt > now) next[key] = value
       next[id] = record
-      await writeFileAtomic(join(this.dataDir, 'sessions.json'), JSON.stringify(next) + '\n')
+      await writeFileAtomic(join(this.dataDir, 'sessions.json'), JSON.stringify(next) + '\n', PRIVATE)
       this.sessions = next
       return id
     })
