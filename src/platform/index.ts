@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { PlatformContext, STANDARD_ENVIRONMENTS } from './core'
 import { listBackups } from './backups/backup-store'
+import { resolveCommit } from './git/repo'
 import { createPlatformServer } from './server'
 import type { SeedScale } from './seed'
 import { removeQuietly } from './storage/durable'
@@ -161,6 +162,8 @@ async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDir
   await cleanUploads(layout)
 
   const queue = new WorkflowQueue(platform, WORKFLOW_TYPES)
+  await queue.load()
+  await queueMissedCodeSyncs(platform, queue)
   const server = createPlatformServer(platform, queue)
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject)
@@ -168,7 +171,8 @@ async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDir
   })
   const port = (server.address() as AddressInfo).port
   platform.baseUrl = `http://127.0.0.1:${port}`
-  await queue.load()
+  // Workflows run only once the base URL (which signed links are made from) is known.
+  queue.resume()
 
   let timer: NodeJS.Timeout | undefined
   if (opts.automatedBackups) {
@@ -201,6 +205,29 @@ async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDir
       })()
       return closed
     },
+  }
+}
+
+/**
+ * Queues the sync_code a push did not get: git moves master before the push's sync_code is
+ * queued, so a platform stopped in between (kill -9) would leave dev behind master for good.
+ */
+async function queueMissedCodeSyncs(platform: PlatformContext, queue: WorkflowQueue): Promise<void> {
+  for (const site of platform.store.current.sites) {
+    const dev = platform.store.current.environments[site.id]?.dev
+    if (dev?.targetRef !== 'refs/heads/master') continue
+    const master = await resolveCommit(platform.layout.repoDir(site.id), 'refs/heads/master')
+    if (master === null || master === dev.targetCommit) continue
+    if (queue.list(site.id).some((w) => w.type === 'sync_code' && w.environment === 'dev' && w.result === null))
+      continue
+    platform.log(`${site.name}: master is at ${master.slice(0, 7)} but dev is not; syncing dev`)
+    await queue.start({
+      type: 'sync_code',
+      siteId: site.id,
+      env: 'dev',
+      params: { target_ref: 'refs/heads/master', target_commit: master, converge: true },
+      userId: platform.secrets.userId,
+    })
   }
 }
 

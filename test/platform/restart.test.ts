@@ -190,4 +190,53 @@ describe('closing the platform in-process', () => {
       await second.close()
     }
   })
+
+  it('syncs dev at start when master moved without a sync_code (a push cut off by kill -9)', async () => {
+    const { startPlatform } = await import('../../src/platform/index')
+    const { git, seededDataDir } = await import('./helpers')
+    const dir = await seededDataDir()
+    dirs.push(dir)
+    const first = await startPlatform({ dataDir: dir })
+    const auth = await login(first.url, 'test-token')
+    const site = (await callJson(first.url, 'GET', '/api/site-names/demo-drupal', undefined, auth)).body.id
+    const devBefore = (await callJson(first.url, 'GET', `/api/sites/${site}/environments`, undefined, auth)).body.dev
+    await first.close()
+
+    // What an accepted push does before its sync_code is queued: master moves, nothing else.
+    const repo = join(dir, 'sites', site, 'repo.git')
+    expect((await git(repo, ['rev-parse', 'refs/heads/master'])).trim()).toBe(devBefore.target_commit)
+    const pushed = (
+      await git(repo, ['commit-tree', '-p', 'refs/heads/master', '-m', 'Pushed just before the crash', 'HEAD^{tree}'])
+    ).trim()
+    await git(repo, ['update-ref', 'refs/heads/master', pushed])
+
+    const syncs = async (url: string, headers: Record<string, string>): Promise<Json[]> =>
+      ((await callJson(url, 'GET', `/api/sites/${site}/workflows`, undefined, headers)).body as Json[]).filter(
+        (w) => w.type === 'sync_code',
+      )
+    const second = await startPlatform({ dataDir: dir })
+    try {
+      const auth2 = await login(second.url, 'test-token')
+      const started = await syncs(second.url, auth2)
+      expect(started).toHaveLength(1)
+      expect(started[0].params.target_commit).toBe(pushed)
+      let state = started[0]
+      while (state.result === null) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        state = (await callJson(second.url, 'GET', `/api/sites/${site}/workflows/${state.id}`, undefined, auth2)).body
+      }
+      expect(state.result).toBe('succeeded')
+      const dev = (await callJson(second.url, 'GET', `/api/sites/${site}/environments`, undefined, auth2)).body.dev
+      expect(dev).toMatchObject({ target_ref: 'refs/heads/master', target_commit: pushed })
+    } finally {
+      await second.close()
+    }
+    // In step again: the next start queues nothing more.
+    const third = await startPlatform({ dataDir: dir })
+    try {
+      expect(await syncs(third.url, await login(third.url, 'test-token'))).toHaveLength(1)
+    } finally {
+      await third.close()
+    }
+  })
 })

@@ -70,6 +70,8 @@ export class WorkflowQueue {
   private readonly running = new Map<string, Promise<void>>()
   private seq = 0
   private closing = false
+  /** Nothing runs before `resume()`: start-up first settles what the queue must hold. */
+  private resumed = false
   private readonly stopping = new AbortController()
 
   constructor(
@@ -85,7 +87,7 @@ export class WorkflowQueue {
     await writeFileAtomic(this.file(record.id), JSON.stringify(record) + '\n')
   }
 
-  /** Loads every stored workflow and resumes the queue. */
+  /** Loads every stored workflow; a workflow that was running becomes `created` again. Call `resume()` next. */
   async load(): Promise<void> {
     const dir = this.platform.layout.workflowsDir()
     await mkdir(dir, { recursive: true })
@@ -106,6 +108,11 @@ export class WorkflowQueue {
         await this.save(record)
       }
     }
+  }
+
+  /** Starts running the queued workflows (those loaded and those started since). */
+  resume(): void {
+    this.resumed = true
     for (const key of new Set([...this.workflows.values()].filter((w) => w.phase === 'created').map(envKey)))
       this.kick(key)
   }
@@ -175,7 +182,7 @@ export class WorkflowQueue {
   }
 
   private kick(key: string): void {
-    if (this.running.has(key) || this.closing) return
+    if (this.running.has(key) || this.closing || !this.resumed) return
     const loop = (async () => {
       for (;;) {
         if (this.closing) return
