@@ -492,6 +492,25 @@ describe('imports', () => {
       reason: /device/i,
     },
     {
+      name: 'a file and a folder of the same name',
+      type: 'do_import',
+      params: importFiles('i.tar.gz', [
+        { name: 'files/', type: '5' },
+        { name: 'files/logo', data: 'x' },
+        { name: 'files/logo/', type: '5' },
+      ]),
+      reason: /both a file and a folder named "files\/logo" \(at entry "files\/logo\/"\)/,
+    },
+    {
+      name: 'a folder and a file of the same name',
+      type: 'do_import',
+      params: importFiles('j.tar.gz', [
+        { name: 'files/logo/a.png', data: 'x' },
+        { name: 'files/logo', data: 'x' },
+      ]),
+      reason: /both a file and a folder named "files\/logo" \(at entry "files\/logo"\)/,
+    },
+    {
       name: 'unknown backup key',
       type: 'restore_database',
       params: async () => ({ key: `${siteId}/dev/123_backup/nope_database.sql.gz` }),

@@ -98,11 +98,43 @@ class SummaryBuilder {
   }
 }
 
+function pathConflict(entry: string, conflicting: string): ArchiveError {
+  return new ArchiveError(
+    'bad_tar',
+    `The archive holds both a file and a folder named "${conflicting}" (at entry "${entry}"); a path can only be one of them. Rename one, then make the archive again.`,
+    { entry },
+  )
+}
+
+/** Refuses a path that is a file in one entry and a folder in another, in either order. */
+class PathKinds {
+  private readonly files = new Set<string>()
+  private readonly dirs = new Set<string>()
+
+  check(entry: string, segments: readonly string[], type: TarEntry['type']): void {
+    if (segments.length === 0) return
+    const isDir = type === 'directory'
+    const parents = isDir ? segments.length : segments.length - 1
+    for (let i = 1; i <= parents; i += 1) {
+      const dir = segments.slice(0, i).join('/')
+      if (this.files.has(dir)) throw pathConflict(entry, dir)
+      this.dirs.add(dir)
+    }
+    if (!isDir) {
+      const own = segments.join('/')
+      if (this.dirs.has(own)) throw pathConflict(entry, own)
+      this.files.add(own)
+    }
+  }
+}
+
 async function scan(file: string, opts: { maxUncompressedBytes?: number } | undefined): Promise<SummaryBuilder> {
   const builder = new SummaryBuilder()
+  const kinds = new PathKinds()
   for await (const entry of readTar(gunzipChunks(file, { ...opts, expected: 'tar' }))) {
     const segments = safeSegments(entry.path)
     checkType(entry)
+    kinds.check(entry.path, segments, entry.type)
     builder.add(segments, entry.type, entry.size)
   }
   if (builder.files === 0 && builder.dirs.size === 0) {
@@ -362,19 +394,28 @@ export async function extractTarGzSafe(
           { entry: entry.path },
         )
       }
-      if (entry.type === 'directory') {
-        await ensureDir(target)
-        continue
-      }
-      await ensureDir(path.dirname(target))
-      // Owner keeps read/write; execute bits survive (scripts in code archives), set-id bits never do.
-      const handle = await open(target, 'w', (entry.mode & 0o755) | 0o644)
       try {
-        for await (const chunk of entry.body()) await handle.write(chunk)
-      } finally {
-        await handle.close()
+        if (entry.type === 'directory') {
+          await ensureDir(target)
+          continue
+        }
+        await ensureDir(path.dirname(target))
+        // Owner keeps read/write; execute bits survive (scripts in code archives), set-id bits never do.
+        const handle = await open(target, 'w', (entry.mode & 0o755) | 0o644)
+        try {
+          for await (const chunk of entry.body()) await handle.write(chunk)
+        } finally {
+          await handle.close()
+        }
+        if (entry.mtime > 0) await utimes(target, entry.mtime, entry.mtime)
+      } catch (error) {
+        // The inspection refuses file/folder clashes; these remain where names differ only in
+        // case on a case-insensitive disk, or the archive changed since it was inspected.
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST')
+          throw pathConflict(entry.path, segments.join('/'))
+        throw error
       }
-      if (entry.mtime > 0) await utimes(target, entry.mtime, entry.mtime)
     }
   } catch (error) {
     if (created) await rm(root, { recursive: true, force: true })

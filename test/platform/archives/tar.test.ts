@@ -225,6 +225,61 @@ describe('broken archives', () => {
     expect(sql.message).toMatch(/starts with text: '-- MySQL dump.*import it as the database/)
   })
 
+  const clashes: ReadonlyArray<{ label: string; entries: CraftedEntry[]; entry: string; name: string }> = [
+    {
+      label: 'a file, then a folder of that name',
+      entries: [
+        { name: 'files/a', data: 'file' },
+        { name: 'files/a/', flag: '5' },
+      ],
+      entry: 'files/a/',
+      name: 'files/a',
+    },
+    {
+      label: 'a folder, then a file of that name',
+      entries: [
+        { name: 'files/a/', flag: '5' },
+        { name: 'files/a', data: 'file' },
+      ],
+      entry: 'files/a',
+      name: 'files/a',
+    },
+    {
+      label: 'a file, then a file inside it',
+      entries: [
+        { name: 'files/a', data: 'file' },
+        { name: 'files/a/b.txt', data: 'inside' },
+      ],
+      entry: 'files/a/b.txt',
+      name: 'files/a',
+    },
+    {
+      label: 'a file inside a folder, then a file of the folder name',
+      entries: [
+        { name: 'files/a/b.txt', data: 'inside' },
+        { name: 'files/a', data: 'file' },
+      ],
+      entry: 'files/a',
+      name: 'files/a',
+    },
+  ]
+  for (const { label, entries, entry, name } of clashes) {
+    it(`refuses ${label} as bad_tar naming the entry, and writes nothing`, async () => {
+      const archive = await put(`clash-${label.replace(/\W+/g, '-')}.tar.gz`, tarGzBytes(entries))
+      const inspected = await expectArchiveError(inspectTarGz(archive))
+      expect(inspected.code).toBe('bad_tar')
+      expect(inspected.entry).toBe(entry)
+      expect(inspected.message).toContain(`both a file and a folder named "${name}" (at entry "${entry}")`)
+      const out = path.join(scratch.dir, `out-clash-${label.replace(/\W+/g, '-')}`)
+      for (const strip of [false, true]) {
+        const extracted = await expectArchiveError(extractTarGzSafe(archive, out, { stripTopFolder: strip }))
+        expect(extracted.code).toBe('bad_tar')
+        expect(extracted.entry).toBe(entry)
+        await expect(stat(out)).rejects.toThrow()
+      }
+    })
+  }
+
   it('refuses a damaged header in the middle', async () => {
     const bytes = tarBytes([
       { name: 'top/a.txt', data: 'a' },
