@@ -4,7 +4,7 @@
  * input of the contract's list.
  */
 import { execFile } from 'node:child_process'
-import { readFile, rename, writeFile, mkdir, rm, stat } from 'node:fs/promises'
+import { readFile, readdir, rename, writeFile, mkdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -215,6 +215,26 @@ describe('restores', () => {
     const test = (await environments()).test
     expect(test.target_ref).toMatch(/^refs\/tags\/pantheon_test_\d+$/)
     expect(test.target_commit).toBe(stdout.trim())
+  })
+})
+
+describe('scratch space', () => {
+  it('code backups and restore_code work under the data folder, not the OS temp folder', async () => {
+    // os.tmpdir() follows TMPDIR: pointed at a missing folder, any use of it fails.
+    const saved = process.env.TMPDIR
+    process.env.TMPDIR = join(scratch, 'no-such-tmp')
+    try {
+      const exported = await t.runWorkflow(siteId, 'dev', 'do_export', { code: true, entry_type: 'backup' })
+      expect(exported.result).toBe('succeeded')
+      const before = (await environments()).dev
+      const restored = await t.runWorkflow(siteId, 'dev', 'restore_code', { key: (await latest('dev', 'code')).key })
+      expect(restored.result).toBe('succeeded')
+      expect((await environments()).dev).toEqual(before)
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = saved
+    }
+    expect(await readdir(join(t.dataDir, 'sites', siteId, 'envs', 'dev', 'tmp'))).toEqual([])
   })
 })
 

@@ -130,7 +130,9 @@ export async function buildBackup(opts: BuildBackupOptions): Promise<BackupRecor
           await copyFile(cached, out)
           return
         }
-        await writeCodeArchive(layout.repoDir(siteId), sha, headRef, out, codeArchiveTopFolder(env))
+        await writeCodeArchive(layout.repoDir(siteId), sha, headRef, out, codeArchiveTopFolder(env), {
+          scratchDir: scratch,
+        })
         opts.codeArchiveCache?.set(cacheKey, out)
       })
     }

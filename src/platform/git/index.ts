@@ -17,5 +17,6 @@ export {
   setRef,
   writeCodeArchive,
   type CommitInfo,
+  type ScratchOptions,
 } from './repo'
 export { serveGitHttp, type RefUpdate } from './http'

@@ -88,6 +88,22 @@ export async function deleteRef(repoDir: string, ref: string, expectedOld?: stri
   await runGit(repoDir, args)
 }
 
+/** Where a repository operation may make its scratch folder. */
+export interface ScratchOptions {
+  /**
+   * The folder to work in (created if missing). The platform passes one under its data
+   * folder, so its state stays there and start-up removes what a crash left; the default
+   * is the OS temp folder.
+   */
+  readonly scratchDir?: string
+}
+
+async function makeWorkDir(opts: ScratchOptions | undefined, prefix: string): Promise<string> {
+  if (opts?.scratchDir === undefined) return mkdtemp(path.join(tmpdir(), prefix))
+  await mkdir(opts.scratchDir, { recursive: true })
+  return mkdtemp(path.join(opts.scratchDir, prefix))
+}
+
 function gitDate(date: Date): string {
   return `@${Math.floor(date.getTime() / 1000)} +0000`
 }
@@ -201,6 +217,7 @@ export async function writeCodeArchive(
   headRef: string,
   outFile: string,
   topFolder: string,
+  opts?: ScratchOptions,
 ): Promise<{ size: number }> {
   checkRefArg(headRef)
   if (!headRef.startsWith('refs/'))
@@ -214,7 +231,7 @@ export async function writeCodeArchive(
   }
   const commit = /^[0-9a-f]{40}$/.test(sha) ? sha : await resolveCommit(repoDir, sha)
   if (commit === null) throw new GitError(`Cannot archive ${sha}: no such commit in ${repoDir}.`)
-  const work = await mkdtemp(path.join(tmpdir(), 'rd-code-archive-'))
+  const work = await makeWorkDir(opts, 'rd-code-archive-')
   try {
     // The repository is laid out by hand and filled by one pack-objects run: a `git init` plus
     // `git push` costs several processes per archive, and the seed makes dozens of archives.
@@ -286,8 +303,12 @@ async function neutraliseRepository(gitDir: string): Promise<void> {
  * Brings a code archive's history into `repoDir` without moving any ref: safe-extracts it,
  * checks it holds a git repository with a HEAD commit, fetches its objects, and returns that commit.
  */
-export async function importCodeArchive(archiveFile: string, repoDir: string): Promise<{ headCommit: string }> {
-  const work = await mkdtemp(path.join(tmpdir(), 'rd-code-import-'))
+export async function importCodeArchive(
+  archiveFile: string,
+  repoDir: string,
+  opts?: ScratchOptions,
+): Promise<{ headCommit: string }> {
+  const work = await makeWorkDir(opts, 'rd-code-import-')
   try {
     const root = path.join(work, 'x')
     const summary = await extractTarGzSafe(archiveFile, root)

@@ -360,7 +360,9 @@ const restoreTypes = {
       await run.progress(2, `Reading the code backup for "${env}"`)
       let headCommit: string
       try {
-        headCommit = (await importCodeArchive(file, repo)).headCommit
+        headCommit = (
+          await importCodeArchive(file, repo, { scratchDir: platform.layout.envTmpDir(workflow.site_id, env) })
+        ).headCommit
       } catch (error) {
         if (error instanceof ArchiveError) archiveReason('code backup', error)
         throw new WorkflowFailure(

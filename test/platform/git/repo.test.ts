@@ -182,6 +182,28 @@ describe('code archives', () => {
     expect((await commitLog(target, ['master'])).length).toBe(2)
   })
 
+  it('works in the scratch folder it is given, never in the OS temp folder', async () => {
+    const scratchDir = path.join(dir, 'scratch', 'code')
+    const out = path.join(dir, 'code-scratch.tar.gz')
+    const target = path.join(dir, 'target-scratch.git')
+    await initBareRepo(target)
+    // os.tmpdir() follows TMPDIR: pointed at a missing folder, any use of it fails.
+    const saved = process.env.TMPDIR
+    process.env.TMPDIR = path.join(dir, 'no-such-tmp')
+    try {
+      await expect(importCodeArchive(path.join(dir, 'missing.tar.gz'), target)).rejects.toMatchObject({
+        code: 'ENOENT',
+        path: expect.stringContaining('no-such-tmp'),
+      })
+      await writeCodeArchive(bare, shas.c2!, 'refs/heads/master', out, 'site_dev_code', { scratchDir })
+      expect((await importCodeArchive(out, target, { scratchDir })).headCommit).toBe(shas.c2)
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = saved
+    }
+    expect(await readdir(scratchDir)).toEqual([])
+  })
+
   it('accepts a short commit id and refuses bad refs and unknown commits', async () => {
     const out = path.join(dir, 'short.tar.gz')
     await writeCodeArchive(bare, shas.c1!.slice(0, 10), 'refs/heads/master', out, 'code')
