@@ -2,7 +2,8 @@
  * Where everything lives under the data folder. One function per path so the layout is
  * written down in exactly one place:
  *
- *   secrets.json  state.json  sessions.json          structured state (atomic JSON)
+ *   platform.lock                                     pid of the platform using the folder (see ./lock)
+ *   secrets.json  state.json  sessions.json          structured state (atomic JSON; secrets and sessions 0600)
  *   sites/<site>/repo.git                             the site's bare git repository
  *   sites/<site>/envs/<env>/database.sql.gz           the environment's database dump
  *   sites/<site>/envs/<env>/files -> files-<id>/      the environment's files (symlink swap)
