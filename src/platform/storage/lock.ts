@@ -14,7 +14,16 @@ export interface DataDirLock {
   release(): Promise<void>
 }
 
-const LOCK_FILE = 'platform.lock'
+/** Which lock to take, and how to say it is taken. */
+export interface LockOptions {
+  /** Default `platform.lock`; the app takes `restore-desk.lock` in its own data folder. */
+  readonly fileName?: string
+  /** The error to throw when a running process holds the lock. */
+  readonly busy?: (dataDir: string, owner: number) => Error
+}
+
+const platformBusy = (dataDir: string, owner: number): Error =>
+  new Error(`Another platform is already using ${dataDir} (pid ${owner}). Stop it or choose another --data folder.`)
 
 function isAlive(pid: number): boolean {
   try {
@@ -33,8 +42,8 @@ async function readOwner(file: string): Promise<number | undefined> {
 }
 
 /** Takes the lock of `dataDir`, or throws when a running process holds it. */
-export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
-  const file = join(dataDir, LOCK_FILE)
+export async function lockDataDir(dataDir: string, options: LockOptions = {}): Promise<DataDirLock> {
+  const file = join(dataDir, options.fileName ?? 'platform.lock')
   for (let attempt = 0; ; attempt += 1) {
     try {
       const handle = await open(file, 'wx', 0o600)
@@ -53,11 +62,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw error
     }
     const owner = await readOwner(file)
-    if (owner !== undefined && isAlive(owner)) {
-      throw new Error(
-        `Another platform is already using ${dataDir} (pid ${owner}). Stop it or choose another --data folder.`,
-      )
-    }
+    if (owner !== undefined && isAlive(owner)) throw (options.busy ?? platformBusy)(dataDir, owner)
     if (owner === undefined) {
       // An empty lock may be one another process has just created and not yet written to.
       const info = await stat(file).catch(() => undefined)

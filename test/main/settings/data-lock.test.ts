@@ -15,13 +15,17 @@ afterEach(() => rm(dir, { recursive: true, force: true }))
 describe('data folder lock', () => {
   it('lets one Restore Desk at a time use a data folder', async () => {
     const first = await acquireDataLock(dir)
-    expect(await readFile(path.join(dir, 'restore-desk.lock'), 'utf8')).toBe(String(process.pid))
+    expect((await readFile(path.join(dir, 'restore-desk.lock'), 'utf8')).trim()).toBe(String(process.pid))
     // A lock held by another live process (our parent stands in for it).
     await writeFile(path.join(dir, 'restore-desk.lock'), String(process.ppid))
     await expect(acquireDataLock(dir)).rejects.toMatchObject({
       code: 'already_running',
       message: expect.stringContaining(`process ${process.ppid}`),
     })
+    // Releasing never removes a lock that another process holds.
+    await first.release()
+    expect((await readFile(path.join(dir, 'restore-desk.lock'), 'utf8')).trim()).toBe(String(process.ppid))
+    await writeFile(path.join(dir, 'restore-desk.lock'), String(process.pid))
     await first.release()
     const again = await acquireDataLock(dir)
     await again.release()
@@ -31,7 +35,7 @@ describe('data folder lock', () => {
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString()
     await writeFile(path.join(dir, 'restore-desk.lock'), gone)
     const lock = await acquireDataLock(dir)
-    expect(await readFile(path.join(dir, 'restore-desk.lock'), 'utf8')).toBe(String(process.pid))
+    expect((await readFile(path.join(dir, 'restore-desk.lock'), 'utf8')).trim()).toBe(String(process.pid))
     await lock.release()
   })
 
