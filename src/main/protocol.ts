@@ -4,18 +4,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { contentTypeOf } from './content-types'
 import { APP_HOST, CONTENT_SECURITY_POLICY } from './security'
-
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-}
 
 /** Maps an app:// URL to a file inside rendererDir, or null when it points anywhere else. */
 export function resolveAppFile(requestUrl: string, rendererDir: string): string | null {
@@ -47,7 +37,7 @@ export async function handleAppRequest(request: { url: string }, rendererDir: st
     return new Response(body, {
       status: 200,
       headers: {
-        'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'Content-Type': contentTypeOf(file),
         'Content-Security-Policy': CONTENT_SECURITY_POLICY,
         'X-Content-Type-Options': 'nosniff',
       },

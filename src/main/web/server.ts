@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net'
 import type { EventChannel, EventPayload } from '../../shared/ipc'
 import type { EventHub } from '../events'
 import type { IpcRouter } from '../ipc/router'
+import { contentTypeOf } from '../content-types'
 import { CONTENT_SECURITY_POLICY } from '../security'
 
 export interface WebHostOptions {
@@ -40,19 +41,6 @@ export interface WebHost {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024
-
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-}
 
 function sameSecret(given: string | undefined, expected: string): boolean {
   if (!given) return false
@@ -153,7 +141,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         return
       }
     }
-    const type = MIME_TYPES[path.extname(file)] ?? 'application/octet-stream'
+    const type = contentTypeOf(file)
     res.writeHead(200, {
       'Content-Type': type,
       'Content-Length': info.size,
