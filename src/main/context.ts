@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { AppInfo, AppMode, PlatformConnectionInfo } from '../shared/app'
+import { EMBEDDED_ID, EMBEDDED_LABEL } from './connections/manager'
 import { EventHub } from './events'
 
 export interface AppContext {
@@ -27,9 +28,9 @@ export interface AppContextOptions {
 }
 
 const initialPlatform: PlatformConnectionInfo = {
-  id: 'embedded',
+  id: EMBEDDED_ID,
   kind: 'embedded',
-  label: 'Embedded platform (this computer)',
+  label: EMBEDDED_LABEL,
   baseUrl: null,
   status: 'starting',
   error: null,

@@ -57,7 +57,7 @@ export interface ConnectionManagerOptions {
 }
 
 export const EMBEDDED_ID = 'embedded'
-const EMBEDDED_LABEL = 'Embedded platform (this computer)'
+export const EMBEDDED_LABEL = 'Embedded platform (this computer)'
 
 /** Normalizes a user-typed platform URL to its API root, refusing tokens over clear text to other hosts. */
 export function normalizeApiBase(input: string): string {
