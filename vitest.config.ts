@@ -28,6 +28,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'lib',
+          environment: 'node',
+          include: ['test/lib/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'platform',
           environment: 'node',
           include: ['test/platform/**/*.test.ts'],

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { writeFileAtomic } from '../../src/platform/archives'
+import { writeFileAtomic } from '../../src/lib/atomic'
 import { startPlatform } from '../../src/platform/index'
 import { callJson, tempDir } from './helpers'
 

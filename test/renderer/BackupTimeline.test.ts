@@ -93,7 +93,7 @@ describe('backup timeline', () => {
     expect(manual!.text()).toContain('3 hours ago')
     expect(manual!.text()).toContain('Manual')
     expect(manual!.text()).toContain('Database')
-    expect(manual!.text()).toContain('14.0 MB')
+    expect(manual!.text()).toContain('14.0 MiB')
     expect(manual!.text()).toMatch(/expires in (4 weeks|30 days|1 month)/)
     expect(manual!.get('.backup-expiry').attributes('title')).toMatch(/^Expires /)
     expect(manual!.get('time').attributes('title')).toBeTruthy()

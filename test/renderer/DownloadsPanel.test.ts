@@ -35,7 +35,7 @@ describe('downloads panel', () => {
     const row = item(wrapper, 'a')
     expect(row.attributes('data-state')).toBe('downloading')
     expect(row.attributes('data-element')).toBe('database')
-    expect(row.get('[data-testid="download-progress"]').text()).toBe('5.0 MB of 10.0 MB · 1.0 MB/s · 5 s left')
+    expect(row.get('[data-testid="download-progress"]').text()).toBe('5.0 MiB of 10.0 MiB · 1.0 MiB/s · 5 s left')
     expect(row.get('progress').attributes('value')).toBe('50')
 
     fake.emit('downloads:changed', {

@@ -73,10 +73,10 @@ describe('timeline rows', () => {
 
 describe('wording', () => {
   it('says sizes, durations and relative times the way people read them', () => {
-    expect(formatBytes(0)).toBe('0 B')
-    expect(formatBytes(512)).toBe('512 B')
-    expect(formatBytes(14_680_064)).toBe('14.0 MB')
-    expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5 GB')
+    expect(formatBytes(0)).toBe('0 bytes')
+    expect(formatBytes(512)).toBe('512 bytes')
+    expect(formatBytes(14_680_064)).toBe('14.0 MiB')
+    expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5 GiB')
     expect(formatDuration(12)).toBe('12 s')
     expect(formatDuration(200)).toBe('3 min 20 s')
     expect(formatDuration(3900)).toBe('1 h 5 min')

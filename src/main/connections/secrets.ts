@@ -10,7 +10,7 @@
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { TokenStorage } from '../../shared/app'
-import { writeFileAtomic } from '../../platform/archives'
+import { writeFileAtomic } from '../../lib/atomic'
 import { AppError } from '../errors'
 
 /** A place to keep one secret per connection id. */

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto'
 import { rm, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { formatBytes } from '../../platform/archives/index'
+import { formatBytes } from '../../lib/format-bytes'
 import { downloadRequestSchema } from '../../shared/downloads'
 import type { DownloadChange, DownloadItem, DownloadRequest, DownloadState } from '../../shared/downloads'
 import { AppError } from '../errors'

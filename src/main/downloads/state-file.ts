@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
-import { writeFileAtomic } from '../../platform/archives/index'
+import { writeFileAtomic } from '../../lib/atomic'
 import type { DownloadItem } from '../../shared/downloads'
 import { downloadRequestSchema } from '../../shared/downloads'
 

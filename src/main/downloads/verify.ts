@@ -2,12 +2,13 @@
  * The checks a downloaded backup part must pass before it gets its final name: its size equals
  * the catalog's, a `.gz` decompresses to its end (the gzip trailer carries the CRC and length, so
  * nothing less proves the file whole), and a `.tar.gz` also has a readable tar listing. The
- * archive readers are the platform's own (src/platform/archives), so the app and the platform
+ * archive readers are the platform's own (src/lib/archives), so the app and the platform
  * judge archives the same way; only the wording is re-done here, since their advice is written
  * for someone uploading an archive, not downloading one.
  */
 import { stat } from 'node:fs/promises'
-import { ArchiveError, checkGzipWhole, formatBytes, inspectTarGz } from '../../platform/archives/index'
+import { ArchiveError, checkGzipWhole, inspectTarGz } from '../../lib/archives'
+import { formatBytes } from '../../lib/format-bytes'
 
 /** A downloaded file that is not the backup it should be. */
 export class VerificationError extends Error {

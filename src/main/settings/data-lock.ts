@@ -3,7 +3,7 @@
  * purpose, but two of them at once would run the same downloads into the same part files and
  * two embedded platforms over the same sites. Same pid lock as the platform's, under its own name.
  */
-import { lockDataDir, type DataDirLock } from '../../platform/storage/lock'
+import { lockDataDir, type DataDirLock } from '../../lib/lock'
 import { AppError } from '../errors'
 
 /** Takes the data folder's lock or fails with a message that names the other process. */

@@ -7,11 +7,12 @@
 import { mkdir, readdir, stat, copyFile, rename } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { createTarGz, writeFileAtomic } from '../archives'
+import { createTarGz } from '../../lib/archives'
+import { writeFileAtomic } from '../../lib/atomic'
 import { writeCodeArchive } from '../git/repo'
 import type { Layout } from '../storage/layout'
 import { isSafeName } from '../storage/layout'
-import { fsyncDir, readJsonFile, removeQuietly, fsyncFile } from '../storage/durable'
+import { fsyncDir, readJsonFile, removeQuietly, fsyncFile } from '../../lib/atomic'
 import { uniqueSuffix } from '../storage/env-content'
 
 /** The archive kinds a backup can hold. */

@@ -6,7 +6,7 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { ArchiveError, createTarGz, extractTarGzSafe } from '../archives/index'
+import { ArchiveError, createTarGz, extractTarGzSafe } from '../../lib/archives'
 import { GitError, runGit, runGitRaw } from './run'
 
 const ZERO_SHA = '0000000000000000000000000000000000000000'

@@ -15,7 +15,7 @@ import type { PlatformContext } from '../core'
 import { HttpError, sendJson } from '../http'
 import { checkLink } from '../links/signing'
 import { serveFile } from '../links/serve-file'
-import { fsyncFile, removeQuietly, renameDurable } from '../storage/durable'
+import { fsyncFile, removeQuietly, renameDurable } from '../../lib/atomic'
 import { isSafeName } from '../storage/layout'
 import type { Router } from './router'
 

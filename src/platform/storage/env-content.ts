@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { cp, mkdir, readdir, readlink, symlink, copyFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Layout } from './layout'
-import { fsyncDir, removeQuietly, renameDurable, fsyncFile } from './durable'
+import { fsyncDir, removeQuietly, renameDurable, fsyncFile } from '../../lib/atomic'
 
 /** A fresh unique suffix for scratch names. */
 export function uniqueSuffix(): string {

@@ -5,9 +5,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { writeFileAtomic } from '../archives'
+import { writeFileAtomic } from '../../lib/atomic'
 import { Mutex } from './mutex'
-import { readJsonFile } from './durable'
+import { readJsonFile } from '../../lib/atomic'
 
 /** A platform user (the machine token's owner). */
 export interface UserRecord {

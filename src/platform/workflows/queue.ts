@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic } from '../archives'
+import { writeFileAtomic } from '../../lib/atomic'
 import type { PlatformContext } from '../core'
-import { readJsonFile } from '../storage/durable'
+import { readJsonFile } from '../../lib/atomic'
 import type { WorkflowMessage, WorkflowRecord } from './record'
 
 /** A failure with a reason a person can act on; ends the workflow as `failed`. */

@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { pipeline } from 'node:stream/promises'
-import { ArchiveError, checkSqlGz, extractTarGzSafe, formatBytes, inspectTarGz } from '../archives'
+import { ArchiveError, checkSqlGz, extractTarGzSafe, inspectTarGz } from '../../lib/archives'
+import { formatBytes } from '../../lib/format-bytes'
 import {
   createAnnotatedTag,
   deleteRef,
@@ -29,7 +30,7 @@ import {
 import type { PlatformContext } from '../core'
 import { HttpError } from '../http'
 import { isSafeName } from '../storage/layout'
-import { removeQuietly } from '../storage/durable'
+import { removeQuietly } from '../../lib/atomic'
 import type { EnvironmentRecord } from '../storage/state'
 import { WorkflowFailure, type WorkflowRun, type WorkflowType } from './queue'
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ArchiveError, createTarGz } from '../../../src/platform/archives/index'
+import { ArchiveError, createTarGz } from '../../../src/lib/archives'
 import {
   GitError,
   commitAtOrBefore,

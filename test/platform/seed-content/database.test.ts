@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkSqlGz } from '../../../src/platform/archives/index'
+import { checkSqlGz } from '../../../src/lib/archives'
 import { demoDatabaseSql } from '../../../src/platform/seed/content/index'
 
 let dir: string

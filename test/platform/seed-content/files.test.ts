@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { inflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTarGz, inspectTarGz } from '../../../src/platform/archives/index'
+import { createTarGz, inspectTarGz } from '../../../src/lib/archives'
 import { PNG_SIGNATURE, crc32, encodePng, writeDemoFiles } from '../../../src/platform/seed/content/index'
 
 let dir: string

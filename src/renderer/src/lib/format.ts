@@ -3,25 +3,8 @@
  * Times are epoch milliseconds and always rendered in the user's local time zone.
  */
 
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const
-
-/** Bytes as "12.3 MB" (powers of 1024, one decimal above KB). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes <= 0) return '0 B'
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024
-    unit += 1
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1
-  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`
-}
-
-/** A transfer rate as "4.2 MB/s". */
-export function formatRate(bytesPerSecond: number): string {
-  return `${formatBytes(bytesPerSecond)}/s`
-}
+// Sizes and rates come from the one formatter the app and the platform share (IEC units).
+export { formatBytes, formatRate } from '../../../lib/format-bytes'
 
 /** A duration in seconds as "1 h 5 min", "3 min 20 s" or "12 s". */
 export function formatDuration(seconds: number): string {

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { createTarGz, extractTarGzSafe, inspectTarGz } from '../../../src/platform/archives/index'
+import { createTarGz, extractTarGzSafe, inspectTarGz } from '../../../src/lib/archives'
 import { header, tarBytes, tarGzBytes, zipBytes, type CraftedEntry } from './craft'
 import { expectArchiveError, useScratchDir } from './scratch'
 

@@ -1,11 +1,12 @@
 /**
- * Durable file replacement: write a sibling temp file, fsync it, rename it over the target and
- * fsync the directory, so a crash leaves either the old file or the complete new one, never a
- * partial file under the final name.
+ * Durable file steps for the app and the embedded platform alike: write a sibling temp file,
+ * fsync it, rename it over the target and fsync the directory, so a crash leaves either the
+ * old file or the complete new one, never a partial file under the final name. Renames retry
+ * briefly on Windows, and directories that cannot be fsynced there are skipped.
  */
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
+import { open, readFile, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -49,7 +50,8 @@ async function renameOver(from: string, to: string): Promise<void> {
   }
 }
 
-async function fsyncFile(file: string): Promise<void> {
+/** Flushes one file's content to disk (opened for writing: Windows cannot flush a read-only handle). */
+export async function fsyncFile(file: string): Promise<void> {
   const handle = await open(file, 'r+')
   try {
     await handle.sync()
@@ -58,11 +60,16 @@ async function fsyncFile(file: string): Promise<void> {
   }
 }
 
+/** Renames `from` over `to` (atomic on one file system) and flushes the target's directory. */
+export async function renameDurable(from: string, to: string): Promise<void> {
+  await renameOver(from, to)
+  await fsyncDir(path.dirname(to))
+}
+
 /** Moves a finished temp file into place durably (fsync file, rename, fsync directory). */
 export async function commitTempFile(tmp: string, file: string): Promise<void> {
   await fsyncFile(tmp)
-  await renameOver(tmp, file)
-  await fsyncDir(path.dirname(file))
+  await renameDurable(tmp, file)
 }
 
 /**
@@ -108,5 +115,32 @@ export async function writeStreamAtomic(
   } catch (error) {
     await rm(tmp, { force: true })
     throw error
+  }
+}
+
+/** Removes a file or folder tree; a missing path is not an error. */
+export async function removeQuietly(target: string): Promise<void> {
+  await rm(target, { recursive: true, force: true })
+}
+
+/** Reads and parses a JSON file, or returns `undefined` when it does not exist. */
+export async function readJsonFile<T>(file: string): Promise<T | undefined> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  return JSON.parse(text) as T
+}
+
+/** True when `target` exists (file, folder or link target). */
+export async function exists(target: string): Promise<boolean> {
+  try {
+    await stat(target)
+    return true
+  } catch {
+    return false
   }
 }

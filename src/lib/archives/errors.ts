@@ -18,16 +18,3 @@ export class ArchiveError extends Error {
     this.entry = options?.entry
   }
 }
-
-/** Renders a byte count the way people read sizes ("1.5 MiB"). */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit += 1
-  }
-  if (unit === 0) return `${bytes} bytes`
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`
-}

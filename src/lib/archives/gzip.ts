@@ -8,8 +8,9 @@ import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { createGunzip, createGzip } from 'node:zlib'
-import { writeStreamAtomic } from './atomic'
-import { ArchiveError, formatBytes } from './errors'
+import { writeStreamAtomic } from '../atomic'
+import { formatBytes } from '../format-bytes'
+import { ArchiveError } from './errors'
 
 /** What the caller expects inside the gzip, to give advice that fits. */
 export type ExpectedContent = 'sql' | 'tar' | 'any'

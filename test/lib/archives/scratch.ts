@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, expect } from 'vitest'
-import { ArchiveError } from '../../../src/platform/archives/index'
+import { ArchiveError } from '../../../src/lib/archives'
 
 /** A test file's temp folder; `dir` is set once the file's `beforeAll` hooks have run. */
 export interface ScratchDir {
