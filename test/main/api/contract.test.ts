@@ -1,9 +1,9 @@
 /**
  * Contract tests: the client against Pantheon's own recorded answers
- * (../shared/pantheon-fixtures). Every recorded exchange of an operation the
- * client uses is replayed through the client, which must send the recorded
- * request and parse the recorded response; then concrete values from the
- * recordings are checked per operation.
+ * (test/fixtures/pantheon, distilled from Terminus's test recordings). Every
+ * recorded exchange of an operation the client uses is replayed through the
+ * client, which must send the recorded request and parse the recorded
+ * response; then concrete values from the recordings are checked per operation.
  */
 import { describe, expect, it } from 'vitest'
 import { PlatformClient } from '../../../src/main/api/client'
@@ -199,8 +199,8 @@ describe('every recorded exchange of every operation the client uses', async () 
         if ('client' in recorded) expect(sent).toEqual({ ...recorded, client: 'restore-desk' })
         else expect(sent).toEqual(recorded)
       }
-      // Every call carries the session of the client's own (replayed) login. The recorded
-      // Authorization headers are not compared: the cassettes were stitched from several runs.
+      // Every call carries the session of the client's own (replayed) login. Terminus's own
+      // Authorization headers are not kept: its recordings were stitched from several runs.
       const login = replay.calls.filter((c) => c.path.endsWith('/authorize/machine-token')).at(-1)
       if (call === login) expect(call!.headers.authorization).toBeUndefined()
       else
