@@ -1,6 +1,6 @@
 /**
  * The embedded platform: a local server that implements the platform API for real, on
- * disk (see ../shared/platform-api.md). `startPlatform` opens (or creates) a data folder,
+ * disk (see docs/platform-api.md). `startPlatform` opens (or creates) a data folder,
  * cleans up what an interrupted run left behind, resumes queued workflows and listens on
  * 127.0.0.1. The app uses it as its default connection and every end-to-end test stands on it.
  */

@@ -1,7 +1,7 @@
 /**
  * Models of what the hosting platform knows: sites, environments, commits,
  * backups and workflows, as the app uses them after the main process has
- * parsed the platform's wire format (see ../shared/platform-api.md).
+ * parsed the platform's wire format (see docs/platform-api.md).
  *
  * Pure data: these cross IPC to the page unchanged, so they hold no secrets,
  * no class instances and no functions. Times are epoch milliseconds (UTC).

@@ -1,5 +1,5 @@
 /**
- * The typed platform API: one method per operation of platform-api.md, each
+ * The typed platform API: one method per operation of docs/platform-api.md, each
  * a path through {@link PlatformHttp} plus a parser into the shared models.
  * Works against Pantheon and the embedded platform alike.
  */

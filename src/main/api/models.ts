@@ -4,7 +4,7 @@
  *
  * The schemas are deliberately lenient: they require only what the app
  * cannot do without and accept the many extra fields and nulls Pantheon
- * sends (see the recordings in ../shared/pantheon-fixtures), so the same
+ * sends (see the recordings in test/fixtures/pantheon), so the same
  * parsers serve Pantheon and the embedded platform. Anything the app does
  * need but cannot read becomes a `bad_response` PlatformApiError.
  */
