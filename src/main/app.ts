@@ -14,6 +14,7 @@ import { createAppContext, type AppContext } from './context'
 import { DownloadManager } from './downloads/manager'
 import { createNodeTransport } from './downloads/node-transport'
 import type { DownloadTransport } from './downloads/transport'
+import { scrubSystemText, withPageSafeError } from './errors'
 import { createHandlers, type DesktopShell } from './ipc/handlers'
 import { createIpcRouter, type IpcRouter } from './ipc/router'
 import { acquireDataLock } from './settings/data-lock'
@@ -75,7 +76,8 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
           ...(options.embedded?.linkTtlSeconds ? { linkTtlSeconds: options.embedded.linkTtlSeconds } : {}),
           log: (line) => log(`[platform] ${line}`),
         })),
-    onActiveChange: (info) => context.setPlatform(info),
+    // What reaches the page (app:info, app:status) never quotes Node's error text word for word.
+    onActiveChange: (info) => context.setPlatform(info.error ? { ...info, error: scrubSystemText(info.error) } : info),
     log,
   })
 
@@ -90,7 +92,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       const client = await connections.clientFor(request.connectionId)
       return client.getBackupDownloadUrl(request.siteId, request.env, request.folder, request.element)
     },
-    onChange: (change) => context.events.emit('downloads:changed', change),
+    onChange: (change) => context.events.emit('downloads:changed', { ...change, item: withPageSafeError(change.item) }),
   })
   const workflows = new WorkflowTracker({ events: context.events, log })
 

@@ -11,6 +11,7 @@
  * the machine token and the session are scrubbed from anything it carries.
  */
 import { setTimeout as delay } from 'node:timers/promises'
+import { scrubSystemText, systemErrorCode, systemErrorPhrase } from '../errors'
 
 /** Pantheon's API root, as Terminus uses it. */
 export const PANTHEON_API_BASE = 'https://terminus.pantheon.io/api'
@@ -571,17 +572,16 @@ function formatWait(ms: number | null): string {
   return seconds < 120 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`
 }
 
+/** Why no answer arrived, in words: a timeout, or what the system error means (never its errno code). */
 function networkReason(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && error.name === 'TimeoutError')
+    return `no answer within ${Math.round(timeoutMs / 1000)} s`
+  const code = systemErrorCode(error)
+  if (code !== undefined) return systemErrorPhrase(code)
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `no answer within ${Math.round(timeoutMs / 1000)} s`
     const cause = (error as { cause?: unknown }).cause
-    if (cause && typeof cause === 'object') {
-      const code = (cause as { code?: unknown }).code
-      if (typeof code === 'string') return code
-      const message = (cause as { message?: unknown }).message
-      if (typeof message === 'string') return message
-    }
-    return error.message
+    const message = cause && typeof cause === 'object' ? (cause as { message?: unknown }).message : undefined
+    return scrubSystemText(typeof message === 'string' ? message : error.message)
   }
-  return String(error)
+  return scrubSystemText(String(error))
 }

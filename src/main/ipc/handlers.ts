@@ -5,7 +5,7 @@ import type { AppContext } from '../context'
 import type { ConnectionManager } from '../connections/manager'
 import type { DownloadManager } from '../downloads/manager'
 import { defaultDownloadFolder, startBackupDownloads } from '../downloads/service'
-import { AppError } from '../errors'
+import { AppError, withPageSafeError } from '../errors'
 import type { WorkflowTracker } from '../workflows/tracker'
 import type { IpcHandlers } from './router'
 
@@ -77,15 +77,16 @@ export function createHandlers(services: HandlerServices): IpcHandlers {
 
     'workflows:active': () => workflows.active(),
 
-    'downloads:list': () => downloads.list(),
+    'downloads:list': () => downloads.list().map(withPageSafeError),
     'downloads:start': async (input) => {
       const api = await client()
-      return startBackupDownloads(downloads, api, connections.activeId, services.downloadsRoot, input)
+      const items = await startBackupDownloads(downloads, api, connections.activeId, services.downloadsRoot, input)
+      return items.map(withPageSafeError)
     },
-    'downloads:pause': ({ id }) => downloads.pause(requireDownload(downloads, id).id),
-    'downloads:resume': ({ id }) => downloads.resume(requireDownload(downloads, id).id),
-    'downloads:cancel': ({ id }) => downloads.cancel(requireDownload(downloads, id).id),
-    'downloads:retry': ({ id }) => downloads.retry(requireDownload(downloads, id).id),
+    'downloads:pause': async ({ id }) => withPageSafeError(await downloads.pause(requireDownload(downloads, id).id)),
+    'downloads:resume': async ({ id }) => withPageSafeError(await downloads.resume(requireDownload(downloads, id).id)),
+    'downloads:cancel': async ({ id }) => withPageSafeError(await downloads.cancel(requireDownload(downloads, id).id)),
+    'downloads:retry': async ({ id }) => withPageSafeError(await downloads.retry(requireDownload(downloads, id).id)),
     'downloads:remove': async ({ id }) => {
       await downloads.remove(requireDownload(downloads, id).id)
       return null

@@ -80,4 +80,35 @@ describe('IPC router', () => {
     }
     expect(onUnexpected).toHaveBeenCalledWith('app:info', expect.any(TypeError))
   })
+
+  it('maps a raw Node error a handler throws (EACCES with a full path) to words for the page', async () => {
+    const onUnexpected = vi.fn()
+    const raw = Object.assign(new Error("EACCES: permission denied, open '/home/ana/Restore Desk/x.part'"), {
+      code: 'EACCES',
+      errno: -13,
+      syscall: 'open',
+      path: '/home/ana/Restore Desk/x.part',
+    })
+    const router = createIpcRouter(
+      handlers({
+        'app:info': async () => {
+          throw raw
+        },
+      }),
+      onUnexpected,
+    )
+    const result = await router.invoke('app:info', undefined)
+    expect(result).toEqual({
+      ok: false,
+      error: {
+        code: 'not_allowed',
+        message: expect.stringMatching(/^Permission was denied \(in \/home\/ana\/Restore Desk\)\. Check the folder/),
+      },
+    })
+    if (!result.ok) {
+      expect(result.error.message).not.toMatch(/EACCES|open '|x\.part/)
+    }
+    // The log keeps the raw error for whoever debugs it.
+    expect(onUnexpected).toHaveBeenCalledWith('app:info', raw)
+  })
 })
