@@ -8,18 +8,36 @@
  * name this very port on a loopback name (no DNS rebinding), and any Origin
  * must be this host's own. Payloads are validated by the same router that
  * Electron's ipcMain uses.
+ *
+ * No request, however malformed, may end the process: each one runs inside one guard that
+ * turns anything thrown (sync or async) into a 500 without a stack, logs one line, and keeps
+ * serving. What a client sends is read by ./requests, which refuses bad input with a 400.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { open, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
+import { pipeline } from 'node:stream/promises'
 import type { EventChannel, EventPayload } from '../../shared/ipc'
+import { describeSystemError, systemErrorCode } from '../errors'
 import type { EventHub } from '../events'
 import type { IpcRouter } from '../ipc/router'
 import { contentTypeOf } from '../content-types'
 import { CONTENT_SECURITY_POLICY } from '../security'
+import { EventStreams } from './event-streams'
+import {
+  RequestRefused,
+  decodeOrUndefined,
+  readBody,
+  readCookie,
+  refuse,
+  requestUrl,
+  sameOriginLocation,
+  sameSecret,
+  sendJson,
+  sendText,
+} from './requests'
 
 export interface WebHostOptions {
   readonly router: IpcRouter
@@ -29,6 +47,8 @@ export interface WebHostOptions {
   readonly port?: number
   /** Fixed token (tests); a random one otherwise. */
   readonly token?: string
+  /** Where a request that failed inside the host is reported, one line each (default: stderr). */
+  readonly log?: (line: string) => void
 }
 
 export interface WebHost {
@@ -42,54 +62,12 @@ export interface WebHost {
 
 const MAX_BODY_BYTES = 1024 * 1024
 
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (!given) return false
-  const a = Buffer.from(given)
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
-function readCookie(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const [key, ...rest] = part.trim().split('=')
-    if (key === name) return decodeURIComponent(rest.join('='))
-  }
-  return undefined
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  })
-  res.end(text)
-}
-
-function refuse(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { ok: false, error: { code, message } })
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > MAX_BODY_BYTES) throw new Error('too_large')
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 /** Starts the browser-mode host on 127.0.0.1. */
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? randomBytes(24).toString('base64url')
   const staticRoot = path.resolve(options.staticDir)
-  const sseClients = new Set<ServerResponse>()
+  const log = options.log ?? ((line: string) => console.error(line))
+  const streams = new EventStreams()
   let port = 0
   // Cookies ignore ports: one name per port keeps two instances (and other local servers) apart.
   let cookieName = 'restore_desk_session'
@@ -100,7 +78,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const isAuthorized = (req: IncomingMessage): boolean => {
     const auth = req.headers.authorization
     const bearer = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined
-    return sameSecret(bearer, token) || sameSecret(readCookie(req, cookieName), token)
+    return sameSecret(bearer, token) || sameSecret(readCookie(req.headers.cookie, cookieName), token)
   }
 
   const setSecurityHeaders = (res: ServerResponse): void => {
@@ -112,165 +90,173 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin')
   }
 
-  const serveStatic = async (url: URL, res: ServerResponse): Promise<void> => {
-    let relative: string
-    try {
-      relative = decodeURIComponent(url.pathname)
-    } catch {
-      res.writeHead(400).end('Bad path')
-      return
-    }
-    let file = path.resolve(staticRoot, '.' + relative)
-    if (file !== staticRoot && !file.startsWith(staticRoot + path.sep)) {
-      res.writeHead(404).end('Not found')
-      return
-    }
-    let info = await stat(file).catch(() => null)
-    if (!info || info.isDirectory()) {
-      // Single-page app: unknown paths without an extension get the shell.
-      if (path.extname(relative) !== '' && relative !== '/') {
-        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found')
-        return
-      }
-      file = path.join(staticRoot, 'index.html')
-      info = await stat(file).catch(() => null)
-      if (!info) {
-        res
-          .writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' })
-          .end('The page has not been built. Run `npm run web` (it builds the renderer first).')
-        return
-      }
-    }
-    const type = contentTypeOf(file)
-    res.writeHead(200, {
-      'Content-Type': type,
-      'Content-Length': info.size,
-      'Cache-Control': file.endsWith('index.html') ? 'no-store' : 'private, max-age=31536000, immutable',
-    })
-    createReadStream(file).pipe(res)
+  /** A regular file of the built page, or null (missing, a folder, a socket, …). */
+  const pageFile = async (file: string): Promise<{ file: string; size: number } | null> => {
+    const info = await stat(file).catch(() => null)
+    return info?.isFile() ? { file, size: info.size } : null
   }
 
-  const handleInvoke = async (channel: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-      refuse(res, 415, 'bad_request', 'Send the request as application/json.')
+  const serveStatic = async (url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const relative = decodeOrUndefined(url.pathname)
+    if (relative === undefined || relative.includes('\0')) {
+      sendText(res, 400, 'Bad path: it has a malformed %-escape. Open the link Restore Desk printed.')
       return
     }
-    let text: string
+    const wanted = path.resolve(staticRoot, '.' + relative)
+    if (wanted !== staticRoot && !wanted.startsWith(staticRoot + path.sep)) {
+      sendText(res, 404, 'Not found')
+      return
+    }
+    let found = await pageFile(wanted)
+    if (!found) {
+      // Single-page app: unknown paths without an extension get the shell.
+      if (path.extname(relative) !== '' && relative !== '/') {
+        sendText(res, 404, 'Not found')
+        return
+      }
+      found = await pageFile(path.join(staticRoot, 'index.html'))
+      if (!found) {
+        sendText(res, 503, 'The page has not been built. Run `npm run web` (it builds the renderer first).')
+        return
+      }
+    }
+    // Opened before any header goes out, so a file that cannot be read still gets an answer.
+    let handle
     try {
-      text = await readBody(req)
-    } catch {
-      refuse(res, 413, 'too_large', 'The request is larger than 1 MiB and was refused.')
+      handle = await open(found.file, 'r')
+    } catch (error) {
+      sendText(res, 500, `A file of the page could not be read. ${describeSystemError(error).message}`)
       return
     }
+    try {
+      res.writeHead(200, {
+        'Content-Type': contentTypeOf(found.file),
+        'Content-Length': found.size,
+        'Cache-Control': found.file.endsWith('index.html') ? 'no-store' : 'private, max-age=31536000, immutable',
+      })
+      if (req.method === 'HEAD') res.end()
+      else await pipeline(handle.createReadStream({ autoClose: false }), res)
+    } finally {
+      await handle.close()
+    }
+  }
+
+  const handleInvoke = async (encodedChannel: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const channel = decodeOrUndefined(encodedChannel)
+    if (channel === undefined)
+      throw new RequestRefused(
+        400,
+        'bad_request',
+        'The request target is not a valid path: it has a malformed %-escape.',
+      )
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+      throw new RequestRefused(415, 'bad_request', 'Send the request as application/json.')
+    const text = await readBody(req, MAX_BODY_BYTES)
     let body: unknown
     try {
       body = text.length === 0 ? {} : JSON.parse(text)
     } catch {
-      refuse(res, 400, 'bad_request', 'The request body is not valid JSON.')
-      return
+      throw new RequestRefused(400, 'bad_request', 'The request body is not valid JSON.')
     }
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      refuse(res, 400, 'bad_request', 'The request body must be an object like {"payload": …}.')
-      return
-    }
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new RequestRefused(400, 'bad_request', 'The request body must be an object like {"payload": …}.')
     const payload = (body as { payload?: unknown }).payload
     const result = await options.router.invoke(channel, payload)
     sendJson(res, 200, result)
   }
 
-  const handleEvents = (req: IncomingMessage, res: ServerResponse): void => {
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-    })
-    res.write(': connected\n\n')
-    sseClients.add(res)
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000)
-    req.on('close', () => {
-      clearInterval(heartbeat)
-      sseClients.delete(res)
-    })
-  }
-
-  const unsubscribe = options.events.subscribe(<E extends EventChannel>(channel: E, payload: EventPayload<E>) => {
-    const frame = `event: ${channel}\ndata: ${JSON.stringify(payload)}\n\n`
-    for (const client of sseClients) client.write(frame)
-  })
-
-  const server = createServer((req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     setSecurityHeaders(res)
     const host = req.headers.host ?? ''
     if (!allowedHosts().includes(host)) {
-      res
-        .writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' })
-        .end('This host name is not allowed. Open the link Restore Desk printed.')
+      sendText(res, 421, 'This host name is not allowed. Open the link Restore Desk printed.')
       return
     }
     const origin = req.headers.origin
-    if (origin !== undefined && !allowedOrigins().includes(origin)) {
-      refuse(res, 403, 'forbidden', 'Requests from other sites are not allowed.')
-      return
-    }
-    let url: URL
-    try {
-      url = new URL(req.url ?? '/', `http://${host}`)
-    } catch {
-      refuse(res, 400, 'bad_request', 'The request target is not a valid path.')
-      return
-    }
+    if (origin !== undefined && !allowedOrigins().includes(origin))
+      throw new RequestRefused(403, 'forbidden', 'Requests from other sites are not allowed.')
+    const url = requestUrl(req, host)
 
     // The printed link: trade the token for a cookie, then drop it from the address bar.
     const offered = url.searchParams.get('token')
     if (req.method === 'GET' && offered !== null) {
       if (!sameSecret(offered, token)) {
-        res
-          .writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' })
-          .end('This link has a wrong token. Open the link Restore Desk printed when it started.')
+        sendText(res, 401, 'This link has a wrong token. Open the link Restore Desk printed when it started.')
         return
       }
       url.searchParams.delete('token')
       res.writeHead(303, {
         'Set-Cookie': `${cookieName}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + url.search,
+        Location: sameOriginLocation(url, `http://${host}`),
         'Cache-Control': 'no-store',
       })
       res.end()
       return
     }
     if (!isAuthorized(req)) {
-      if (url.pathname.startsWith('/api/')) {
-        refuse(res, 401, 'unauthorized', 'Missing or wrong token. Open the link Restore Desk printed when it started.')
-      } else {
-        res
-          .writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' })
-          .end('Open the link Restore Desk printed when it started (it carries the access token).')
-      }
+      if (url.pathname.startsWith('/api/'))
+        throw new RequestRefused(
+          401,
+          'unauthorized',
+          'Missing or wrong token. Open the link Restore Desk printed when it started.',
+        )
+      sendText(res, 401, 'Open the link Restore Desk printed when it started (it carries the access token).')
       return
     }
 
     const invokeMatch = /^\/api\/invoke\/([^/]+)$/.exec(url.pathname)
-    const handle = async (): Promise<void> => {
-      if (invokeMatch) {
-        if (req.method !== 'POST') {
-          refuse(res, 405, 'bad_request', 'Use POST for IPC calls.')
-          return
-        }
-        await handleInvoke(decodeURIComponent(invokeMatch[1] ?? ''), req, res)
-      } else if (url.pathname === '/api/events' && req.method === 'GET') {
-        handleEvents(req, res)
-      } else if (url.pathname.startsWith('/api/')) {
-        refuse(res, 404, 'not_found', `Nothing is served at ${url.pathname}.`)
-      } else if (req.method === 'GET' || req.method === 'HEAD') {
-        await serveStatic(url, res)
-      } else {
-        res.writeHead(405).end()
-      }
+    if (invokeMatch) {
+      if (req.method !== 'POST') throw new RequestRefused(405, 'bad_request', 'Use POST for IPC calls.')
+      await handleInvoke(invokeMatch[1] ?? '', req, res)
+    } else if (url.pathname === '/api/events' && req.method === 'GET') {
+      streams.open(req, res)
+    } else if (url.pathname.startsWith('/api/')) {
+      throw new RequestRefused(404, 'not_found', `Nothing is served at ${url.pathname}.`)
+    } else if (req.method === 'GET' || req.method === 'HEAD') {
+      await serveStatic(url, req, res)
+    } else {
+      res.writeHead(405).end()
     }
-    handle().catch((error: unknown) => {
-      if (!res.headersSent)
-        refuse(res, 500, 'internal', `The host failed: ${error instanceof Error ? error.message : String(error)}`)
+  }
+
+  /** The last word on a request that threw: a refusal as it is, anything else a 500 and one log line. */
+  const fail = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+    if (error instanceof RequestRefused) {
+      if (!res.headersSent) refuse(res, error.status, error.code, error.message)
       else res.destroy()
+      return
+    }
+    const where = `${req.method ?? '?'} ${(req.url ?? '/').split('?')[0]}`
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    log(`[web] ${where} failed: ${what.replace(/\s+/g, ' ')}`)
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    // A system error says what happened (without its errno text); anything else is the host's own bug.
+    const shape =
+      systemErrorCode(error) !== undefined
+        ? describeSystemError(error)
+        : {
+            code: 'internal',
+            message:
+              'Restore Desk hit an internal error answering this request. Reload the page; if it keeps happening, restart `npm run web` and look at its output.',
+          }
+    refuse(res, 500, shape.code, shape.message)
+  }
+
+  const unsubscribe = options.events.subscribe(<E extends EventChannel>(channel: E, payload: EventPayload<E>) =>
+    streams.send(channel, payload),
+  )
+
+  const server = createServer((req, res) => {
+    res.on('error', (error) => log(`[web] answer to ${req.method ?? '?'} failed: ${error.message}`))
+    handle(req, res).catch((error: unknown) => {
+      try {
+        fail(req, res, error)
+      } catch {
+        res.destroy()
+      }
     })
   })
 
@@ -289,8 +275,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     token,
     async close() {
       unsubscribe()
-      for (const client of sseClients) client.end()
-      sseClients.clear()
+      streams.closeAll()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
     },
