@@ -1,16 +1,18 @@
 /**
  * The HTTP front against requests no HTTP client library would send: a malformed request
- * target must get a 400 and leave the platform serving (an exception escaping a handler
- * would end the whole process).
+ * target, malformed %-escapes, huge headers or an unknown method must get a 4xx and leave the
+ * platform serving (an exception escaping a handler would end the whole process), and the
+ * client's mistakes are no internal errors in the log.
  */
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callJson, startTestPlatform, type TestPlatform } from './helpers'
 
 let t: TestPlatform
+const logged: string[] = []
 
 beforeAll(async () => {
-  t = await startTestPlatform({ seed: 'none' })
+  t = await startTestPlatform({ seed: 'none', log: (line) => logged.push(line) })
 })
 
 afterAll(async () => {
@@ -56,6 +58,49 @@ describe('a malformed request target', () => {
     )
     expect(answer).toMatch(/^HTTP\/1\.1 400 /)
     expect(answer).not.toMatch(/100 Continue/)
+    await stillServes()
+  })
+})
+
+describe('malformed %-escapes in a path', () => {
+  const BAD = '%E0%A4%A'
+  const signed = 'expires=4102444800&signature=' + '0'.repeat(64)
+
+  it.each([
+    ['GET', `/api/sites/${BAD}/environments`],
+    ['GET', `/api/site-names/${BAD}`],
+    ['GET', `/api/users/%`],
+    ['POST', `/api/sites/x/environments/${BAD}/workflows`],
+    ['GET', `/git/${BAD}.git/info/refs?service=git-upload-pack`],
+    ['GET', `/links/backups/${BAD}/dev/1_backup/x.sql.gz?${signed}`],
+    ['GET', `/links/uploads/${BAD}/x.sql.gz?${signed}`],
+    ['PUT', `/links/uploads/${BAD}/x.sql.gz?${signed}&size=2`],
+  ])('%s %s gets 400 saying so, with no stack in the log', async (method, path) => {
+    logged.length = 0
+    const host = new URL(t.platform.url).host
+    const body = method === 'GET' ? '' : '{}'
+    const answer = await rawExchange(
+      t.platform.url,
+      `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${t.session}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect(answer).toMatch(/malformed %-escape/)
+    expect(logged.join('\n')).not.toMatch(/URIError|\n\s+at |error on/)
+    await stillServes()
+  })
+})
+
+describe('requests HTTP itself refuses', () => {
+  it('huge headers, an unknown method and garbage get 4xx, and the platform keeps serving', async () => {
+    const host = new URL(t.platform.url).host
+    const huge = await rawExchange(
+      t.platform.url,
+      `GET /api/users/x HTTP/1.1\r\nHost: ${host}\r\nX-Padding: ${'a'.repeat(100_000)}\r\n\r\n`,
+    )
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /)
+    expect(await rawExchange(t.platform.url, `BREW / HTTP/1.1\r\nHost: ${host}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /)
+    expect(await rawExchange(t.platform.url, 'not http at all\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /)
     await stillServes()
   })
 })

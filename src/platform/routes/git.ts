@@ -9,6 +9,7 @@ import { serveGitHttp } from '../git/http'
 import type { PlatformContext } from '../core'
 import { sendError } from '../http'
 import type { WorkflowQueue } from '../workflows/queue'
+import { decodePathSegment } from './router'
 
 const GIT_PATH = /^\/git\/([^/]+)\.git(\/.*)?$/
 
@@ -34,7 +35,7 @@ export async function handleGit(
 ): Promise<boolean> {
   const match = GIT_PATH.exec(path)
   if (!match) return false
-  const siteId = decodeURIComponent(match[1] ?? '')
+  const siteId = decodePathSegment(match[1] ?? '')
   const remoteUser = basicUser(req, platform.secrets.machineToken)
   if (!remoteUser) {
     sendError(res, 401, 'Git needs Basic auth: any user name and your machine token as the password.', {

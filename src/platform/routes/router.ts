@@ -1,5 +1,6 @@
 /** A tiny method + path-pattern router (the platform uses node:http and no framework). */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { HttpError } from '../http'
 
 /** What a route handler receives. */
 export interface RouteContext {
@@ -51,9 +52,24 @@ export class Router {
       pathMatched = true
       if (!route.methods.includes(method)) continue
       const params: Record<string, string> = {}
-      for (const [key, value] of Object.entries(found.groups ?? {})) params[key] = decodeURIComponent(value)
+      for (const [key, value] of Object.entries(found.groups ?? {})) params[key] = decodePathSegment(value)
       return { handler: route.handler, params }
     }
     return pathMatched ? 'method' : undefined
+  }
+}
+
+/**
+ * One path segment, percent-decoded. A malformed escape (`%E0%A4%A`, a lone `%`) is the
+ * client's mistake: a 400 that says so, not a URIError that becomes a 500.
+ */
+export function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw new HttpError(
+      400,
+      `The path segment "${segment}" has a malformed %-escape; percent-encode it again (encodeURIComponent) and retry.`,
+    )
   }
 }
