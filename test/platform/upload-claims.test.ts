@@ -5,6 +5,7 @@
  */
 import { readdir } from 'node:fs/promises'
 import { request, type ClientRequest } from 'node:http'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestPlatform, type TestPlatform } from './helpers'
@@ -20,6 +21,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close()
 })
+
+/** Sends `text` as raw bytes and returns everything the platform answers until it closes the connection. */
+function rawExchange(url: URL, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) }, () => socket.write(text))
+    let answer = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => (answer += chunk))
+    socket.on('error', reject)
+    socket.on('close', () => resolve(answer))
+  })
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
@@ -72,6 +85,15 @@ describe('an upload link', () => {
     const loser = await putAll(link.url, second)
     expect(loser.status).toBe(409)
     expect(JSON.parse(loser.body)).toMatch(/already|under way/)
+    // A client that waits for "100 Continue" is refused before it sends a byte.
+    const target = new URL(link.url)
+    const waiting = await rawExchange(
+      target,
+      `PUT ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nExpect: 100-continue\r\n` +
+        `Content-Length: ${second.length}\r\n\r\n`,
+    )
+    expect(waiting).toMatch(/^HTTP\/1\.1 409 /)
+    expect(waiting).not.toMatch(/100 Continue/)
     winner.finish(first.subarray(1000))
     expect((await winner.answer).status).toBe(200)
     const stored = Buffer.from(await (await fetch(link.download_url)).arrayBuffer())
