@@ -137,6 +137,21 @@ describe('backups', () => {
     ).toBe(false)
   })
 
+  it('do_export refuses a ttl that is not a whole number of seconds from 1 s to 365 days with 400', async () => {
+    const newest = async (): Promise<string> => (await t.call('GET', `/api/sites/${siteId}/workflows`)).body[0]?.id
+    const before = await newest()
+    for (const ttl of [1e300, 365 * 86400 + 1, 0, -5, 1.5, '600', true, [600], { s: 1 }]) {
+      const reply = await t.startWorkflow(siteId, 'dev', 'do_export', { database: true, entry_type: 'backup', ttl })
+      expect(reply.status, `ttl ${JSON.stringify(ttl)}`).toBe(400)
+      expect(reply.body).toMatch(/"ttl" must be a whole number of seconds from 1 to 31536000 \(365 days\)/)
+    }
+    // None of them became a workflow.
+    expect(await newest()).toBe(before)
+    const longest = await t.startWorkflow(siteId, 'dev', 'do_export', { database: true, ttl: 365 * 86400 })
+    expect(longest.status).toBe(202)
+    expect((await t.waitWorkflow(siteId, longest.body.id)).result).toBe('succeeded')
+  })
+
   it('automated_backup makes an <epoch>_automated folder with all three archives', async () => {
     const wf = await t.runWorkflow(siteId, 'live', 'automated_backup')
     expect(wf.result).toBe('succeeded')

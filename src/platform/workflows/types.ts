@@ -95,6 +95,24 @@ async function runBackup(
   return `Backed up "${workflow.environment}" (${folder})`
 }
 
+/** The longest a manual backup is kept (Pantheon's limit for `backup:create --keep-for`), and the default. */
+export const MAX_EXPORT_TTL = 365 * 86400
+
+/**
+ * The ttl a do_export asked for, or why it cannot be used. Absent means the default; anything
+ * else must be whole seconds from 1 to {@link MAX_EXPORT_TTL}: an unbounded one (1e300) made an
+ * expiry no date can hold, which hid the backup from the page.
+ */
+function exportTtl(params: Readonly<Record<string, unknown>>): number | { refused: string } {
+  const ttl = params.ttl
+  if (ttl === undefined || ttl === null) return MAX_EXPORT_TTL
+  if (typeof ttl === 'number' && Number.isInteger(ttl) && ttl >= 1 && ttl <= MAX_EXPORT_TTL) return ttl
+  const shown = JSON.stringify(ttl) ?? String(ttl)
+  return {
+    refused: `"ttl" must be a whole number of seconds from 1 to ${MAX_EXPORT_TTL} (365 days), how long to keep the backup; got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}.`,
+  }
+}
+
 function wantedElements(params: Readonly<Record<string, unknown>>): Record<BackupElement, boolean> {
   const any = ['code', 'database', 'files'].some((key) => key in params)
   return any
@@ -305,12 +323,17 @@ const backupTypes = {
       const parts = (['code', 'files', 'database'] as const).filter((k) => wantedElements(params)[k])
       return `Export ${parts.join(', ').replace(/, ([^,]*)$/, ' and $1')} from "${env}"`
     },
+    validateStart: (_platform, _siteId, _env, params) => {
+      const ttl = exportTtl(params)
+      if (typeof ttl !== 'number') throw new HttpError(400, ttl.refused)
+    },
     run: (run) => {
-      const ttl = Number(run.workflow.params.ttl)
+      // A workflow saved before ttls were checked runs with the default rather than an unbounded one.
+      const ttl = exportTtl(run.workflow.params)
       return runBackup(
         run,
         'backup',
-        Number.isFinite(ttl) && ttl > 0 ? ttl : 365 * 86400,
+        typeof ttl === 'number' ? ttl : MAX_EXPORT_TTL,
         wantedElements(run.workflow.params),
       )
     },
