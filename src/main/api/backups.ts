@@ -7,23 +7,26 @@
  * (a manifest keeps a year's ttl while a daily backup's parts expire after
  * days), which leaves folders with nothing to download — those are dropped;
  * folders with only some parts (a database-only backup); archives still being
- * written (size 0, no finish time); and part ttls that differ from the manifest's.
+ * written (size 0, no finish time); and part ttls that differ from the manifest's. Odd
+ * numbers (a ttl of 1e300, a negative time, a string) never hide a backup: see ./time.
  */
 import { z } from 'zod'
 import type { Backup, BackupElement, BackupManifest, BackupPart } from '../../shared/platform-types'
 import { BACKUP_ELEMENTS } from '../../shared/platform-types'
+import { clampMs, lenientNumber, secondsToMs } from './time'
 
+// Numbers are read leniently (see ./time): an odd ttl or time must not hide a backup.
 const entryWire = z.object({
   folder: z.string().nullish(),
   filename: z.string().nullish(),
-  size: z.number().nullish(),
-  timestamp: z.number().nullish(),
-  start_time: z.number().nullish(),
-  finish_time: z.number().nullish(),
-  ttl: z.number().nullish(),
-  total_files: z.number().nullish(),
-  total_dirs: z.number().nullish(),
-  total_size: z.number().nullish(),
+  size: lenientNumber,
+  timestamp: lenientNumber,
+  start_time: lenientNumber,
+  finish_time: lenientNumber,
+  ttl: lenientNumber,
+  total_files: lenientNumber,
+  total_dirs: lenientNumber,
+  total_size: lenientNumber,
 })
 
 type Entry = z.output<typeof entryWire>
@@ -34,8 +37,7 @@ export const catalogWire = z.union([z.record(z.string(), z.unknown()), z.tuple([
 const KEY = /^(\d+_[A-Za-z]+)_(code|database|files|manifest)$/
 const FOLDER = /^(\d+)_([A-Za-z]+)$/
 
-const toMs = (seconds: number | null | undefined): number | null =>
-  typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : null
+const toMs = secondsToMs
 
 /** Whether a catalog entry is a complete archive: `size != 0` and a finish time or timestamp. */
 export function isFinishedEntry(entry: {
@@ -62,7 +64,7 @@ function toPart(element: BackupElement, entry: Entry): BackupPart | null {
     finished,
     startedAt: toMs(entry.start_time),
     finishedAt,
-    expiresAt: finishedAt !== null && typeof ttl === 'number' && ttl > 0 ? finishedAt + ttl * 1000 : null,
+    expiresAt: finishedAt !== null && typeof ttl === 'number' && ttl > 0 ? clampMs(finishedAt + ttl * 1000) : null,
   }
 }
 
@@ -112,7 +114,8 @@ export function backupsFromCatalog(catalog: unknown): Backup[] {
       id: folder,
       folder,
       kind: suffix === 'automated' ? 'scheduled' : 'manual',
-      startedAt: Number(epoch) * 1000,
+      // The folder's epoch is digits, but maybe more of them than a date can hold.
+      startedAt: clampMs(Number(epoch) * 1000) ?? 0,
       finishedAt: finished ? Math.max(...parts.map((p) => p.finishedAt ?? 0)) : null,
       expiresAt: finished && expiries.length > 0 ? Math.min(...expiries) : null,
       finished,

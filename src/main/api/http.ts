@@ -12,6 +12,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { scrubSystemText, systemErrorCode, systemErrorPhrase } from '../errors'
+import { secondsToMs } from './time'
 
 /** Pantheon's API root, as Terminus uses it. */
 export const PANTHEON_API_BASE = 'https://terminus.pantheon.io/api'
@@ -310,7 +311,7 @@ export class PlatformHttp {
     const session: Session = {
       token,
       userId,
-      expiresAt: typeof expires === 'number' && expires > 0 ? expires * 1000 : null,
+      expiresAt: typeof expires === 'number' ? secondsToMs(expires) : null,
     }
     this.session = session
     return session

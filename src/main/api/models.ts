@@ -23,6 +23,7 @@ import type {
   WorkflowResult,
 } from '../../shared/platform-types'
 import { PlatformApiError } from './http'
+import { lenientNumber, secondsToMs } from './time'
 
 /** Validates `value` against `schema`, or fails with a message naming the operation and the field. */
 export function parseWire<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -54,9 +55,6 @@ const looseRecord = z
     v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {},
   )
 
-const secondsToMs = (s: number | null | undefined): number | null =>
-  typeof s === 'number' && Number.isFinite(s) && s > 0 ? Math.round(s * 1000) : null
-
 // ---- users -----------------------------------------------------------------
 
 export const userWire = z.object({
@@ -78,7 +76,7 @@ export const siteWire = z.object({
   label: optString,
   attributes: z.object({ label: optString }).nullish(),
   framework: optString,
-  created: optNumber,
+  created: lenientNumber,
   owner: optString,
   plan_name: optString,
   frozen: flag,
@@ -120,7 +118,7 @@ export function toSite(wire: z.output<typeof siteWire>, role: string | null = nu
 export const environmentWire = z.object({
   target_ref: optString,
   target_commit: optString,
-  environment_created: optNumber,
+  environment_created: lenientNumber,
   on_server_development: flag,
   lock: z.object({ locked: flag, username: optString }).nullish(),
   dns_zone: optString,
@@ -290,9 +288,10 @@ export const workflowWire = z.object({
   reason: optString,
   step: optNumber,
   number_of_tasks: optNumber,
-  created_at: optNumber,
-  started_at: optNumber,
-  finished_at: optNumber,
+  // Times are read leniently and clamped (./time): an odd one must not fail the workflow.
+  created_at: lenientNumber,
+  started_at: lenientNumber,
+  finished_at: lenientNumber,
   final_task: z.object({ reason: optString, messages: messagesWire }).nullish(),
 })
 

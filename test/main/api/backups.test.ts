@@ -1,6 +1,8 @@
 /** Catalog → Backup[]: the contract's rules on synthetic catalogs (the real ones are in contract.test.ts). */
 import { describe, expect, it } from 'vitest'
 import { backupsFromCatalog, isFinishedEntry } from '../../../src/main/api/backups'
+import { MAX_DATE_MS } from '../../../src/main/api/time'
+import type { Backup } from '../../../src/shared/platform-types'
 
 const archive = (folder: string, element: string, extra: Record<string, unknown> = {}) => ({
   [`${folder}_${element}`]: {
@@ -99,5 +101,58 @@ describe('backupsFromCatalog', () => {
     expect(backupsFromCatalog(null)).toEqual([])
     expect(backupsFromCatalog([])).toEqual([])
     expect(backupsFromCatalog({})).toEqual([])
+  })
+
+  describe('odd dates and ttls', () => {
+    /** Every moment of a backup and its parts is null or a date the page can format. */
+    function expectFormattable(backup: Backup): void {
+      const moments = [
+        backup.startedAt,
+        backup.finishedAt,
+        backup.expiresAt,
+        ...Object.values(backup.parts).flatMap((part) => [part.startedAt, part.finishedAt, part.expiresAt]),
+      ]
+      for (const at of moments) if (at !== null) expect(() => new Date(at).toISOString()).not.toThrow()
+    }
+
+    it.each([
+      ['a huge ttl', { ttl: 1e300 }],
+      ['a negative ttl', { ttl: -3600 }],
+      ['a ttl that is not a number', { ttl: 'forever' }],
+      ['a ttl as a numeric string', { ttl: '3600' }],
+      ['huge times', { timestamp: 1e300, start_time: 1e300, finish_time: 1e300 }],
+      ['negative times', { timestamp: -5, start_time: -5, finish_time: -5 }],
+      ['times that are not numbers', { timestamp: 'soon', start_time: {}, finish_time: [1] }],
+      ['a size that is not a number', { size: 'big' }],
+    ])('%s keeps the backup visible with dates the page can show', (_what, extra) => {
+      const backups = backupsFromCatalog({
+        ...archive('2000_backup', 'database', extra),
+        ...archive('1000_backup', 'code'),
+      })
+      expect(backups.map((b) => b.folder)).toEqual(['2000_backup', '1000_backup'])
+      expect(backups[0]!.parts.database).toBeDefined()
+      for (const backup of backups) expectFormattable(backup)
+    })
+
+    it('clamps an expiry past the last representable date instead of making an invalid one', () => {
+      const [backup] = backupsFromCatalog(archive('2000_backup', 'database', { ttl: 1e300 }))
+      expect(backup!.expiresAt).toBe(MAX_DATE_MS)
+      expect(backup!.finishedAt).toBe(2_010_000)
+    })
+
+    it('reads a numeric-string ttl as the number and ignores a negative one', () => {
+      expect(backupsFromCatalog(archive('2000_backup', 'database', { ttl: '3600' }))[0]!.expiresAt).toBe(
+        2_010_000 + 3_600_000,
+      )
+      expect(backupsFromCatalog(archive('2000_backup', 'database', { ttl: -3600 }))[0]!.expiresAt).toBeNull()
+    })
+
+    it('keeps a folder whose epoch is past the last date, at the last date', () => {
+      const folder = '99999999999999999999_backup'
+      const [backup] = backupsFromCatalog(archive(folder, 'files', { timestamp: 10, start_time: 1, finish_time: 10 }))
+      expect(backup!.folder).toBe(folder)
+      expect(backup!.startedAt).toBe(MAX_DATE_MS)
+      expectFormattable(backup!)
+    })
   })
 })

@@ -183,3 +183,17 @@ describe('a workflow’s outcome', () => {
     })
   })
 })
+
+describe('odd workflow times', () => {
+  it.each([
+    ['huge', 1e300],
+    ['negative', -5],
+    ['not a number', 'yesterday'],
+    ['an object', { at: 1 }],
+  ])('a time that is %s is null or a date the page can show, and the workflow still parses', (_what, value) => {
+    const workflow = wf({ created_at: value, started_at: value, finished_at: value })
+    expect(workflow.id).toBe('w1')
+    for (const at of [workflow.createdAt, workflow.startedAt, workflow.finishedAt])
+      if (at !== null) expect(() => new Date(at).toISOString()).not.toThrow()
+  })
+})
