@@ -1,9 +1,16 @@
-import { describe, expect, it } from 'vitest'
+import { createTestingPinia } from '@pinia/testing'
+import { mount } from '@vue/test-utils'
+import { describe, expect, it, vi } from 'vitest'
+import BackupTimelineRow from '../../src/renderer/src/components/BackupTimelineRow.vue'
 import {
   formatBytes,
+  formatClock,
+  formatDayHeading,
   formatDuration,
+  formatExact,
   formatRelative,
   frameworkName,
+  isoMoment,
   localDayKey,
 } from '../../src/renderer/src/lib/format'
 import {
@@ -68,6 +75,55 @@ describe('timeline rows', () => {
     expect(buildTimelineRows(all, { kind: 'manual', part: 'files' }, NOW)).toEqual([])
     expect(matchesFilters(scheduledToday, { kind: 'scheduled', part: 'code' })).toBe(true)
     expect(matchesFilters(scheduledToday, { kind: 'scheduled', part: 'files' })).toBe(false)
+  })
+})
+
+describe('odd dates', () => {
+  // Past ±8.64e15 ms a Date is invalid: toISOString throws and Intl throws a RangeError.
+  const ODD = [1e300 * 1000, -1e300, Number.NaN, Infinity, 8.64e15 + 1]
+
+  it.each(ODD)('%s formats as an unknown date instead of throwing', (at) => {
+    expect(formatExact(at)).toBe('unknown date')
+    expect(formatClock(at)).toBe('unknown time')
+    expect(formatRelative(at, NOW)).toBe('at an unknown time')
+    expect(formatDayHeading(at, NOW)).toBe('Unknown date')
+    expect(localDayKey(at)).toBe('unknown')
+    expect(isoMoment(at)).toBeUndefined()
+    expect(formatRelative(NOW, at)).toBe('at an unknown time')
+  })
+
+  it('keeps backups with odd dates in the timeline, last, under one "Unknown date" heading', () => {
+    const rows = buildTimelineRows(
+      [backup(1e300 * 1000), backup(NOW - HOUR), backup(Number.NaN), backup(NOW - 2 * HOUR)],
+      NO_FILTERS,
+      NOW,
+    )
+    expect(rows.map((row) => (row.type === 'day' ? `${row.label} (${row.count})` : 'backup'))).toEqual([
+      'Today (2)',
+      'backup',
+      'backup',
+      'Unknown date (2)',
+      'backup',
+      'backup',
+    ])
+  })
+
+  it('renders a timeline row with odd dates instead of throwing', () => {
+    const odd = { ...backup(NOW - HOUR), startedAt: 1e300 * 1000, expiresAt: Number.NaN }
+    const row = mount(BackupTimelineRow, {
+      props: { backup: odd, siteId: 'site-1', env: 'dev', now: NOW },
+      global: { plugins: [createTestingPinia({ createSpy: vi.fn })] },
+    })
+    expect(row.text()).toContain('at an unknown time')
+    expect(row.text()).toContain('unknown time')
+    expect(row.get('time').attributes('datetime')).toBeUndefined()
+    expect(row.get('time').attributes('title')).toBe('unknown date')
+    row.unmount()
+  })
+
+  it('formats the last representable date', () => {
+    expect(isoMoment(8.64e15)).toBe('+275760-09-13T00:00:00.000Z')
+    expect(formatExact(8.64e15)).not.toBe('unknown date')
   })
 })
 

@@ -1,6 +1,8 @@
 /**
  * Human wording for sizes, rates and times as the timeline and downloads panel show them.
- * Times are epoch milliseconds and always rendered in the user's local time zone.
+ * Times are epoch milliseconds and always rendered in the user's local time zone. A time no
+ * Date can hold (NaN, or past ±8.64e15 ms, as a ttl of 1e300 makes) reads "unknown date":
+ * `Intl` would throw a RangeError and `toISOString` would throw, taking the page down.
  */
 
 // Sizes and rates come from the one formatter the app and the platform share (IEC units).
@@ -28,8 +30,19 @@ const RELATIVE_STEPS: ReadonlyArray<readonly [Intl.RelativeTimeFormatUnit, numbe
   ['minute', 60_000, 60_000],
 ]
 
+/** Whether `at` is a moment a Date can hold. */
+export function isValidMoment(at: number): boolean {
+  return Number.isFinite(at) && Math.abs(at) <= 8.64e15
+}
+
+/** The moment as an ISO string for a `datetime` attribute; undefined (no attribute) when unknown. */
+export function isoMoment(at: number): string | undefined {
+  return isValidMoment(at) ? new Date(at).toISOString() : undefined
+}
+
 /** A moment relative to `now`: "3 hours ago", "in 5 days", "just now". */
 export function formatRelative(at: number, now: number): string {
+  if (!isValidMoment(at) || !isValidMoment(now)) return 'at an unknown time'
   const delta = at - now
   const magnitude = Math.abs(delta)
   if (magnitude < 45_000) return 'just now'
@@ -61,16 +74,17 @@ const dayWithYearFormat = new Intl.DateTimeFormat(undefined, {
 
 /** Full local date and time, e.g. "Thu, 26 Nov 2026, 14:05:09". */
 export function formatExact(at: number): string {
-  return exactFormat.format(at)
+  return isValidMoment(at) ? exactFormat.format(at) : 'unknown date'
 }
 
 /** Local clock time, e.g. "14:05". */
 export function formatClock(at: number): string {
-  return clockFormat.format(at)
+  return isValidMoment(at) ? clockFormat.format(at) : 'unknown time'
 }
 
 /** The local calendar day of a moment as `YYYY-MM-DD` (a stable group key). */
 export function localDayKey(at: number): string {
+  if (!isValidMoment(at)) return 'unknown'
   const date = new Date(at)
   const month = String(date.getMonth() + 1).padStart(2, '0')
   const day = String(date.getDate()).padStart(2, '0')
@@ -79,6 +93,7 @@ export function localDayKey(at: number): string {
 
 /** A day heading: "Today", "Yesterday", or the local date with its weekday. */
 export function formatDayHeading(at: number, now: number): string {
+  if (!isValidMoment(at) || !isValidMoment(now)) return 'Unknown date'
   const key = localDayKey(at)
   if (key === localDayKey(now)) return 'Today'
   const yesterday = new Date(now)

@@ -4,7 +4,7 @@
  * so the virtual list can give every row a fixed height.
  */
 import type { Backup, BackupElement } from '../../../shared/platform-types'
-import { formatDayHeading, localDayKey } from './format'
+import { formatDayHeading, isValidMoment, localDayKey } from './format'
 
 /** Which backups the timeline shows. */
 export interface TimelineFilters {
@@ -46,9 +46,12 @@ export function matchesFilters(backup: Backup, filters: TimelineFilters): boolea
   return true
 }
 
-/** Newest first; ties broken by folder so the order is stable across reloads. */
+/** A backup's start for sorting: one no date can show (NaN, past ±8.64e15 ms) sorts last. */
+const sortTime = (backup: Backup): number => (isValidMoment(backup.startedAt) ? backup.startedAt : -Infinity)
+
+/** Newest first, unknown dates last; ties broken by folder so the order is stable across reloads. */
 export function sortNewestFirst(backups: readonly Backup[]): Backup[] {
-  return [...backups].sort((a, b) => b.startedAt - a.startedAt || b.folder.localeCompare(a.folder))
+  return [...backups].sort((a, b) => Math.sign(sortTime(b) - sortTime(a) || 0) || b.folder.localeCompare(a.folder))
 }
 
 /** The timeline's rows: day headings (local time) each followed by that day's backups. */
