@@ -1,6 +1,7 @@
 /**
  * The HTTP front of the platform, on 127.0.0.1 only. Errors become the contract's JSON
- * string bodies; unexpected ones are logged without request headers (they hold secrets).
+ * string bodies; unexpected ones are a 500 without their text and one log line, without
+ * request headers (they hold secrets). No request, however malformed, ends the process.
  *
  *   POST /api/authorize/machine-token                                     login (no session)
  *   GET  /api/users/{user_id}                                             user
@@ -27,6 +28,7 @@
  * (the signature is the permission); /git needs Basic auth with the machine token.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { errorLogLine } from '../lib/error-line'
 import type { PlatformContext } from './core'
 import { HttpError, sendError, sendJson } from './http'
 import { addApiRoutes } from './routes/api'
@@ -78,7 +80,7 @@ export function createPlatformServer(platform: PlatformContext, queue: WorkflowQ
         sendError(res, error.status, error.message, { ...error.headers })
         return
       }
-      platform.log(`error on ${req.method ?? ''} ${path}: ${(error as Error).stack ?? String(error)}`)
+      platform.log(`error on ${req.method ?? ''} ${path}: ${errorLogLine(error)}`)
       sendError(
         res,
         500,
@@ -90,7 +92,7 @@ export function createPlatformServer(platform: PlatformContext, queue: WorkflowQ
   // Nothing a request does may reject unobserved: an unhandled rejection ends the process.
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
-      platform.log(`error answering a request: ${(error as Error).stack ?? String(error)}`)
+      platform.log(`error answering a request: ${errorLogLine(error)}`)
       res.destroy()
     })
   }

@@ -4,8 +4,11 @@
  * platform serving (an exception escaping a handler would end the whole process), and the
  * client's mistakes are no internal errors in the log.
  */
-import { connect } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PlatformContext } from '../../src/platform/core'
+import { createPlatformServer } from '../../src/platform/server'
+import type { WorkflowQueue } from '../../src/platform/workflows/queue'
 import { callJson, startTestPlatform, type TestPlatform } from './helpers'
 
 let t: TestPlatform
@@ -102,5 +105,41 @@ describe('requests HTTP itself refuses', () => {
     expect(await rawExchange(t.platform.url, `BREW / HTTP/1.1\r\nHost: ${host}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400 /)
     expect(await rawExchange(t.platform.url, 'not http at all\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /)
     await stillServes()
+  })
+})
+
+describe('an internal error', () => {
+  it('answers 500 without a stack, logs one line and keeps serving', async () => {
+    const lines: string[] = []
+    let fail = true
+    // A context whose session store breaks once: every route that needs a session hits it.
+    const platform = {
+      log: (line: string) => lines.push(line),
+      secrets: { machineToken: 'm', linkSecret: 's', userId: 'u' },
+      options: { linkTtlSeconds: 60, uploadLimitBytes: 1024, sessionTtlSeconds: 60, stepDelayMs: 0 },
+      store: {
+        session: () => {
+          if (!fail) return undefined
+          fail = false
+          throw new TypeError('the store broke\n  with a second line')
+        },
+      },
+    } as unknown as PlatformContext
+    const server = createPlatformServer(platform, {} as WorkflowQueue)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const broken = await callJson(base, 'GET', '/api/users/u', undefined, { Authorization: 'Bearer x' })
+      expect(broken.status).toBe(500)
+      expect(broken.body).toMatch(/internal error; try again/)
+      expect(JSON.stringify(broken.body)).not.toMatch(/store broke|TypeError|:\d+:\d+/)
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatch(/^error on GET \/api\/users\/u: TypeError: the store broke with a second line \(at /)
+      expect(lines[0]).not.toContain('\n')
+      const after = await callJson(base, 'GET', '/api/users/u', undefined, { Authorization: 'Bearer x' })
+      expect(after.status).toBe(401)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })

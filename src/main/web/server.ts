@@ -19,6 +19,7 @@ import { open, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { pipeline } from 'node:stream/promises'
+import { errorLogLine } from '../../lib/error-line'
 import type { EventChannel, EventPayload } from '../../shared/ipc'
 import { describeSystemError, systemErrorCode } from '../errors'
 import type { EventHub } from '../events'
@@ -227,8 +228,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return
     }
     const where = `${req.method ?? '?'} ${(req.url ?? '/').split('?')[0]}`
-    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-    log(`[web] ${where} failed: ${what.replace(/\s+/g, ' ')}`)
+    log(`[web] ${where} failed: ${errorLogLine(error)}`)
     if (res.headersSent) {
       res.destroy()
       return
