@@ -1,9 +1,18 @@
 /**
- * Archive checks and creation shared by the app and the embedded platform: whole-file gzip
- * checks, SQL dump recognition, tar.gz inspection/creation/safe extraction. Every refusal
- * is an `ArchiveError` whose message tells a person what is wrong and what to do.
+ * Archive checks and creation shared by the app and the embedded platform: a streaming check of
+ * .gz and .tar.gz bytes as they arrive, whole-file gzip checks, SQL dump recognition, tar.gz
+ * inspection/creation/safe extraction. Every refusal is an `ArchiveError` whose message tells a
+ * person what is wrong and what to do.
  */
 export { ArchiveError, type ArchiveErrorCode } from './errors'
+export {
+  createArchiveCheck,
+  type ArchiveCheck,
+  type ArchiveCheckOptions,
+  type ArchiveCheckSummary,
+  type ArchiveKind,
+} from './check'
+export { DEFAULT_MAX_ENTRIES, safeSegments, type TarSummary } from './entries'
 export { checkGzipWhole, checkSqlGz, gunzipChunks, gzipFile, looksLikeSqlDump } from './gzip'
-export { createTarGz, extractTarGzSafe, inspectTarGz, safeSegments, type TarSummary } from './tar'
+export { createTarGz, extractTarGzSafe, inspectTarGz } from './tar'
 export { readTar, type TarEntry, type TarEntryType } from './tar-reader'

@@ -10,16 +10,9 @@ import { Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { writeStreamAtomic } from '../atomic'
 import { ArchiveError } from './errors'
+import { safeSegments, type TarSummary } from './entries'
 import { gunzipChunks } from './gzip'
 import { readTar, type TarEntry } from './tar-reader'
-
-/** What an archive holds, as counted by a full read of its listing. */
-export interface TarSummary {
-  readonly files: number
-  readonly dirs: number
-  readonly totalSize: number
-  readonly topFolders: readonly string[]
-}
 
 const ADVICE = 'Make the archive again from a plain folder with `tar czf archive.tar.gz -C <folder> .`.'
 
@@ -29,30 +22,6 @@ const UNSAFE_TYPES: Partial<Record<TarEntry['type'], string>> = {
   'char-device': 'a character device',
   'block-device': 'a block device',
   fifo: 'a FIFO (named pipe)',
-}
-
-/** Splits an entry name into safe relative segments, or throws `unsafe_entry` naming it. */
-export function safeSegments(name: string): string[] {
-  const unsafe = (why: string): ArchiveError =>
-    new ArchiveError(
-      'unsafe_entry',
-      `The archive contains an entry with ${why} ("${name}"), which could write outside the destination folder. Archives must hold relative paths only. ${ADVICE}`,
-      {
-        entry: name,
-      },
-    )
-  if (name.startsWith('/') || name.startsWith('\\')) throw unsafe('an absolute path')
-  if (/^[A-Za-z]:/.test(name)) throw unsafe('a drive-letter path')
-  if (name.includes('\\')) throw unsafe('a backslash in its path')
-  const segments = name.split('/').filter((s) => s !== '' && s !== '.')
-  if (segments.includes('..')) throw unsafe('a ".." path segment')
-  if (process.platform === 'win32') {
-    // Windows would read these as alternate data streams or devices rather than plain files.
-    if (name.includes(':')) throw unsafe('a colon in its path')
-    if (segments.some((s) => /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i.test(s)))
-      throw unsafe('a reserved Windows device name')
-  }
-  return segments
 }
 
 function checkType(entry: TarEntry): void {

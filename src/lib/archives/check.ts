@@ -1,0 +1,198 @@
+/**
+ * Checking an archive as its bytes arrive: a download (or a file being read) is written to the
+ * check piece by piece and judged in the same pass, so nothing is read twice. A `.gz` is inflated
+ * to its end (its trailer carries the CRC and length); a `.tar.gz` also has its whole listing read
+ * by node-tar and every entry checked by the project's rules. The file-based checks
+ * (`inspectTarGz`, `checkGzipWhole`) are this same check fed from a file.
+ */
+import type { ExpectedContent } from './describe'
+import type { TarSummary } from './entries'
+import { GunzipStage, openArchive, type InflatedSink } from './gunzip'
+import { TarStage, type EntryConsumer } from './tar-listing'
+
+/** What the bytes should be: a gzipped tar, any gzip stream, or anything (only counted). */
+export type ArchiveKind = 'tar.gz' | 'gz' | 'none'
+
+export interface ArchiveCheckOptions {
+  readonly kind: ArchiveKind
+  /** Refuse (`too_large`) once the inflated bytes pass this; inflating stops there. */
+  readonly maxUncompressedBytes?: number | undefined
+  /** Refuse (`too_large`) a tar listing with more files and folders (default 1,000,000). */
+  readonly maxEntries?: number | undefined
+}
+
+/** What a passed check found. */
+export interface ArchiveCheckSummary {
+  readonly kind: ArchiveKind
+  /** Bytes written to the check (the file's size). */
+  readonly bytes: number
+  /** Bytes after inflating (equal to `bytes` for kind 'none'). */
+  readonly uncompressedBytes: number
+  /** The tar listing's counts, for kind 'tar.gz'; null otherwise. */
+  readonly tar: TarSummary | null
+}
+
+/**
+ * A check being fed. Use it like a Writable: `write` each piece in order, wait for `drained()`
+ * when `write` returned false, then `finish()`.
+ */
+export interface ArchiveCheck {
+  /**
+   * Feeds the next bytes. Returns false when enough is buffered: await `drained()` before the
+   * next write (memory stays constant either way only if you do). Never throws; the bytes are
+   * not copied, so do not change the buffer afterwards.
+   */
+  write(chunk: Uint8Array): boolean
+  /** Resolves when the check can take more bytes (at once if it is not full). */
+  drained(): Promise<void>
+  /**
+   * True once the outcome can no longer change (a refusal more bytes cannot undo, such as
+   * `not_gzip` or `too_large`); further bytes are ignored and a caller may stop reading.
+   */
+  readonly settled: boolean
+  /**
+   * Ends the input. Resolves with the summary, or rejects with the first problem as an
+   * `ArchiveError`: `empty`, `not_gzip` (with a guess of what the file is, or damaged data,
+   * including garbage after the gzip stream), `truncated_gzip`, `too_large`, and for 'tar.gz'
+   * `bad_tar` (not a tar, a damaged or cut-short listing, unsupported entry types, a file and a
+   * folder of one name), `unsafe_entry` (absolute, `..`, links, devices, FIFOs; `entry` names
+   * it) or `empty` (no files or folders). A problem in the tar listing is only reported once
+   * the gzip stream has been read whole, so such a rejection also proves the gzip intact; a
+   * broken gzip stream wins over it. Call it once.
+   */
+  finish(): Promise<ArchiveCheckSummary>
+  /** Gives up early and frees zlib; a later `finish()` rejects with what was found, if anything. */
+  abort(): void
+}
+
+/** What reads the inflated bytes: the tar listing, the SQL sniffing; `end` gives its result. */
+export interface ContentStage<T> extends InflatedSink {
+  readonly failure: unknown
+  fail(error: unknown): void
+  end(): Promise<T | undefined>
+}
+
+/** A check of a gzip stream and of what it holds, once the whole stream is read. */
+export class GzipCheck<T> implements ArchiveCheck {
+  private readonly gunzip: GunzipStage
+  private aborted = false
+
+  constructor(
+    private readonly kind: 'tar.gz' | 'gz',
+    expected: ExpectedContent,
+    maxUncompressedBytes: number | undefined,
+    /** Null for a plain gzip: the inflated bytes are only counted. */
+    readonly content: ContentStage<T> | null,
+  ) {
+    this.gunzip = new GunzipStage({ expected, maxUncompressedBytes, sink: content ?? { write: () => true } })
+  }
+
+  /** The sink could not take more and now can again (for content stages that pause). */
+  resume(): void {
+    this.gunzip.resume()
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.gunzip.write(chunk)
+  }
+
+  drained(): Promise<void> {
+    return this.gunzip.drained()
+  }
+
+  get settled(): boolean {
+    return this.gunzip.failure !== undefined
+  }
+
+  /** Like `finish()`, but gives the content stage's own result. */
+  async finishContent(): Promise<{ bytes: number; uncompressedBytes: number; content: T | undefined }> {
+    await this.gunzip.end()
+    if (this.gunzip.failure !== undefined) {
+      const found = this.aborted ? this.content?.failure : undefined
+      this.content?.fail(this.gunzip.failure)
+      throw found ?? this.gunzip.failure
+    }
+    const content = this.content ? await this.content.end() : undefined
+    if (this.content?.failure !== undefined) throw this.content.failure
+    return { bytes: this.gunzip.compressedBytes, uncompressedBytes: this.gunzip.uncompressedBytes, content }
+  }
+
+  async finish(): Promise<ArchiveCheckSummary> {
+    const { bytes, uncompressedBytes, content } = await this.finishContent()
+    const tar = this.kind === 'tar.gz' ? ((content as TarSummary | undefined) ?? null) : null
+    return { kind: this.kind, bytes, uncompressedBytes, tar }
+  }
+
+  abort(): void {
+    if (this.gunzip.failure !== undefined) return
+    this.aborted = true
+    this.gunzip.fail(new Error('The archive check was stopped before the whole file was read.'))
+  }
+}
+
+class PlainCheck implements ArchiveCheck {
+  readonly settled = false
+  private bytes = 0
+  write(chunk: Uint8Array): boolean {
+    this.bytes += chunk.byteLength
+    return true
+  }
+  drained(): Promise<void> {
+    return Promise.resolve()
+  }
+  finish(): Promise<ArchiveCheckSummary> {
+    return Promise.resolve({ kind: 'none', bytes: this.bytes, uncompressedBytes: this.bytes, tar: null })
+  }
+  abort(): void {}
+}
+
+/** A tar.gz check; with `consume`, accepted entries and their bodies flow to it (extraction). */
+export function createTarGzCheck(
+  options: Omit<ArchiveCheckOptions, 'kind'> & { consume?: EntryConsumer },
+): GzipCheck<TarSummary> {
+  let check: GzipCheck<TarSummary> | null = null
+  const stage = new TarStage({
+    maxEntries: options.maxEntries,
+    consume: options.consume,
+    onDrain: () => check?.resume(),
+  })
+  check = new GzipCheck('tar.gz', 'tar', options.maxUncompressedBytes, stage)
+  return check
+}
+
+/**
+ * Starts checking an archive whose bytes will be written to it as they arrive (a download, say),
+ * in constant memory: kind 'tar.gz' reads the tar listing and checks each entry, 'gz' inflates
+ * the stream to its end, 'none' only counts. See {@link ArchiveCheck} for what it returns and
+ * throws.
+ */
+export function createArchiveCheck(options: ArchiveCheckOptions): ArchiveCheck {
+  switch (options.kind) {
+    case 'tar.gz':
+      return createTarGzCheck(options)
+    case 'gz':
+      return new GzipCheck<never>('gz', 'any', options.maxUncompressedBytes, null)
+    default:
+      return new PlainCheck()
+  }
+}
+
+/**
+ * Feeds a whole file to a check and finishes it: constant memory, one read, and reading stops
+ * as soon as the outcome is settled. A missing file is `not_found`.
+ */
+export async function checkFile<R>(file: string, check: ArchiveCheck, finish: () => Promise<R>): Promise<R> {
+  const handle = await openArchive(file)
+  try {
+    for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 256 * 1024 })) {
+      if (!check.write(chunk as Buffer)) await check.drained()
+      if (check.settled) break
+    }
+    return await finish()
+  } catch (error) {
+    check.abort()
+    throw error
+  } finally {
+    await handle.close()
+  }
+}
