@@ -7,11 +7,12 @@
  * nothing when an archive stops between two entries or inside a header, ignores entry types it
  * does not know, and would inflate a second gzip layer it finds inside. So the parser runs
  * `strict` (a warning becomes an error), each of its errors becomes a refusal in the project's
- * words, and what it stays silent about is checked here. Names are taken from the raw header
- * (node-tar would turn backslashes into slashes on Windows), and its own path sanitising, which
- * lives in extraction only, is never relied on. Its pax reader skips malformed records rather
- * than failing; that is harmless here because every check runs on the very name node-tar then
- * uses, and extraction uses node-tar too.
+ * words, and what it stays silent about is checked here. Its own path sanitising lives in its
+ * extraction only and is never relied on: every check runs on the very name node-tar reads
+ * (after GNU long names and pax records), which is also the name extraction uses. So its pax
+ * reader skipping malformed records, rather than failing, is harmless here; and on Windows,
+ * where node-tar reads a backslash as a folder separator as Windows itself does, `..` and
+ * absolute names are still caught in the form they would take.
  *
  * Byte positions in messages follow the headers node-tar reports; a pax header of zero length
  * (which no writer makes) leaves no trace, so a position after one is 512 bytes early.
@@ -227,7 +228,7 @@ export class TarStage {
     try {
       const kind = KINDS[entry.type]
       if (kind === 'skip') return false
-      const name = entry.header.path ?? entry.path
+      const name = entry.path
       if (kind === undefined) throw this.unsupported(entry, name)
       const segments = this.listing.add(name, kind, entry.size, entry.linkpath)
       if (this.options.consume === undefined || segments.length === 0) return false
@@ -252,7 +253,7 @@ export class TarStage {
       )
       return
     }
-    this.fail(this.unsupported(entry, entry.header.path ?? entry.path))
+    this.fail(this.unsupported(entry, entry.path))
   }
 
   private unsupported(entry: ReadEntry, name: string): ArchiveError {

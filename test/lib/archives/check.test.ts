@@ -162,6 +162,26 @@ describe('createArchiveCheck, tar.gz', () => {
     expect(error.entry).toBe('../escaped.txt')
   })
 
+  it('takes a pax path whole, not joined to the ustar prefix beside it (as node-tar writes them)', async () => {
+    const name = `top/${'d'.repeat(120)}/${'f'.repeat(120)}.txt`
+    const pax = Buffer.from(`${name.length + 10} path=${name}\n`)
+    const raw = Buffer.concat([
+      header('PaxHeader', 'x', pax.length),
+      pax,
+      Buffer.alloc(512 - pax.length),
+      header(`${'f'.repeat(99)}`, '0', 1, '', `top/${'d'.repeat(120)}`),
+      Buffer.from('x'),
+      Buffer.alloc(511),
+      Buffer.alloc(1024),
+    ])
+    expect((await feed(TAR_GZ, [gzipSync(raw)])).tar).toEqual({
+      files: 1,
+      dirs: 2,
+      totalSize: 1,
+      topFolders: ['top'],
+    })
+  })
+
   it('stops at the first zero block, like GNU tar, and ignores what follows', async () => {
     const raw = Buffer.concat([tarBytes(SMALL), tarBytes([{ name: '../after-the-end', data: 'x' }])])
     expect((await feed(TAR_GZ, [gzipSync(raw)])).tar).toEqual(SMALL_SUMMARY)

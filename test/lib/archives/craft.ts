@@ -13,8 +13,8 @@ export interface CraftedEntry {
   readonly linkpath?: string
 }
 
-/** One ustar header block with a correct checksum. */
-export function header(name: string, flag: string, size: number, linkpath = ''): Buffer {
+/** One ustar header block with a correct checksum (`prefix`: ustar's field for long paths). */
+export function header(name: string, flag: string, size: number, linkpath = '', prefix = ''): Buffer {
   const block = Buffer.alloc(512)
   block.write(name, 0, 100, 'utf8')
   block.write('0000644\0', 100)
@@ -27,6 +27,7 @@ export function header(name: string, flag: string, size: number, linkpath = ''):
   block.write(linkpath, 157, 100, 'utf8')
   block.write('ustar\0', 257, 'latin1')
   block.write('00', 263, 'latin1')
+  block.write(prefix, 345, 155, 'utf8')
   let sum = 0
   for (const b of block) sum += b
   block.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1')
