@@ -73,7 +73,7 @@ export interface ContentStage<T> extends InflatedSink {
 }
 
 /** A check of a gzip stream and of what it holds, once the whole stream is read. */
-export class GzipCheck<T> implements ArchiveCheck {
+export class GzipCheck<T, S extends ContentStage<T> = ContentStage<T>> implements ArchiveCheck {
   private readonly gunzip: GunzipStage
   private aborted = false
 
@@ -82,7 +82,7 @@ export class GzipCheck<T> implements ArchiveCheck {
     expected: ExpectedContent,
     maxUncompressedBytes: number | undefined,
     /** Null for a plain gzip: the inflated bytes are only counted. */
-    readonly content: ContentStage<T> | null,
+    readonly content: S | null,
   ) {
     this.gunzip = new GunzipStage({ expected, maxUncompressedBytes, sink: content ?? { write: () => true } })
   }
@@ -149,8 +149,8 @@ class PlainCheck implements ArchiveCheck {
 /** A tar.gz check; with `consume`, accepted entries and their bodies flow to it (extraction). */
 export function createTarGzCheck(
   options: Omit<ArchiveCheckOptions, 'kind'> & { consume?: EntryConsumer },
-): GzipCheck<TarSummary> {
-  let check: GzipCheck<TarSummary> | null = null
+): GzipCheck<TarSummary, TarStage> {
+  let check: GzipCheck<TarSummary, TarStage> | null = null
   const stage = new TarStage({
     maxEntries: options.maxEntries,
     consume: options.consume,

@@ -104,6 +104,7 @@ export class GunzipStage {
   private pending: Buffer | null = null
   private closed: Promise<void> | null = null
   private ending = false
+  private resumes = 0
 
   constructor(private readonly options: GunzipStageOptions) {}
 
@@ -141,6 +142,7 @@ export class GunzipStage {
 
   /** The sink can take more inflated bytes again. */
   resume(): void {
+    this.resumes += 1
     if (this.failure === undefined) this.gunzip?.resume()
   }
 
@@ -186,7 +188,11 @@ export class GunzipStage {
       if (this.failure !== undefined) return
       this.uncompressedBytes += chunk.length
       if (limit !== undefined && this.uncompressedBytes > limit) this.fail(tooLarge(limit))
-      else if (!this.options.sink.write(chunk)) gunzip.pause()
+      else {
+        // The sink may already have asked to resume while it took the chunk; then no pause.
+        const resumes = this.resumes
+        if (!this.options.sink.write(chunk) && resumes === this.resumes) gunzip.pause()
+      }
     })
     gunzip.on('error', (error) => this.fail(mapZlibError(error, this.compressedBytes, this.options.expected)))
     this.gunzip = gunzip

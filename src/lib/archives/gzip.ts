@@ -1,84 +1,24 @@
 /**
- * Gzip checks that stream the whole file through zlib in constant memory. A gzip file can only
- * be trusted once its last byte has been read (the CRC and length sit in the trailer), so every
- * check decompresses to the end and turns zlib's terse errors into reasons a person can act on:
- * not gzip at all (with a guess of what it is), cut short, or damaged.
+ * Whole-file gzip checks, built on the streaming check (check.ts): a plain gzip read to its end,
+ * and a gzipped SQL dump recognised by its first 64 KiB and scanned for NUL bytes throughout.
+ * Also gzipping a file atomically.
  */
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { createGunzip, createGzip } from 'node:zlib'
+import { createGzip } from 'node:zlib'
 import { writeStreamAtomic } from '../atomic'
 import { formatBytes } from '../format-bytes'
-import { adviceFor, ascii, describeNonGzip, quoteStart, startsWith, type ExpectedContent } from './describe'
+import { checkFile, createArchiveCheck, GzipCheck, type ContentStage } from './check'
+import { adviceFor, ascii, quoteStart, startsWith } from './describe'
 import { ArchiveError } from './errors'
-import { mapZlibError, openArchive } from './gunzip'
-
-/** Reads the first `n` bytes of a file, turning a missing file into `not_found`. */
-export async function readHead(file: string, n: number): Promise<{ head: Buffer; size: number }> {
-  const handle = await openArchive(file)
-  try {
-    const { size } = await handle.stat()
-    const head = Buffer.alloc(Math.min(n, size))
-    if (head.length > 0) await handle.read(head, 0, head.length, 0)
-    return { head, size }
-  } finally {
-    await handle.close()
-  }
-}
-
-export interface GunzipOptions {
-  readonly maxUncompressedBytes?: number
-  readonly expected?: ExpectedContent
-}
-
-/**
- * Yields the decompressed bytes of a gzip file, checking the signature first and mapping
- * zlib failures to `ArchiveError`s. Memory stays constant: chunks are yielded as zlib makes them.
- * Stopping the iteration early closes the file.
- */
-export async function* gunzipChunks(file: string, options: GunzipOptions = {}): AsyncGenerator<Buffer> {
-  const expected = options.expected ?? 'any'
-  const { head, size } = await readHead(file, 512)
-  if (size === 0) {
-    throw new ArchiveError('empty', `The file is empty (0 bytes). The upload or download did not complete; try again.`)
-  }
-  if (!(head[0] === 0x1f && head[1] === 0x8b)) {
-    throw new ArchiveError('not_gzip', `The file is not gzip-compressed (${describeNonGzip(head, expected)}`)
-  }
-  const limit = options.maxUncompressedBytes
-  const source = createReadStream(file)
-  const gunzip = createGunzip()
-  source.on('error', (error) => gunzip.destroy(error))
-  source.pipe(gunzip)
-  let total = 0
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      total += chunk.length
-      if (limit !== undefined && total > limit) {
-        throw new ArchiveError(
-          'too_large',
-          `The archive unpacks to more than ${formatBytes(limit)}, the limit here. Split the content or make a smaller archive, and try again.`,
-        )
-      }
-      yield chunk
-    }
-  } catch (error) {
-    throw mapZlibError(error, size, expected)
-  } finally {
-    source.destroy()
-    gunzip.destroy()
-  }
-}
+import { openArchive } from './gunzip'
 
 /** Checks a whole gzip file by decompressing it to the end; constant memory. */
 export async function checkGzipWhole(
   file: string,
   opts?: { maxUncompressedBytes?: number },
 ): Promise<{ compressedBytes: number; uncompressedBytes: number }> {
-  let uncompressedBytes = 0
-  for await (const chunk of gunzipChunks(file, { ...opts, expected: 'any' })) uncompressedBytes += chunk.length
-  const { size } = await stat(file)
-  return { compressedBytes: size, uncompressedBytes }
+  const check = createArchiveCheck({ kind: 'gz', maxUncompressedBytes: opts?.maxUncompressedBytes })
+  const { bytes, uncompressedBytes } = await checkFile(file, check, () => check.finish())
+  return { compressedBytes: bytes, uncompressedBytes }
 }
 
 const SQL_SNIFF_BYTES = 64 * 1024
@@ -106,74 +46,108 @@ export function looksLikeSqlDump(start: Buffer): boolean {
   return /^\s*(CREATE TABLE|INSERT INTO)\b/im.test(text)
 }
 
+const CREATE_TABLE = Buffer.from('\nCREATE TABLE', 'latin1')
+
+/** Reads inflated bytes as a SQL dump: plain text, a recognisable start, CREATE TABLEs counted. */
+class SqlStage implements ContentStage<{ tables: number }> {
+  failure: unknown = undefined
+  private readonly startParts: Buffer[] = []
+  private startLength = 0
+  private sniffed = false
+  private seen = 0
+  private tables = 0
+  // The last bytes of the previous chunk, so statements split across chunks are still counted.
+  private carry = Buffer.from('\n', 'latin1')
+
+  write(chunk: Buffer): boolean {
+    if (this.failure !== undefined) return true
+    try {
+      this.take(chunk)
+    } catch (error) {
+      this.fail(error)
+    }
+    return true
+  }
+
+  fail(error: unknown): void {
+    if (this.failure === undefined) this.failure = error
+  }
+
+  async end(): Promise<{ tables: number } | undefined> {
+    if (this.failure !== undefined) return undefined
+    if (this.seen === 0) {
+      this.fail(
+        new ArchiveError(
+          'empty',
+          `The gzip file is valid but holds nothing (0 bytes of SQL). Export the database again. ${adviceFor('sql')}`,
+        ),
+      )
+      return undefined
+    }
+    if (!this.sniffed) {
+      try {
+        this.sniff(Buffer.concat(this.startParts))
+      } catch (error) {
+        this.fail(error)
+        return undefined
+      }
+    }
+    return { tables: this.tables }
+  }
+
+  private take(chunk: Buffer): void {
+    const nul = chunk.indexOf(0)
+    if (nul >= 0) {
+      throw new ArchiveError(
+        'not_sql',
+        `The file is gzip-compressed but is not a SQL dump: it contains binary data (a NUL byte at offset ${this.seen + nul}). ${adviceFor('sql')}`,
+      )
+    }
+    if (!this.sniffed) {
+      this.startParts.push(chunk)
+      this.startLength += chunk.length
+      if (this.startLength >= SQL_SNIFF_BYTES) {
+        this.sniffed = true
+        this.sniff(Buffer.concat(this.startParts).subarray(0, SQL_SNIFF_BYTES))
+        this.startParts.length = 0
+      }
+    }
+    // Matches straddling the previous chunk are found in a small boundary window (the carry is
+    // shorter than the needle, so nothing is counted twice); the rest in the chunk itself.
+    const keep = CREATE_TABLE.length - 1
+    const boundary = Buffer.concat([this.carry, chunk.subarray(0, keep)])
+    this.tables += countOccurrences(boundary, CREATE_TABLE) + countOccurrences(chunk, CREATE_TABLE)
+    this.carry = Buffer.concat([this.carry, chunk.subarray(-keep)]).subarray(-keep)
+    this.seen += chunk.length
+  }
+
+  private sniff(start: Buffer): void {
+    if (!looksLikeSqlDump(start)) {
+      throw new ArchiveError(
+        'not_sql',
+        `The file is gzip-compressed but does not look like a SQL dump (${describeNonSql(start)}). ${adviceFor('sql')}`,
+      )
+    }
+  }
+}
+
 /**
  * Checks that a file is a whole gzip holding a SQL dump: a mysqldump header or CREATE TABLE /
  * INSERT INTO statements in the first 64 KiB, plain text with no NUL bytes anywhere.
- * `tables` counts CREATE TABLE statements at the start of a line.
+ * `tables` counts CREATE TABLE statements at the start of a line. A broken gzip stream is
+ * reported before what it holds.
  */
 export async function checkSqlGz(
   file: string,
   opts?: { maxUncompressedBytes?: number },
 ): Promise<{ uncompressedBytes: number; tables: number }> {
-  const advice = adviceFor('sql')
-  const startParts: Buffer[] = []
-  let startLength = 0
-  let sniffed = false
-  let uncompressedBytes = 0
-  let tables = 0
-  const needle = Buffer.from('\nCREATE TABLE', 'latin1')
-  // Carry the last bytes of each chunk so statements split across chunks are still counted.
-  let carry = Buffer.from('\n', 'latin1')
-  for await (const chunk of gunzipChunks(file, { ...opts, expected: 'sql' })) {
-    const nul = chunk.indexOf(0)
-    if (nul >= 0) {
-      throw new ArchiveError(
-        'not_sql',
-        `The file is gzip-compressed but is not a SQL dump: it contains binary data (a NUL byte at offset ${uncompressedBytes + nul}). ${advice}`,
-      )
-    }
-    if (!sniffed) {
-      startParts.push(chunk)
-      startLength += chunk.length
-      if (startLength >= SQL_SNIFF_BYTES) {
-        sniffed = true
-        const start = Buffer.concat(startParts).subarray(0, SQL_SNIFF_BYTES)
-        startParts.length = 0
-        if (!looksLikeSqlDump(start)) {
-          throw new ArchiveError(
-            'not_sql',
-            `The file is gzip-compressed but does not look like a SQL dump (${describeNonSql(start)}). ${advice}`,
-          )
-        }
-      }
-    }
-    // Matches straddling the previous chunk are found in a small boundary window (the carry is
-    // shorter than the needle, so nothing is counted twice); the rest in the chunk itself.
-    const boundary = Buffer.concat([carry, chunk.subarray(0, needle.length - 1)])
-    tables += countOccurrences(boundary, needle) + countOccurrences(chunk, needle)
-    carry = Buffer.concat([carry, chunk.subarray(-(needle.length - 1))]).subarray(-(needle.length - 1))
-    uncompressedBytes += chunk.length
-  }
-  if (uncompressedBytes === 0) {
-    throw new ArchiveError(
-      'empty',
-      `The gzip file is valid but holds nothing (0 bytes of SQL). Export the database again. ${advice}`,
-    )
-  }
-  if (!sniffed) {
-    const start = Buffer.concat(startParts)
-    if (!looksLikeSqlDump(start)) {
-      throw new ArchiveError(
-        'not_sql',
-        `The file is gzip-compressed but does not look like a SQL dump (${describeNonSql(start)}). ${advice}`,
-      )
-    }
-  }
-  return { uncompressedBytes, tables }
+  const check = new GzipCheck<{ tables: number }>('gz', 'sql', opts?.maxUncompressedBytes, new SqlStage())
+  const { uncompressedBytes, content } = await checkFile(file, check, () => check.finishContent())
+  return { uncompressedBytes, tables: content?.tables ?? 0 }
 }
 
-/** Gzips `src` into `dest` atomically (temp file + fsync + rename). */
+/** Gzips `src` into `dest` atomically (temp file + fsync + rename); a missing `src` is `not_found`. */
 export async function gzipFile(src: string, dest: string): Promise<void> {
-  await readHead(src, 0)
-  await writeStreamAtomic(dest, createReadStream(src), createGzip())
+  const handle = await openArchive(src)
+  await writeStreamAtomic(dest, handle.createReadStream(), createGzip())
 }

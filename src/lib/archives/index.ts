@@ -13,6 +13,6 @@ export {
   type ArchiveKind,
 } from './check'
 export { DEFAULT_MAX_ENTRIES, safeSegments, type TarSummary } from './entries'
-export { checkGzipWhole, checkSqlGz, gunzipChunks, gzipFile, looksLikeSqlDump } from './gzip'
-export { createTarGz, extractTarGzSafe, inspectTarGz } from './tar'
-export { readTar, type TarEntry, type TarEntryType } from './tar-reader'
+export { checkGzipWhole, checkSqlGz, gzipFile, looksLikeSqlDump } from './gzip'
+export { extractTarGzSafe, inspectTarGz, type TarCheckOptions } from './tar'
+export { createTarGz } from './tar-create'

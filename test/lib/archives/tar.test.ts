@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { cp, link, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
@@ -110,6 +110,82 @@ describe('createTarGz / inspectTarGz / extractTarGzSafe', () => {
     await writeFile(path.join(out, 'keep.txt'), 'mine')
     await expect(extractTarGzSafe(archive, out)).rejects.toThrow(/not empty/)
     expect(await readdir(out)).toEqual(['keep.txt'])
+  })
+
+  it('writes the same bytes for the same tree, with no owners and folder times kept', async () => {
+    const src = await makeSourceTree()
+    const copy = path.join(scratch.dir, `copy-of-${path.basename(src)}`)
+    await cp(src, copy, { recursive: true })
+    const when = new Date('2024-05-06T07:08:09.250Z')
+    for (const tree of [src, copy]) {
+      const names = [...(await snapshot(tree)).keys()].reverse() // children before their folders
+      for (const name of [...names, '']) await utimes(path.join(tree, name), when, when)
+    }
+    const first = path.join(scratch.dir, 'first.tar.gz')
+    const second = path.join(scratch.dir, 'second.tar.gz')
+    await createTarGz(src, first, 'files_live')
+    await createTarGz(copy, second, 'files_live')
+    expect((await readFile(first)).equals(await readFile(second))).toBe(true)
+
+    const { stdout } = await run('tar', ['tvzf', first, '--numeric-owner', '--utc'])
+    const lines = stdout.trim().split('\n')
+    expect(lines.every((line) => / 0\/0 /.test(line))).toBe(true)
+    expect(lines.find((line) => line.endsWith(' files_live/styles/'))).toContain('2024-05-06 07:08')
+    const out = await mkdtemp(path.join(scratch.dir, 'times-'))
+    await run('tar', ['xzf', first, '-C', out])
+    expect(Math.floor((await stat(path.join(out, 'files_live/styles'))).mtimeMs / 1000)).toBe(
+      when.getTime() / 1000 - 0.25,
+    )
+  })
+
+  it('stores files that share an inode as plain files, so its own archives pass inspection', async () => {
+    const src = await mkdtemp(path.join(scratch.dir, 'hard-src-'))
+    await writeFile(path.join(src, 'a.txt'), 'same bytes')
+    await link(path.join(src, 'a.txt'), path.join(src, 'b.txt'))
+    const archive = path.join(scratch.dir, 'hard.tar.gz')
+    expect((await createTarGz(src, archive, 'files_live')).files).toBe(2)
+    expect((await inspectTarGz(archive)).files).toBe(2)
+    const out = path.join(scratch.dir, 'hard-out')
+    await extractTarGzSafe(archive, out, { stripTopFolder: true })
+    expect(await readFile(path.join(out, 'b.txt'), 'utf8')).toBe('same bytes')
+  })
+
+  it('archives a bare git repository that GNU tar and git read back', async () => {
+    const work = await mkdtemp(path.join(scratch.dir, 'git-work-'))
+    const git = (cwd: string, ...args: string[]) =>
+      run('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', ...args], { cwd })
+    await git(work, 'init', '-q', '-b', 'master')
+    await writeFile(path.join(work, 'index.php'), '<?php echo "hi";\n')
+    await git(work, 'add', '.')
+    await git(work, 'commit', '-q', '-m', 'first')
+    const bare = path.join(scratch.dir, `${path.basename(work)}.git`)
+    await git(scratch.dir, 'clone', '-q', '--bare', work, bare)
+    const archive = path.join(scratch.dir, 'code.tar.gz')
+    await createTarGz(bare, archive, 'code')
+    const out = await mkdtemp(path.join(scratch.dir, 'git-out-'))
+    await run('tar', ['xzf', archive, '-C', out])
+    await run('git', ['--git-dir', path.join(out, 'code'), 'fsck', '--full'])
+    const { stdout } = await run('git', ['--git-dir', path.join(out, 'code'), 'log', '--format=%s'])
+    expect(stdout.trim()).toBe('first')
+  })
+
+  it('extracts large and many files through the same checks, with every byte in place', async () => {
+    const entries: CraftedEntry[] = [{ name: 'site/', flag: '5' }]
+    for (let i = 0; i < 3; i += 1) entries.push({ name: `site/big-${i}.bin`, data: randomBytes(3_000_000 + i) })
+    for (let i = 0; i < 300; i += 1) entries.push({ name: `site/small/${i % 7}/f${i}.txt`, data: `file ${i}\n` })
+    const archive = await put('many.tar.gz', tarGzBytes(entries))
+    const out = path.join(scratch.dir, 'many-out')
+    const summary = await extractTarGzSafe(archive, out, { stripTopFolder: true })
+    expect(summary.files).toBe(303)
+    for (const entry of entries.slice(1)) {
+      const data = typeof entry.data === 'string' ? Buffer.from(entry.data) : entry.data!
+      expect((await readFile(path.join(out, entry.name.slice('site/'.length)))).equals(data)).toBe(true)
+    }
+    const capped = await expectArchiveError(
+      extractTarGzSafe(archive, path.join(scratch.dir, 'many-capped'), { maxEntries: 100 }),
+    )
+    expect(capped.code).toBe('too_large')
+    await expect(stat(path.join(scratch.dir, 'many-capped'))).rejects.toThrow()
   })
 
   it('refuses to archive a symbolic link in the source', async () => {
