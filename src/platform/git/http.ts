@@ -3,7 +3,8 @@
  * speaks the protocol (clone, fetch, push, protocol v2, gzip bodies), this module only wires a
  * Node request to it and the CGI answer back. Authentication happens before this is called.
  * After a push the refs are compared with a snapshot taken before it, and the caller hears
- * once about what moved.
+ * once about what moved. The one format read by hand is the head of the CGI answer (header
+ * lines up to a blank line, RFC 3875), for which Node has no reader.
  */
 import { spawn } from 'node:child_process'
 import type { IncomingMessage, ServerResponse } from 'node:http'

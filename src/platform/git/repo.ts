@@ -1,7 +1,9 @@
 /**
  * Repository operations for the platform's bare site repositories: refs, tags, logs, and code
  * archives (a code backup is a complete bare repository whose history ends at the backed-up
- * commit, so restoring or cloning it needs nothing else).
+ * commit, so restoring or cloning it needs nothing else). Git itself does all pack and object
+ * work; its output is read only in formats asked for here (`for-each-ref` lines, `log` records
+ * split by NUL and 0x1f), and the archives are node-tar's, through src/lib/archives.
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -1,4 +1,8 @@
-/** A minimal valid PDF (one page of Helvetica text) with a correct cross-reference table. */
+/**
+ * A minimal valid PDF (one page of Helvetica text) with a correct cross-reference table. It
+ * writes the format and never parses one; hand-written because no dependency of the project
+ * makes PDFs and a demo document needs only a few fixed objects.
+ */
 
 function escapePdfText(text: string): string {
   return text.replace(/[\\()]/g, (c) => `\\${c}`).replace(/[^\x20-\x7e]/g, '?')

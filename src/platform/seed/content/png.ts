@@ -1,26 +1,14 @@
 /**
  * A tiny PNG encoder (8-bit RGB, no interlace) so demo sites carry real images without any
- * download: signature, IHDR, tEXt, IDAT (zlib) and IEND chunks, each with its CRC-32.
+ * download: signature, IHDR, tEXt, IDAT (zlib) and IEND chunks, each with its CRC-32. It writes
+ * the format and never parses one; the compression and the CRC are zlib's. Hand-written because
+ * no dependency of the project encodes PNG, and unfiltered 8-bit RGB is all the demo pictures need.
  */
-import { deflateSync } from 'node:zlib'
+import { crc32, deflateSync } from 'node:zlib'
 import { Random } from './random'
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256)
-  for (let n = 0; n < 256; n += 1) {
-    let c = n
-    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    table[n] = c >>> 0
-  }
-  return table
-})()
-
-/** CRC-32 as PNG (and gzip) define it. */
-export function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8)
-  return (crc ^ 0xffffffff) >>> 0
-}
+/** CRC-32 as PNG (and gzip) define it: Node's own, from zlib. */
+export { crc32 }
 
 function chunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length)
