@@ -58,7 +58,7 @@ export interface ArchiveCheck {
    * folder of one name), `unsafe_entry` (absolute, `..`, links, devices, FIFOs; `entry` names
    * it) or `empty` (no files or folders). A problem in the tar listing is only reported once
    * the gzip stream has been read whole, so such a rejection also proves the gzip intact; a
-   * broken gzip stream wins over it. Call it once.
+   * broken gzip stream wins over it. Calling it again gives the same answer.
    */
   finish(): Promise<ArchiveCheckSummary>
   /** Gives up early and frees zlib; a later `finish()` rejects with what was found, if anything. */
@@ -76,6 +76,7 @@ export interface ContentStage<T> extends InflatedSink {
 export class GzipCheck<T, S extends ContentStage<T> = ContentStage<T>> implements ArchiveCheck {
   private readonly gunzip: GunzipStage
   private aborted = false
+  private finishing: Promise<{ bytes: number; uncompressedBytes: number; content: T | undefined }> | null = null
 
   constructor(
     private readonly kind: 'tar.gz' | 'gz',
@@ -104,8 +105,13 @@ export class GzipCheck<T, S extends ContentStage<T> = ContentStage<T>> implement
     return this.gunzip.failure !== undefined
   }
 
-  /** Like `finish()`, but gives the content stage's own result. */
-  async finishContent(): Promise<{ bytes: number; uncompressedBytes: number; content: T | undefined }> {
+  /** Like `finish()`, but gives the content stage's own result; a second call gets the same answer. */
+  finishContent(): Promise<{ bytes: number; uncompressedBytes: number; content: T | undefined }> {
+    this.finishing ??= this.settle()
+    return this.finishing
+  }
+
+  private async settle(): Promise<{ bytes: number; uncompressedBytes: number; content: T | undefined }> {
     await this.gunzip.end()
     if (this.gunzip.failure !== undefined) {
       const found = this.aborted ? this.content?.failure : undefined
@@ -172,8 +178,10 @@ export function createArchiveCheck(options: ArchiveCheckOptions): ArchiveCheck {
       return createTarGzCheck(options)
     case 'gz':
       return new GzipCheck<never>('gz', 'any', options.maxUncompressedBytes, null)
-    default:
+    case 'none':
       return new PlainCheck()
+    default:
+      throw new TypeError(`Unknown archive kind "${String(options.kind)}": use 'tar.gz', 'gz' or 'none'.`)
   }
 }
 

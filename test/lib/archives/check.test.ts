@@ -293,6 +293,14 @@ describe('createArchiveCheck, gz and none', () => {
     expect((await refusal({ kind: 'gz' }, [])).code).toBe('empty')
   })
 
+  it('answers a second finish() the same, and refuses an unknown kind at once', async () => {
+    const check = createArchiveCheck(TAR_GZ)
+    check.write(tarGzBytes(SMALL))
+    const first = await check.finish()
+    expect(await check.finish()).toEqual(first)
+    expect(() => createArchiveCheck({ kind: 'zip' as never })).toThrow(/Unknown archive kind "zip"/)
+  })
+
   it('only counts for kind none', async () => {
     expect(await feed({ kind: 'none' }, [Buffer.from('abc'), Buffer.from('de')])).toEqual({
       kind: 'none',
