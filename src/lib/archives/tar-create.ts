@@ -110,6 +110,9 @@ export async function createTarGz(srcDir: string, outFile: string, topFolder: st
       if (entry.type === 'Directory') entry.noMtime = false
     },
   })
+  // Errors reach the pipeline below through the stream (node-tar's stream replays an error to a
+  // listener that comes late); this one only keeps an early error from being thrown instead.
+  pack.on('error', () => undefined)
   for (const relative of walked.paths) pack.add(relative)
   pack.end()
   try {
