@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { open, readFile, rename, rm, stat } from 'node:fs/promises'
+import { open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -121,18 +121,6 @@ export async function writeStreamAtomic(
 /** Removes a file or folder tree; a missing path is not an error. */
 export async function removeQuietly(target: string): Promise<void> {
   await rm(target, { recursive: true, force: true })
-}
-
-/** Reads and parses a JSON file, or returns `undefined` when it does not exist. */
-export async function readJsonFile<T>(file: string): Promise<T | undefined> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
-  return JSON.parse(text) as T
 }
 
 /** True when `target` exists (file, folder or link target). */

@@ -126,7 +126,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
 
 async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDirLock): Promise<RunningPlatform> {
   const log = opts.log ?? (() => undefined)
-  const { store, secrets, tokenWasGenerated } = await StateStore.open(dataDir, opts.machineToken)
+  const { store, secrets, tokenWasGenerated } = await StateStore.open(dataDir, opts.machineToken, log)
   const layout = new Layout(dataDir)
   const content = new EnvContent(layout)
   const platform = new PlatformContext(

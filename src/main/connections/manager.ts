@@ -6,13 +6,16 @@
  * run, no login asked. Users may add Pantheon (machine token) or another
  * embedded platform (URL + token); a connection is saved only after its token
  * logged in. Tokens go to the {@link SecretStore}; the list (no secrets) is
- * kept in connections.json.
+ * kept in connections.json, checked against its schema when read (a damaged
+ * file is set aside and reported, and the list starts with the embedded
+ * platform only).
  */
 import { randomUUID } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { z } from 'zod'
 import type { ConnectionSummary, PlatformConnectionInfo } from '../../shared/app'
 import { writeFileAtomic } from '../../lib/atomic'
+import { readSavedState, type DamagedFile } from '../../lib/saved-state'
 import { PlatformClient } from '../api/client'
 import { PANTHEON_API_BASE, PlatformApiError } from '../api/http'
 import { AppError } from '../errors'
@@ -37,6 +40,36 @@ interface ConnectionsFile {
   readonly active: string
   readonly connections: readonly StoredConnection[]
 }
+
+/** Connection ids: also the token file names (see secrets.ts). */
+const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/
+
+const storedConnectionSchema: z.ZodType<StoredConnection> = z.object({
+  id: z
+    .string()
+    .regex(CONNECTION_ID, 'not a connection id')
+    .refine((id) => id !== EMBEDDED_ID, 'the id "embedded" belongs to the built-in platform'),
+  kind: z.enum(['pantheon', 'remote-embedded']),
+  label: z.string(),
+  // The address a token is sent to: only what `add` would have saved (https, or http to this computer).
+  baseUrl: z.string().refine(isSavedApiBase, 'not an https (or local http) platform API address'),
+})
+
+function isSavedApiBase(url: string): boolean {
+  try {
+    return normalizeApiBase(url) === url
+  } catch {
+    return false
+  }
+}
+
+const connectionsFileSchema: z.ZodType<ConnectionsFile> = z.object({
+  version: z.literal(1),
+  active: z.string(),
+  connections: z
+    .array(storedConnectionSchema)
+    .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'two connections share an id'),
+})
 
 export interface NewConnection {
   readonly kind: 'pantheon' | 'remote-embedded'
@@ -113,22 +146,28 @@ export class ConnectionManager {
       ((baseUrl, machineToken) => new PlatformClient({ baseUrl, machineToken, clientName: 'restore-desk' }))
   }
 
-  /** Loads the saved list and starts the embedded platform in the background. */
-  async init(): Promise<void> {
-    try {
-      const saved = JSON.parse(await readFile(this.#file, 'utf8')) as ConnectionsFile
+  /**
+   * Loads the saved list and starts the embedded platform in the background. Returns what was
+   * damaged and set aside (already logged) so the caller can tell the user.
+   */
+  async init(): Promise<readonly DamagedFile[]> {
+    const damaged: DamagedFile[] = []
+    const saved = await readSavedState(this.#file, connectionsFileSchema, {
+      what: 'The saved connections',
+      startsWith: 'Restore Desk starts with the embedded platform only; add the other connections again',
+      report: (damage) => {
+        damaged.push(damage)
+        this.#options.log?.(`[connections] ${damage.message}`)
+      },
+    })
+    if (saved) {
       this.#stored = [...saved.connections]
       this.#activeId =
         saved.active === EMBEDDED_ID || this.#stored.some((c) => c.id === saved.active) ? saved.active : EMBEDDED_ID
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.#options.log?.(
-          `[connections] connections.json is unreadable, starting with the embedded platform only: ${String(error)}`,
-        )
-      }
     }
     void this.#ensureEmbedded().catch(() => {})
     this.#announce()
+    return damaged
   }
 
   /** Every connection, embedded first; no secrets. */

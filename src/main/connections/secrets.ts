@@ -5,12 +5,15 @@
  * In Electron, tokens are encrypted with the OS keychain through safeStorage
  * (the adapter is handed in, so this module does not import electron). In
  * browser mode there is no keychain: tokens go to files only the user can read
- * (0600 in a 0700 folder), and the UI says so.
+ * (0600 in a 0700 folder), and the UI says so. A token file that is empty or
+ * cannot be decrypted is damaged: it is set aside, never used or overwritten
+ * silently, and the error says so.
  */
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { TokenStorage } from '../../shared/app'
 import { writeFileAtomic } from '../../lib/atomic'
+import { moveAside } from '../../lib/saved-state'
 import { AppError } from '../errors'
 
 /** A place to keep one secret per connection id. */
@@ -59,6 +62,15 @@ async function readOrNull(file: string): Promise<Buffer | null> {
   }
 }
 
+/** Moves a damaged token file aside and fails with a message that says so and what to do. */
+async function damagedToken(file: string, problem: string): Promise<never> {
+  const movedTo = await moveAside(file)
+  throw new AppError(
+    'token_missing',
+    `The saved token in ${file} could not be used (${problem}); it was moved to ${movedTo}. Remove the connection and add it again with a new machine token.`,
+  )
+}
+
 /** Browser mode: one 0600 file per token in a 0700 folder. */
 export function createFileSecretStore(dir: string): SecretStore {
   return {
@@ -73,8 +85,12 @@ export function createFileSecretStore(dir: string): SecretStore {
       await chmod(file, 0o600)
     },
     async load(id) {
-      const data = await readOrNull(secretPath(dir, id, 'token'))
-      return data === null ? null : data.toString('utf8')
+      const file = secretPath(dir, id, 'token')
+      const data = await readOrNull(file)
+      if (data === null) return null
+      const token = data.toString('utf8')
+      if (token.trim() === '') return damagedToken(file, 'the file is empty')
+      return token
     },
     async remove(id) {
       await removeBoth(dir, id)
@@ -126,10 +142,18 @@ export function createKeychainSecretStore(dir: string, safeStorage: SafeStorageL
       await chmod(file, 0o600)
     },
     async load(id) {
-      const data = await readOrNull(secretPath(dir, id, 'enc'))
+      const file = secretPath(dir, id, 'enc')
+      const data = await readOrNull(file)
       if (data === null) return null
       requireKeychain()
-      return safeStorage.decryptString(data)
+      let token: string
+      try {
+        token = safeStorage.decryptString(data)
+      } catch (error) {
+        return damagedToken(file, `the keychain could not decrypt it: ${(error as Error).message}`)
+      }
+      if (token.trim() === '') return damagedToken(file, 'it holds an empty token')
+      return token
     },
     async remove(id) {
       await removeBoth(dir, id)

@@ -3,10 +3,11 @@
  * (temp file, fsync, rename) so a crash leaves the old list or the new one, never half of one.
  * Writes are coalesced: while one is in flight, further changes are folded into a single next write.
  */
-import { mkdir, readFile, rename } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from '../../lib/atomic'
+import { readSavedState, type DamagedFile } from '../../lib/saved-state'
 import type { DownloadItem } from '../../shared/downloads'
 import { downloadRequestSchema } from '../../shared/downloads'
 
@@ -38,22 +39,21 @@ const fileSchema = z.object({
   downloads: z.array(z.object({ item: itemSchema, etag: z.string().nullable() })),
 })
 
-/** Reads the stored list; a missing file is an empty list, an unreadable one is set aside. */
-export async function readStateFile(file: string): Promise<StoredDownload[]> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw error
-  }
-  try {
-    return fileSchema.parse(JSON.parse(text)).downloads
-  } catch {
-    // Keep the damaged file for inspection instead of overwriting it with an empty list.
-    await rename(file, `${file}.unreadable-${Date.now()}`)
-    return []
-  }
+/**
+ * Reads the stored list; a missing file is an empty list. A damaged one (not JSON, or not in
+ * this shape) is moved aside, `report` is told (default: a console warning), and the list starts
+ * empty, so the next save does not overwrite what might still be recovered.
+ */
+export async function readStateFile(
+  file: string,
+  report: (damage: DamagedFile) => void = (damage) => console.warn(`[downloads] ${damage.message}`),
+): Promise<StoredDownload[]> {
+  const saved = await readSavedState(file, fileSchema, {
+    what: 'The saved download list',
+    startsWith: 'the list starts empty (part files already downloaded stay in their folders)',
+    report,
+  })
+  return saved?.downloads ?? []
 }
 
 /** Coalescing atomic writer for the state file. */

@@ -2,17 +2,20 @@
  * Backups on disk and the catalog built from them. A backup is a folder
  * `backups/<epoch>_<backup|automated>/` holding its archives and a `backup.json` record.
  * It is built completely in a hidden scratch folder and renamed into place, so the catalog
- * only ever lists whole backups. Expired backups are deleted when the catalog is read.
+ * only ever lists whole backups. Expired backups are deleted when the catalog is read; a
+ * backup.json that fails its schema is set aside and the backup left out.
  */
 import { mkdir, readdir, stat, copyFile, rename } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
+import { z } from 'zod'
 import { createTarGz } from '../../lib/archives'
-import { writeFileAtomic } from '../../lib/atomic'
+import { exists, writeFileAtomic } from '../../lib/atomic'
+import { moveAside, readSavedState } from '../../lib/saved-state'
 import { writeCodeArchive } from '../git/repo'
 import type { Layout } from '../storage/layout'
 import { isSafeName } from '../storage/layout'
-import { fsyncDir, readJsonFile, removeQuietly, fsyncFile } from '../../lib/atomic'
+import { fsyncDir, removeQuietly, fsyncFile } from '../../lib/atomic'
 import { uniqueSuffix } from '../storage/env-content'
 
 /** The archive kinds a backup can hold. */
@@ -45,6 +48,53 @@ export interface BackupRecord {
   /** The environment's code when the backup was taken (used by restore_code on test/live). */
   readonly code?: { readonly targetRef: string; readonly targetCommit: string }
   readonly finishTime: number
+}
+
+const archiveSchema: z.ZodType<BackupArchiveRecord> = z.object({
+  filename: z.string().refine(isSafeName, 'not a safe file name'),
+  size: z.number().int().nonnegative(),
+  start_time: z.number(),
+  finish_time: z.number(),
+  task_id: z.string(),
+})
+
+const backupSchema: z.ZodType<BackupRecord> = z.object({
+  folder: z.string(),
+  epoch: z.number(),
+  ttl: z.number(),
+  elements: z.object({
+    code: archiveSchema.optional(),
+    database: archiveSchema.optional(),
+    files: archiveSchema.optional(),
+  }),
+  manifest: z.object({
+    total_files: z.number(),
+    total_dirs: z.number(),
+    total_size: z.number(),
+    total_entries: z.number(),
+  }),
+  code: z.object({ targetRef: z.string(), targetCommit: z.string() }).optional(),
+  finishTime: z.number(),
+})
+
+/** Where a damaged backup record is reported when the caller names no log. */
+const warn = (message: string): void => console.warn(message)
+
+/** Reads a backup folder's backup.json, checked; a damaged one is set aside and reported. */
+async function readBackupRecord(
+  dir: string,
+  folder: string,
+  report: (message: string) => void,
+): Promise<BackupRecord | undefined> {
+  const schema = backupSchema.refine((backup) => backup.folder === folder, {
+    message: `the folder does not match the backup's folder name ${folder}`,
+    path: ['folder'],
+  })
+  return readSavedState(join(dir, 'backup.json'), schema, {
+    what: `The record of backup ${folder}`,
+    startsWith: 'that backup is left out of the catalog',
+    report: (damage) => report(damage.message),
+  })
 }
 
 /** What a new backup is made from. */
@@ -87,6 +137,8 @@ export interface BuildBackupOptions {
   readonly onElement?: (element: BackupElement) => Promise<void>
   /** Reuses identical code archives across backups (seed speed). sha:headRef → file. */
   readonly codeArchiveCache?: Map<string, string>
+  /** Told when a damaged backup record is set aside; default console.warn. */
+  readonly report?: (message: string) => void
 }
 
 /**
@@ -96,9 +148,11 @@ export interface BuildBackupOptions {
 export async function buildBackup(opts: BuildBackupOptions): Promise<BackupRecord> {
   const { layout, siteId, env, folder } = opts
   const finalDir = layout.backupDir(siteId, env, folder)
-  const existing = await readJsonFile<BackupRecord>(join(finalDir, 'backup.json'))
+  const existing = await readBackupRecord(finalDir, folder, opts.report ?? warn)
   if (existing) return existing
-  await removeQuietly(finalDir)
+  // A folder without a usable record (its backup.json was damaged) is kept aside, not deleted.
+  if (await exists(finalDir))
+    (opts.report ?? warn)(`Backup folder ${finalDir} was moved to ${await moveAside(finalDir)}.`)
   const epoch = Number.parseInt(folder, 10)
   const scratch = join(layout.backupsDir(siteId, env), `.tmp-${folder}-${uniqueSuffix()}`)
   await mkdir(scratch, { recursive: true })
@@ -192,6 +246,7 @@ export async function listBackups(
   siteId: string,
   env: string,
   now = Date.now() / 1000,
+  report: (message: string) => void = warn,
 ): Promise<BackupRecord[]> {
   const dir = layout.backupsDir(siteId, env)
   let entries: string[]
@@ -203,7 +258,7 @@ export async function listBackups(
   const backups: BackupRecord[] = []
   for (const entry of entries) {
     if (entry.startsWith('.') || !isSafeName(entry)) continue
-    const backup = await readJsonFile<BackupRecord>(join(dir, entry, 'backup.json')).catch(() => undefined)
+    const backup = await readBackupRecord(join(dir, entry), entry, report)
     if (!backup) continue
     if (isExpired(backup, now)) {
       await removeQuietly(join(dir, entry))
@@ -221,11 +276,10 @@ export async function findBackup(
   env: string,
   folder: string,
   now = Date.now() / 1000,
+  report: (message: string) => void = warn,
 ): Promise<BackupRecord | undefined> {
   if (!isSafeName(folder)) return undefined
-  const backup = await readJsonFile<BackupRecord>(join(layout.backupDir(siteId, env, folder), 'backup.json')).catch(
-    () => undefined,
-  )
+  const backup = await readBackupRecord(layout.backupDir(siteId, env, folder), folder, report)
   if (!backup || isExpired(backup, now)) return undefined
   return backup
 }

@@ -2,12 +2,16 @@
  * The platform's small structured state (users, sites, memberships, environments, secrets,
  * sessions), kept in JSON files under the data folder. Every change rewrites its file
  * atomically through one queue, so a crash leaves either the old or the new file whole.
+ * Each file is checked against its schema when read; a damaged one is set aside (see
+ * src/lib/saved-state.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { writeFileAtomic } from '../../lib/atomic'
+import { z } from 'zod'
+import { exists, writeFileAtomic } from '../../lib/atomic'
+import { moveAside, readSavedState, type DamagedFile } from '../../lib/saved-state'
+import { isSafeName } from './layout'
 import { Mutex } from './mutex'
-import { readJsonFile } from '../../lib/atomic'
 
 /** A platform user (the machine token's owner). */
 export interface UserRecord {
@@ -83,6 +87,70 @@ const PRIVATE = { mode: 0o600 } as const
 
 const EMPTY_STATE: PlatformState = { version: 1, users: [], sites: [], memberships: [], environments: {} }
 
+const safeName = z.string().refine(isSafeName, 'not a safe name (letters, digits, ".", "_" and "-")')
+
+const userSchema: z.ZodType<UserRecord> = z.object({
+  id: z.string().min(1),
+  email: z.string(),
+  fullName: z.string(),
+  createdAt: z.number(),
+})
+
+const siteSchema: z.ZodType<SiteRecord> = z.object({
+  id: safeName,
+  name: z.string().min(1),
+  label: z.string(),
+  framework: z.string(),
+  created: z.number(),
+  ownerId: z.string(),
+  planName: z.string(),
+  frozen: z.boolean(),
+  lastCodePush: z.object({ timestamp: z.number(), userId: z.string().nullable() }).optional(),
+})
+
+const membershipSchema: z.ZodType<MembershipRecord> = z.object({
+  id: z.string().min(1),
+  siteId: z.string(),
+  userId: z.string(),
+  role: z.string(),
+})
+
+const environmentSchema: z.ZodType<EnvironmentRecord> = z.object({
+  created: z.number(),
+  targetRef: z.string().optional(),
+  targetCommit: z.string().optional(),
+  lock: z.object({ locked: z.boolean(), username: z.string().nullable(), password: z.string().nullable() }),
+  randseed: z.string(),
+})
+
+const stateSchema: z.ZodType<PlatformState> = z.object({
+  version: z.literal(1),
+  users: z.array(userSchema),
+  sites: z.array(siteSchema),
+  memberships: z.array(membershipSchema),
+  environments: z.record(safeName, z.record(safeName, environmentSchema)),
+})
+
+const secretsSchema: z.ZodType<PlatformSecrets> = z.object({
+  machineToken: z.string().min(1),
+  linkSecret: z.string().min(1),
+  userId: z.string().min(1),
+})
+
+const sessionsSchema: z.ZodType<Record<string, SessionRecord>> = z.record(
+  z.string(),
+  z.object({ userId: z.string(), expiresAt: z.number() }),
+)
+
+/** What StateStore.open found and did. */
+export interface OpenedState {
+  readonly store: StateStore
+  readonly secrets: PlatformSecrets
+  readonly tokenWasGenerated: boolean
+  /** Files that were damaged and set aside (already reported). */
+  readonly damaged: readonly DamagedFile[]
+}
+
 /** Loads, caches and atomically rewrites the JSON state files of one data folder. */
 export class StateStore {
   private state: PlatformState = EMPTY_STATE
@@ -91,15 +159,50 @@ export class StateStore {
 
   private constructor(readonly dataDir: string) {}
 
-  /** Opens the state of `dataDir`, creating secrets (and a token unless given) on first use. */
+  /**
+   * Opens the state of `dataDir`, creating secrets (and a token unless given) on first use.
+   * A damaged file is moved aside and `report` told; when that is state.json, the site folders
+   * it described are moved aside with it, so the start that follows deletes none of them.
+   */
   static async open(
     dataDir: string,
     machineToken?: string,
-  ): Promise<{ store: StateStore; secrets: PlatformSecrets; tokenWasGenerated: boolean }> {
+    report: (message: string) => void = (message) => console.warn(message),
+  ): Promise<OpenedState> {
     const store = new StateStore(dataDir)
-    store.state = (await readJsonFile<PlatformState>(join(dataDir, 'state.json'))) ?? EMPTY_STATE
-    store.sessions = (await readJsonFile<Record<string, SessionRecord>>(join(dataDir, 'sessions.json'))) ?? {}
-    const previous = await readJsonFile<PlatformSecrets>(join(dataDir, 'secrets.json'))
+    const damaged: DamagedFile[] = []
+    const read = <S extends z.ZodType>(name: string, schema: S, what: string, startsWith: string) =>
+      readSavedState(join(dataDir, name), schema, {
+        what,
+        startsWith,
+        report: (damage) => {
+          damaged.push(damage)
+          report(damage.message)
+        },
+      })
+    const state = await read(
+      'state.json',
+      stateSchema,
+      "The platform's state (sites, users, environments)",
+      'the platform starts without sites',
+    )
+    if (state === undefined && damaged.length > 0) {
+      const sites = join(dataDir, 'sites')
+      if (await exists(sites))
+        report(
+          `The site folders ${sites} that the damaged state described were moved to ${await moveAside(sites)}; ` +
+            'put both back together to recover them.',
+        )
+    }
+    store.state = state ?? EMPTY_STATE
+    store.sessions =
+      (await read('sessions.json', sessionsSchema, "The platform's login sessions", 'clients log in again')) ?? {}
+    const previous = await read(
+      'secrets.json',
+      secretsSchema,
+      "The platform's secrets (machine token, link key)",
+      'new ones are made: signed links given out before stop working, and a new machine token is printed unless one is set',
+    )
     let tokenWasGenerated = false
     let token = machineToken ?? previous?.machineToken
     if (!token) {
@@ -114,7 +217,7 @@ export class StateStore {
     if (!previous || previous.machineToken !== secrets.machineToken) {
       await writeFileAtomic(join(dataDir, 'secrets.json'), JSON.stringify(secrets, null, 2) + '\n', PRIVATE)
     }
-    return { store, secrets, tokenWasGenerated }
+    return { store, secrets, tokenWasGenerated, damaged }
   }
 
   /** The current state (immutable snapshot). */

@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../../lib/atomic'
+import { readSavedState } from '../../lib/saved-state'
 import type { PlatformContext } from '../core'
-import { readJsonFile } from '../../lib/atomic'
-import type { WorkflowMessage, WorkflowRecord } from './record'
+import { workflowRecordSchema, type WorkflowMessage, type WorkflowRecord } from './record'
 
 /** A failure with a reason a person can act on; ends the workflow as `failed`. */
 export class WorkflowFailure extends Error {
@@ -93,8 +93,18 @@ export class WorkflowQueue {
     await mkdir(dir, { recursive: true })
     for (const entry of await readdir(dir)) {
       if (!entry.endsWith('.json')) continue
-      const record = await readJsonFile<WorkflowRecord>(join(dir, entry)).catch(() => undefined)
-      if (!record || typeof record.id !== 'string') continue
+      const id = entry.slice(0, -'.json'.length)
+      // The id must match the file name, or saving the record would write a second file.
+      const schema = workflowRecordSchema.refine((record) => record.id === id, {
+        message: `the id does not match the file name ${entry}`,
+        path: ['id'],
+      })
+      const record = await readSavedState(join(dir, entry), schema, {
+        what: 'A stored workflow',
+        startsWith: 'it is left out of the workflow list (it does not run again)',
+        report: (damage) => this.platform.log(damage.message),
+      })
+      if (!record) continue
       this.workflows.set(record.id, record)
       this.seq = Math.max(this.seq, record.seq)
       if (record.phase === 'started') {

@@ -4,6 +4,7 @@
  * embedded platform fills them with honest local values so clients written against
  * Pantheon find every field they expect.
  */
+import { z } from 'zod'
 import type { UserRecord } from '../storage/state'
 
 /** One message in a workflow's log. */
@@ -38,6 +39,35 @@ export interface WorkflowRecord {
   /** Decisions a rerun must repeat identically (backup folder, deploy tag…). */
   internal: Record<string, string | number>
 }
+
+const messageSchema: z.ZodType<WorkflowMessage> = z.object({
+  message: z.string(),
+  level: z.enum(['info', 'warning', 'error']),
+})
+
+/** The schema a stored workflow is checked against when the queue loads it. */
+export const workflowRecordSchema: z.ZodType<WorkflowRecord> = z.object({
+  id: z.string().min(1),
+  seq: z.number().int().nonnegative(),
+  type: z.string().min(1),
+  site_id: z.string().min(1),
+  environment: z.string().min(1),
+  params: z.record(z.string(), z.unknown()),
+  description: z.string(),
+  user_id: z.string().nullable(),
+  created_at: z.number(),
+  active_description: z.string(),
+  phase: z.enum(['created', 'started', 'finished']),
+  result: z.enum(['succeeded', 'failed', 'aborted']).nullable(),
+  step: z.number().int(),
+  number_of_tasks: z.number().int().nonnegative(),
+  started_at: z.number().nullable(),
+  finished_at: z.number().nullable(),
+  reason: z.string(),
+  messages: z.record(z.string(), messageSchema),
+  runs: z.number().int().nonnegative(),
+  internal: z.record(z.string(), z.union([z.string(), z.number()])),
+})
 
 function taskIds(record: WorkflowRecord): string[] {
   return Array.from(
