@@ -5,6 +5,7 @@
  */
 import type { Layout } from './storage/layout'
 import type { EnvContent } from './storage/env-content'
+import { findEnvironment, siteEnvironments } from './storage/state'
 import type { EnvironmentRecord, PlatformSecrets, SiteRecord, StateStore, UserRecord } from './storage/state'
 import { HttpError } from './http'
 
@@ -41,12 +42,22 @@ export class PlatformContext {
     return site
   }
 
-  /** The environment `env` of a site, or a 404. */
+  /** The environment `env` of a site, or a 404 (names are looked up as own properties only). */
   environment(siteId: string, env: string): EnvironmentRecord {
     this.site(siteId)
-    const record = this.store.current.environments[siteId]?.[env]
+    const record = this.findEnvironment(siteId, env)
     if (!record) throw new HttpError(404, `The environment "${env}" was not found on this site; use dev, test or live.`)
     return record
+  }
+
+  /** The environment `env` of a site, or undefined; never a property inherited from Object.prototype. */
+  findEnvironment(siteId: string, env: string): EnvironmentRecord | undefined {
+    return findEnvironment(this.store.current, siteId, env)
+  }
+
+  /** A site's environments as [name, record] pairs. */
+  environments(siteId: string): [string, EnvironmentRecord][] {
+    return siteEnvironments(this.store.current, siteId)
   }
 
   /** A user by id. */

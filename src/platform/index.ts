@@ -154,7 +154,7 @@ async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDir
   }
   await removeOrphanSites(layout, store)
   for (const site of store.current.sites) {
-    for (const env of Object.keys(store.current.environments[site.id] ?? {})) {
+    for (const [env] of platform.environments(site.id)) {
       await content.ensure(site.id, env)
       await content.collectGarbage(site.id, env)
     }
@@ -214,7 +214,7 @@ async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDir
  */
 async function queueMissedCodeSyncs(platform: PlatformContext, queue: WorkflowQueue): Promise<void> {
   for (const site of platform.store.current.sites) {
-    const dev = platform.store.current.environments[site.id]?.dev
+    const dev = platform.findEnvironment(site.id, 'dev')
     if (dev?.targetRef !== 'refs/heads/master') continue
     const master = await resolveCommit(platform.layout.repoDir(site.id), 'refs/heads/master')
     if (master === null || master === dev.targetCommit) continue
@@ -237,7 +237,7 @@ async function scheduleAutomatedBackups(platform: PlatformContext, queue: Workfl
   const today = now.toISOString().slice(0, 10)
   for (const site of platform.store.current.sites) {
     for (const env of STANDARD_ENVIRONMENTS) {
-      if (!platform.store.current.environments[site.id]?.[env]) continue
+      if (!platform.findEnvironment(site.id, env)) continue
       const backups = await listBackups(platform.layout, site.id, env)
       const done = backups.some(
         (b) => b.folder.endsWith('_automated') && new Date(b.epoch * 1000).toISOString().startsWith(today),

@@ -124,8 +124,7 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
     const { siteId } = member(ctx)
     const site = platform.site(siteId)
     const out: Record<string, unknown> = {}
-    for (const [name, record] of Object.entries(platform.store.current.environments[siteId] ?? {}))
-      out[name] = environmentJson(name, record, site)
+    for (const [name, record] of platform.environments(siteId)) out[name] = environmentJson(name, record, site)
     return out
   })
 
@@ -145,9 +144,7 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
   router.add('GET', '/api/sites/:site_id/environments/:env/code-log', async (ctx) => {
     const { siteId } = env(ctx)
     const repo = platform.layout.repoDir(siteId)
-    const envs = Object.entries(platform.store.current.environments[siteId] ?? {}).filter(
-      ([, record]) => record.targetCommit,
-    )
+    const envs = platform.environments(siteId).filter(([, record]) => record.targetCommit)
     const tips = [...new Set(envs.map(([, record]) => record.targetCommit as string))]
     if (tips.length === 0) return []
     const contains = new Map<string, Set<string>>()

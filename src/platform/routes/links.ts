@@ -69,7 +69,7 @@ export function addLinkRoutes(router: Router, platform: PlatformContext): void {
   router.add(['GET', 'HEAD'], '/links/backups/:site_id/:env/:folder/:filename', async (ctx) => {
     refuseLink(platform, 'get', ctx.path, ctx.query)
     const { site_id: siteId = '', env = '', folder = '', filename = '' } = ctx.params
-    const backup = platform.store.current.environments[siteId]?.[env]
+    const backup = platform.findEnvironment(siteId, env)
       ? await findBackup(platform.layout, siteId, env, folder)
       : undefined
     const element = BACKUP_ELEMENTS.find(

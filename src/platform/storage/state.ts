@@ -3,7 +3,8 @@
  * sessions), kept in JSON files under the data folder. Every change rewrites its file
  * atomically through one queue, so a crash leaves either the old or the new file whole.
  * Each file is checked against its schema when read; a damaged one is set aside (see
- * src/lib/saved-state.ts).
+ * src/lib/saved-state.ts). Environments are looked up by own properties only, since their
+ * names come from requests ("constructor" is no environment).
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { join } from 'node:path'
@@ -142,6 +143,21 @@ const sessionsSchema: z.ZodType<Record<string, SessionRecord>> = z.record(
   z.object({ userId: z.string(), expiresAt: z.number() }),
 )
 
+/** The value of an own property of `record`, never one inherited from Object.prototype. */
+function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined
+}
+
+/** The environment `env` of site `siteId`, by own properties only. */
+export function findEnvironment(state: PlatformState, siteId: string, env: string): EnvironmentRecord | undefined {
+  return own(own(state.environments, siteId), env)
+}
+
+/** The environments of a site as [name, record] pairs (none for an unknown site). */
+export function siteEnvironments(state: PlatformState, siteId: string): [string, EnvironmentRecord][] {
+  return Object.entries(own(state.environments, siteId) ?? {})
+}
+
 /** What StateStore.open found and did. */
 export interface OpenedState {
   readonly store: StateStore
@@ -242,9 +258,9 @@ export class StateStore {
     change: (record: EnvironmentRecord) => EnvironmentRecord,
   ): Promise<PlatformState> {
     return this.update((state) => {
-      const envs = state.environments[siteId]
-      const record = envs?.[env]
-      if (!envs || !record) throw new Error(`Environment ${env} of site ${siteId} does not exist.`)
+      const record = findEnvironment(state, siteId, env)
+      if (!record) throw new Error(`Environment ${env} of site ${siteId} does not exist.`)
+      const envs = Object.fromEntries(siteEnvironments(state, siteId))
       return { ...state, environments: { ...state.environments, [siteId]: { ...envs, [env]: change(record) } } }
     })
   }

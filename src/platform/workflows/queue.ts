@@ -134,8 +134,8 @@ export class WorkflowQueue {
 
   /** Validates and queues a workflow; returns it as created. */
   async start(request: StartWorkflow): Promise<WorkflowRecord> {
-    const type = this.types[request.type]
-    if (!type || !this.has(request.type)) throw new Error(`Unknown workflow type ${request.type}`)
+    const type = this.has(request.type) ? this.types[request.type] : undefined
+    if (!type) throw new Error(`Unknown workflow type ${request.type}`)
     await type.validateStart?.(this.platform, request.siteId, request.env, request.params)
     const now = Date.now() / 1000
     const description = type.describe(request.env, request.params)
@@ -213,7 +213,8 @@ export class WorkflowQueue {
   }
 
   private async runOne(record: WorkflowRecord): Promise<void> {
-    const type = this.types[record.type]
+    // A stored record's type is data read back from disk: an own property or none.
+    const type = this.has(record.type) ? this.types[record.type] : undefined
     record.phase = 'started'
     record.started_at = Date.now() / 1000
     record.runs += 1

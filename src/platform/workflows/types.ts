@@ -136,7 +136,7 @@ async function resolveBackupKey(platform: PlatformContext, siteId: string, key: 
     throw new WorkflowFailure(
       `The backup "${key}" belongs to another site; restore only this site's backups. ${advice}`,
     )
-  if (!platform.store.current.environments[siteId]?.[env])
+  if (!platform.findEnvironment(siteId, env))
     throw new WorkflowFailure(`The backup "${key}" names an environment "${env}" this site does not have. ${advice}`)
   const backup = await findBackup(platform.layout, siteId, env, folder)
   const archive = backup?.elements[element]
@@ -155,7 +155,7 @@ function otherEnvironment(platform: PlatformContext, siteId: string, env: string
     )
   if (from === env)
     throw new WorkflowFailure(`Cannot ${what} from "${env}" into itself; pick another source environment.`)
-  if (!platform.store.current.environments[siteId]?.[from])
+  if (!platform.findEnvironment(siteId, from))
     throw new WorkflowFailure(`The source environment "${from}" does not exist on this site; use dev, test or live.`)
   return from
 }
@@ -304,9 +304,8 @@ export async function deployableCommit(
   const source = deploySource(env)
   if (!source)
     return { reason: `Code is deployed only to test and live; "${env}" takes code by git push or a restore.` }
-  const envs = platform.store.current.environments[siteId] ?? {}
-  const from: EnvironmentRecord | undefined = envs[source]
-  const to: EnvironmentRecord | undefined = envs[env]
+  const from: EnvironmentRecord | undefined = platform.findEnvironment(siteId, source)
+  const to: EnvironmentRecord | undefined = platform.findEnvironment(siteId, env)
   if (!from?.targetCommit) return { reason: `There is nothing to deploy: "${source}" has no code yet.` }
   if (to?.targetCommit) {
     const contained = await reachableCommits(platform.layout.repoDir(siteId), to.targetCommit)

@@ -1,7 +1,7 @@
 /**
  * The app's saved connections and tokens are checked when read: a damaged connections.json or
  * token file is set aside with a message, the app starts clean, and the next save does not
- * overwrite the copy.
+ * overwrite the copy. Connection ids from outside select only real connections.
  */
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -123,4 +123,19 @@ describe('token files when read', () => {
     expect(await copies('abc123.enc', secrets)).toHaveLength(1)
     expect(await store.load('abc123')).toBeNull()
   })
+})
+
+describe('connection ids from outside', () => {
+  for (const id of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    it(`"${id}" selects no connection`, async () => {
+      await writeFile(path.join(dir, 'connections.json'), saved([pantheon]))
+      const connections = manager()
+      await connections.init()
+      await expect(connections.activate(id)).rejects.toMatchObject({ code: 'not_found' })
+      await expect(connections.remove(id)).rejects.toMatchObject({ code: 'not_found' })
+      await expect(connections.clientFor(id)).rejects.toMatchObject({ code: 'not_found' })
+      expect(connections.activeId).toBe(EMBEDDED_ID)
+      expect(JSON.parse(await readFile(path.join(dir, 'connections.json'), 'utf8')).active).toBe(EMBEDDED_ID)
+    })
+  }
 })
