@@ -2,8 +2,10 @@
  * Backups on disk and the catalog built from them. A backup is a folder
  * `backups/<epoch>_<backup|automated>/` holding its archives and a `backup.json` record.
  * It is built completely in a hidden scratch folder and renamed into place, so the catalog
- * only ever lists whole backups. Expired backups are deleted when the catalog is read; a
- * backup.json that fails its schema is set aside and the backup left out.
+ * only ever lists whole backups. Every backup gets its own folder: the epoch is the second it
+ * started, moved on to the next free second when an earlier backup of the same kind already
+ * holds that one (two exports started within a second). Expired backups are deleted when the
+ * catalog is read; a backup.json that fails its schema is set aside and the backup left out.
  */
 import { mkdir, readdir, stat, copyFile, rename } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
@@ -107,6 +109,24 @@ export interface BackupSources {
 /** The folder name of a backup started at `epoch` (seconds). */
 export function backupFolderName(epoch: number, kind: 'backup' | 'automated'): string {
   return `${Math.floor(epoch)}_${kind}`
+}
+
+/**
+ * A folder name no backup of the environment holds yet: `<epoch>_<kind>`, or the first later
+ * second that is free. Workflows of one environment run one at a time, so nothing else picks a
+ * folder for it between this check and the build; the caller remembers the name for reruns.
+ */
+export async function freeBackupFolderName(
+  layout: Layout,
+  siteId: string,
+  env: string,
+  epoch: number,
+  kind: 'backup' | 'automated',
+): Promise<string> {
+  for (let second = Math.floor(epoch); ; second += 1) {
+    const folder = backupFolderName(second, kind)
+    if (!(await exists(layout.backupDir(siteId, env, folder)))) return folder
+  }
 }
 
 /** The contract's archive file name: `{site}_{env}_{YYYY-MM-DD}T{HH-MM-SS}_UTC_{suffix}`. */

@@ -22,8 +22,8 @@ import {
 } from '../git/repo'
 import {
   buildBackup,
-  backupFolderName,
   findBackup,
+  freeBackupFolderName,
   type BackupElement,
   type BackupSources,
 } from '../backups/backup-store'
@@ -78,7 +78,10 @@ async function runBackup(
   const { workflow, platform } = run
   const site = platform.site(workflow.site_id)
   if (typeof workflow.internal.folder !== 'string')
-    await run.remember('folder', backupFolderName(workflow.created_at, kind))
+    await run.remember(
+      'folder',
+      await freeBackupFolderName(platform.layout, site.id, workflow.environment, workflow.created_at, kind),
+    )
   const folder = String(workflow.internal.folder)
   const sources = await currentSources(platform, site.id, workflow.environment, want)
   let step = 0
