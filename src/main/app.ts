@@ -118,6 +118,8 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     connections,
     downloads,
     async close() {
+      // A start that asks meanwhile waits for this one instead of failing.
+      lock.markExiting()
       workflows.close()
       await downloads.close()
       await connections.close()

@@ -195,6 +195,8 @@ async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDir
     dataDir,
     close() {
       closed ??= (async () => {
+        // A start that asks meanwhile waits for this one instead of failing.
+        lock.markExiting()
         if (timer) clearInterval(timer)
         const stopped = new Promise<void>((resolveClose) => server.close(() => resolveClose()))
         server.closeIdleConnections()

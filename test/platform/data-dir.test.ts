@@ -1,14 +1,14 @@
 /**
- * The data folder: one platform at a time (a lock file holding the owner's pid, taken over
- * when that process is gone), and nothing in it readable by other users.
+ * The data folder: one platform at a time (a lock that a dead process cannot hold; the pid
+ * file beside it is information only), and nothing in it readable by other users.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { writeFileAtomic } from '../../src/lib/atomic'
 import { startPlatform } from '../../src/platform/index'
-import { callJson, tempDir } from './helpers'
+import { callJson, seededDataDir, startTestPlatform, tempDir } from './helpers'
 
 const dirs: string[] = []
 
@@ -47,6 +47,46 @@ describe('the data folder lock', () => {
     await expect(readFile(join(dir, 'platform.lock'))).rejects.toMatchObject({ code: 'ENOENT' })
     const second = await startPlatform({ dataDir: dir })
     await second.close()
+  })
+
+  it('starts at once over a platform just killed with SIGKILL', async () => {
+    const dir = await emptyDataDir('kill9-lock')
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, '../../src/platform/cli.ts'), '--data', dir, '--no-schedule'],
+      { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = ''
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString()
+          if (out.includes('Platform listening on')) resolve()
+        })
+        child.once('exit', (code) => reject(new Error(`the platform exited with ${code}: ${out}`)))
+      })
+      expect((await readFile(join(dir, 'platform.lock'), 'utf8')).trim()).toBe(String(child.pid))
+      child.kill('SIGKILL')
+      // Not waiting for the exit event: its pid may still exist for a moment, the lock does not.
+      const platform = await startPlatform({ dataDir: dir })
+      await platform.close()
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
+  it('lets a start made while the platform closes wait for it instead of failing', async () => {
+    const dir = await seededDataDir()
+    dirs.push(dir)
+    // A pause before each workflow step keeps close() waiting for the running export a moment.
+    const t = await startTestPlatform({ seed: 'none', workflowStepDelayMs: 1500 }, dir)
+    const siteId = await t.siteId('demo-drupal')
+    const started = await t.startWorkflow(siteId, 'dev', 'do_export', { database: true })
+    expect(started.status).toBe(202)
+    const closing = t.platform.close()
+    const next = await startPlatform({ dataDir: dir })
+    await closing
+    await next.close()
   })
 
   it('takes over a lock whose process is gone (left by kill -9)', async () => {

@@ -2,7 +2,7 @@
  * Where everything lives under the data folder. One function per path so the layout is
  * written down in exactly one place:
  *
- *   platform.lock                                     pid of the platform using the folder (see ./lock)
+ *   platform.lock                                     pid of the lock holder, for people (lock: src/lib/lock.ts)
  *   secrets.json  state.json  sessions.json          structured state (atomic JSON; secrets and sessions 0600)
  *   sites/<site>/repo.git                             the site's bare git repository
  *   sites/<site>/envs/<env>/database.sql.gz           the environment's database dump
