@@ -72,6 +72,21 @@ export async function moveAside(file: string, now = new Date()): Promise<string>
   }
 }
 
+/** Parses `text` as JSON and checks it against `schema`, or says what is wrong. */
+function parseChecked<S extends z.ZodType>(
+  text: string,
+  schema: S,
+): { readonly ok: true; readonly value: z.output<S> } | { readonly ok: false; readonly problem: string } {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    return { ok: false, problem: `not valid JSON (${(error as Error).message})` }
+  }
+  const result = schema.safeParse(json)
+  return result.success ? { ok: true, value: result.data } : { ok: false, problem: describeIssue(result.error) }
+}
+
 /**
  * Reads `file` and validates it with `schema`. Returns the parsed value, or `undefined` when the
  * file does not exist or was damaged (then it has been moved aside and `report` was called).
@@ -94,14 +109,9 @@ export async function readSavedState<S extends z.ZodType>(
       { cause: error },
     )
   }
-  let problem: string
-  try {
-    const result = schema.safeParse(JSON.parse(text))
-    if (result.success) return result.data
-    problem = describeIssue(result.error)
-  } catch (error) {
-    problem = `not valid JSON (${(error as Error).message})`
-  }
+  const checked = parseChecked(text, schema)
+  if (checked.ok) return checked.value
+  const { problem } = checked
   const movedTo = await moveAside(file)
   options.report({
     file,
@@ -109,7 +119,7 @@ export async function readSavedState<S extends z.ZodType>(
     problem,
     message:
       `${options.what} in ${file} could not be used: ${problem}. The file was moved to ${movedTo} ` +
-      `and ${options.startsWith}. Nothing else was changed; keep that copy to look into it, or delete it.`,
+      `and ${options.startsWith}. Keep that copy to look into it or recover from it, or delete it.`,
   })
   return undefined
 }
