@@ -1,15 +1,17 @@
-import { createTestingPinia } from '@pinia/testing'
-import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import App from '../../src/renderer/src/App.vue'
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setApiClient } from '../../src/renderer/src/api/client'
 import { FakeIpcFailure, installFakeBridge } from './support/fake-bridge'
+import { mountApp } from './support/mount-app'
 import { appInfo, backup, connection, HOUR, site, siteDetails } from './support/fixtures'
 
 enableAutoUnmount(afterEach)
 
-function mountApp() {
-  return mount(App, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+/** Changes the hash by hand, with the events a browser fires for it (happy-dom fires none). */
+function editHash(hash: string): void {
+  location.hash = hash
+  window.dispatchEvent(new PopStateEvent('popstate', { state: null }))
+  window.dispatchEvent(new HashChangeEvent('hashchange'))
 }
 
 beforeEach(() => history.replaceState(null, '', '#/'))
@@ -101,13 +103,11 @@ describe('App shell', () => {
     })
     const wrapper = mountApp()
     await flushPromises()
-    location.hash = '#/sites/site-1/live'
-    window.dispatchEvent(new HashChangeEvent('hashchange'))
+    editHash('#/sites/site-1/live')
     await flushPromises()
     expect(wrapper.get('[data-testid="env-tab-live"]').attributes('aria-selected')).toBe('true')
     expect(wrapper.find('[data-testid="timeline-empty"]').exists()).toBe(true)
-    location.hash = '#/connections'
-    window.dispatchEvent(new HashChangeEvent('hashchange'))
+    editHash('#/connections')
     await flushPromises()
     expect(wrapper.find('[data-testid="connection-item"]').exists()).toBe(true)
   })

@@ -1,10 +1,9 @@
-import { createTestingPinia } from '@pinia/testing'
-import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import App from '../../src/renderer/src/App.vue'
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setApiClient } from '../../src/renderer/src/api/client'
 import type { ConnectionSummary } from '../../src/shared/app'
 import { FakeIpcFailure, installFakeBridge } from './support/fake-bridge'
+import { mountApp } from './support/mount-app'
 import { appInfo, connection, site } from './support/fixtures'
 
 enableAutoUnmount(afterEach)
@@ -19,10 +18,6 @@ const pantheon = connection({
   tokenStorage: 'file',
   tokenStorageNote: 'Stored in a file only your user can read (0600) in the data folder.',
 })
-
-function mountApp() {
-  return mount(App, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
-}
 
 beforeEach(() => history.replaceState(null, '', '#/connections'))
 afterEach(() => {

@@ -3,6 +3,7 @@ import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import App from '../../src/renderer/src/App.vue'
 import { setApiClient } from '../../src/renderer/src/api/client'
+import { createAppRouter } from '../../src/renderer/src/router'
 import type { DownloadItem } from '../../src/shared/downloads'
 import { FakeIpcFailure, installFakeBridge } from './support/fake-bridge'
 import { appInfo, download } from './support/fixtures'
@@ -12,7 +13,9 @@ enableAutoUnmount(afterEach)
 afterEach(() => setApiClient(null))
 
 function mountApp() {
-  return mount(App, { global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn })] } })
+  return mount(App, {
+    global: { plugins: [createTestingPinia({ stubActions: false, createSpy: vi.fn }), createAppRouter()] },
+  })
 }
 
 const items = (wrapper: ReturnType<typeof mountApp>) => wrapper.findAll('[data-testid="download-item"]')

@@ -1,9 +1,10 @@
 import { createTestingPinia } from '@pinia/testing'
 import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { defineComponent, h } from 'vue'
+import { RouterView } from 'vue-router'
 import { setApiClient } from '../../src/renderer/src/api/client'
-import { useNavigationStore } from '../../src/renderer/src/stores/navigation'
-import SiteView from '../../src/renderer/src/views/SiteView.vue'
+import { createAppRouter } from '../../src/renderer/src/router'
 import type { Backup } from '../../src/shared/platform-types'
 import { FakeIpcFailure, installFakeBridge, type FakeHandlers } from './support/fake-bridge'
 import { backup, download, environment, HOUR, site, workflow } from './support/fixtures'
@@ -50,19 +51,16 @@ function handlers(overrides: FakeHandlers = {}): FakeHandlers {
   }
 }
 
+/** The site route's view alone, as App.vue shows it: the router turns the hash into its props. */
 function mountSite(env: string | null) {
+  history.replaceState(null, '', env ? `#/sites/site-1/${env}` : '#/sites/site-1')
   const pinia = createTestingPinia({ stubActions: false, createSpy: vi.fn })
-  const navigation = useNavigationStore(pinia)
-  const wrapper = mount(SiteView, {
-    props: { siteId: 'site-1', env },
-    global: { plugins: [pinia] },
-  })
-  // Let route changes flow back into the props, as App.vue does.
-  navigation.$subscribe(() => {
-    const route = navigation.route
-    if (route.name === 'site') void wrapper.setProps({ siteId: route.siteId, env: route.env })
-  })
-  return { wrapper, navigation }
+  const router = createAppRouter()
+  const wrapper = mount(
+    defineComponent(() => () => h(RouterView)),
+    { global: { plugins: [pinia, router] } },
+  )
+  return { wrapper, router }
 }
 
 beforeEach(() => {

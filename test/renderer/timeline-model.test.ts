@@ -20,7 +20,6 @@ import {
   type BackupRow,
   type DayRow,
 } from '../../src/renderer/src/lib/timeline'
-import { formatHash, parseHash } from '../../src/renderer/src/stores/navigation'
 import { backup, DAY, HOUR } from './support/fixtures'
 
 /** Local noon on a fixed date, so day boundaries are those of the machine's time zone. */
@@ -145,17 +144,5 @@ describe('wording', () => {
     expect(formatRelative(NOW - 50_000, NOW)).toBe('1 minute ago')
     expect(frameworkName('drupal8')).toBe('Drupal 8')
     expect(frameworkName('wordpress')).toBe('WordPress')
-  })
-})
-
-describe('location hash', () => {
-  it('round-trips places and treats anything else as home', () => {
-    expect(parseHash('#/sites/site-1/live')).toEqual({ name: 'site', siteId: 'site-1', env: 'live' })
-    expect(parseHash('#/sites/site-1')).toEqual({ name: 'site', siteId: 'site-1', env: null })
-    expect(parseHash('#/connections')).toEqual({ name: 'connections' })
-    expect(parseHash('#/sites/..%2F..')).toEqual({ name: 'home' })
-    expect(parseHash('')).toEqual({ name: 'home' })
-    expect(formatHash({ name: 'site', siteId: 'site-1', env: 'test' })).toBe('#/sites/site-1/test')
-    expect(parseHash(formatHash({ name: 'connections' }))).toEqual({ name: 'connections' })
   })
 })

@@ -1,0 +1,49 @@
+/**
+ * One route per view, in the location hash: hash history works in a browser and over the
+ * desktop app's app:// protocol alike, so a link, a reload and the back button keep the place.
+ * Addresses that name no place, or name a site or environment in a shape the platform never
+ * uses, go home (or to the site without the environment) instead of to a broken view.
+ */
+import { createRouter, createWebHashHistory, type Router, type RouterHistory } from 'vue-router'
+import ConnectionsView from '../views/ConnectionsView.vue'
+import HomeView from '../views/HomeView.vue'
+import SiteView from '../views/SiteView.vue'
+import { HOME, SEGMENT, siteLocation, siteParams } from './places'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** The view's name in the window title, before " – Restore Desk"; none means the app's name alone. */
+    title?: string
+  }
+}
+
+const APP_NAME = 'Restore Desk'
+
+/** Builds the app's router; tests pass their own history. */
+export function createAppRouter(history: RouterHistory = createWebHashHistory()): Router {
+  const router = createRouter({
+    history,
+    routes: [
+      { path: '/', name: 'home', component: HomeView },
+      { path: '/sites/:siteId/:env?', name: 'site', component: SiteView, props: siteParams },
+      { path: '/connections', name: 'connections', component: ConnectionsView, meta: { title: 'Connections' } },
+      // A path, not the name: a named redirect would carry the unknown path along as a param.
+      { path: '/:unknown(.*)*', redirect: '/' },
+    ],
+  })
+
+  // A guard on every navigation, not `beforeEnter`: that one is skipped when only params change.
+  router.beforeEach((to) => {
+    if (to.name !== 'site') return true
+    const { siteId, env } = siteParams(to)
+    if (!SEGMENT.test(siteId)) return { ...HOME, replace: true }
+    if (env !== null && !SEGMENT.test(env)) return { ...siteLocation(siteId), replace: true }
+    return true
+  })
+
+  router.afterEach((to) => {
+    if (typeof document !== 'undefined') document.title = to.meta.title ? `${to.meta.title} – ${APP_NAME}` : APP_NAME
+  })
+
+  return router
+}
