@@ -8,7 +8,8 @@ let browser: Browser
 let page: Page
 
 beforeAll(async () => {
-  web = await startWebMode()
+  // The small seed: the routes test opens a site, and the small one is ready in seconds.
+  web = await startWebMode({ args: ['--demo-seed', 'small'] })
   browser = await launchChromium()
   page = await browser.newPage()
 })
@@ -40,6 +41,31 @@ describe('browser mode in Chromium', () => {
         return response.json()
       })
       expect(result).toMatchObject({ ok: false, error: { code: 'bad_request' } })
+    })
+  })
+
+  it('keeps the place across the back button and a reload; "Skip to content" only moves focus', async () => {
+    await withScreenshot(page, 'routes', async () => {
+      await page.goto(web.url)
+      await page.getByTestId('site-link-demo-drupal').click({ timeout: 120_000 })
+      await page.getByRole('tab', { name: 'test' }).click()
+      await page.waitForURL(/#\/sites\/[^/]+\/test$/)
+      const siteUrl = page.url()
+      await page.getByRole('button', { name: 'Connections' }).first().click()
+      await page.waitForURL(/#\/connections$/)
+      await page.goBack()
+      await page.waitForURL(siteUrl)
+      await page.getByRole('tab', { name: 'test', selected: true }).waitFor()
+      await page.reload()
+      await page.getByRole('tab', { name: 'test', selected: true }).waitFor({ timeout: 60_000 })
+
+      await page.getByRole('button', { name: 'Connections' }).first().click()
+      await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor()
+      await page.getByRole('link', { name: 'Skip to content' }).focus()
+      await page.keyboard.press('Enter')
+      expect(new URL(page.url()).hash).toBe('#/connections')
+      expect(await page.locator('main#main-content:focus').count()).toBe(1)
+      expect(await page.getByRole('heading', { name: 'Connections', level: 1 }).isVisible()).toBe(true)
     })
   })
 

@@ -111,4 +111,18 @@ describe('App shell', () => {
     await flushPromises()
     expect(wrapper.find('[data-testid="connection-item"]').exists()).toBe(true)
   })
+
+  it('"Skip to content" moves focus to the main region and stays on the current view', async () => {
+    history.replaceState(null, '', '#/connections')
+    installFakeBridge({ 'app:info': () => appInfo(), 'connections:list': () => [connection()] })
+    const wrapper = mountApp()
+    await flushPromises()
+    const skip = wrapper.findAll('a, button').find((element) => element.text() === 'Skip to content')!
+    await skip.trigger('click')
+    await flushPromises()
+    expect(location.hash).toBe('#/connections')
+    expect(wrapper.router.currentRoute.value.name).toBe('connections')
+    expect(wrapper.find('[data-testid="connection-item"]').exists()).toBe(true)
+    expect(document.activeElement).toBe(wrapper.get('main').element)
+  })
 })
