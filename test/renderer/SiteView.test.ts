@@ -113,6 +113,7 @@ describe('site view', () => {
     await flushPromises()
     const error = wrapper.get('[data-testid="site-error"]')
     expect(error.text()).toContain('No site "site-1" on this connection. Pick another site.')
+    expect(error.attributes('data-error-code')).toBe('not_found')
     fake.handle('sites:open', handlers()['sites:open']!)
     await error.get('button').trigger('click')
     await flushPromises()

@@ -5,33 +5,23 @@ import type { ConnectionSummary } from '../../../shared/app'
 import type { InvokeRequest } from '../../../shared/ipc'
 import { useApi } from '../api/client'
 import { messageOf } from '../lib/format'
+import { createResource } from './resource'
 
 /** What the add form sends. */
 export type NewConnection = InvokeRequest<'connections:add'>
 
 /** The connections list and the actions on it; the active one decides which sites are shown. */
 export const useConnectionsStore = defineStore('connections', () => {
-  const list = ref<ConnectionSummary[]>([])
-  const loading = ref(false)
-  const loaded = ref(false)
-  const error = ref<string | null>(null)
+  const listing = createResource(() => useApi().call('connections:list'))
   /** Id of the connection an action is running on, to disable its buttons. */
   const busyId = ref<string | null>(null)
   const actionError = ref<string | null>(null)
 
+  const list = computed<readonly ConnectionSummary[]>(() => listing.data ?? [])
   const active = computed(() => list.value.find((connection) => connection.active) ?? null)
 
   async function load(): Promise<void> {
-    loading.value = true
-    error.value = null
-    try {
-      list.value = await useApi().call('connections:list')
-      loaded.value = true
-    } catch (cause) {
-      error.value = messageOf(cause)
-    } finally {
-      loading.value = false
-    }
+    await listing.reload()
   }
 
   /** Adds a connection; throws the platform's message so the form can show it next to the fields. */
@@ -65,9 +55,9 @@ export const useConnectionsStore = defineStore('connections', () => {
 
   function remove(id: string): Promise<boolean> {
     return actOn(id, async () => {
-      list.value = await useApi().call('connections:remove', { id })
+      listing.set(await useApi().call('connections:remove', { id }))
     })
   }
 
-  return { list, loading, loaded, error, busyId, actionError, active, load, add, activate, remove }
+  return { listing, list, busyId, actionError, active, load, add, activate, remove }
 })

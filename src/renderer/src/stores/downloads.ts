@@ -9,6 +9,7 @@ import type { DownloadItem, DownloadState } from '../../../shared/downloads'
 import type { BackupElement } from '../../../shared/platform-types'
 import { useApi } from '../api/client'
 import { messageOf } from '../lib/format'
+import { createResource } from './resource'
 import { envKey } from './sites'
 
 const ACTIVE_STATES: ReadonlySet<DownloadState> = new Set(['queued', 'downloading', 'paused', 'verifying'])
@@ -49,13 +50,28 @@ function rememberChosenFolder(key: string, folder: string): void {
 }
 
 type ItemAction = 'downloads:pause' | 'downloads:resume' | 'downloads:cancel' | 'downloads:retry'
+type ItemsById = Readonly<Record<string, DownloadItem>>
+
+/**
+ * The list as answered, with what events brought while it was on its way: of two copies of a
+ * download the higher revision wins, and one the list does not know yet (just started) stays.
+ */
+function mergeListed(listed: ItemsById, current: ItemsById | null): ItemsById {
+  const next: Record<string, DownloadItem> = { ...listed }
+  for (const [id, item] of Object.entries(current ?? {})) {
+    const answered = next[id]
+    if (!answered || answered.revision < item.revision) next[id] = item
+  }
+  return next
+}
 
 /** Downloads as the main process reports them, their actions, and each environment's target folder. */
 export const useDownloadsStore = defineStore('downloads', () => {
-  const items = ref<Record<string, DownloadItem>>({})
-  const loading = ref(false)
-  const loaded = ref(false)
-  const error = ref<string | null>(null)
+  const listing = createResource(
+    async (): Promise<ItemsById> =>
+      Object.fromEntries((await useApi().call('downloads:list')).map((item) => [item.id, item])),
+    { merge: mergeListed },
+  )
   /** The last failed action, shown at the top of the panel. */
   const actionError = ref<string | null>(null)
   const panelOpen = ref(false)
@@ -66,6 +82,7 @@ export const useDownloadsStore = defineStore('downloads', () => {
   const starting = ref<Record<string, boolean>>({})
   let unsubscribe: (() => void) | null = null
 
+  const items = computed<ItemsById>(() => listing.data ?? {})
   const ordered = computed(() => Object.values(items.value).sort((a, b) => b.createdAt - a.createdAt))
   const active = computed(() => ordered.value.filter(isActiveDownload))
   const done = computed(() => ordered.value.filter((item) => item.state === 'done'))
@@ -80,32 +97,26 @@ export const useDownloadsStore = defineStore('downloads', () => {
 
   function put(item: DownloadItem): void {
     // An answer to a call can arrive after events about the same download: keep the fresher one.
-    const current = items.value[item.id]
-    if (current && current.revision > item.revision) return
-    items.value[item.id] = item
+    listing.update((current) => {
+      const known = current?.[item.id]
+      return known && known.revision > item.revision ? current : { ...current, [item.id]: item }
+    })
+  }
+
+  function forget(id: string): void {
+    listing.update((current) => {
+      if (!current?.[id]) return current
+      const { [id]: _gone, ...rest } = current
+      return rest
+    })
   }
 
   async function load(): Promise<void> {
-    const api = useApi()
-    unsubscribe ??= api.on('downloads:changed', (change) => {
-      if (change.type === 'removed') delete items.value[change.id]
+    unsubscribe ??= useApi().on('downloads:changed', (change) => {
+      if (change.type === 'removed') forget(change.id)
       else put(change.item)
     })
-    loading.value = true
-    error.value = null
-    try {
-      const list = await api.call('downloads:list')
-      // Events that arrived while listing are at least as fresh; keep them.
-      const next: Record<string, DownloadItem> = {}
-      for (const item of list) next[item.id] = item
-      for (const [id, item] of Object.entries(items.value)) next[id] = item
-      items.value = next
-      loaded.value = true
-    } catch (cause) {
-      error.value = messageOf(cause)
-    } finally {
-      loading.value = false
-    }
+    await listing.reload()
   }
 
   function stopListening(): void {
@@ -190,7 +201,7 @@ export const useDownloadsStore = defineStore('downloads', () => {
     actionError.value = null
     try {
       await useApi().call('downloads:remove', { id })
-      delete items.value[id]
+      forget(id)
     } catch (cause) {
       actionError.value = messageOf(cause)
     }
@@ -213,10 +224,8 @@ export const useDownloadsStore = defineStore('downloads', () => {
   }
 
   return {
+    listing,
     items,
-    loading,
-    loaded,
-    error,
     actionError,
     panelOpen,
     folders,

@@ -8,6 +8,7 @@ import { computed, ref } from 'vue'
 import type { BackupElement, WorkflowProgress } from '../../../shared/platform-types'
 import { useApi } from '../api/client'
 import { useBackupsStore } from './backups'
+import { createResource } from './resource'
 
 /** What "Back up now" sends. */
 export interface BackupNowRequest {
@@ -25,6 +26,8 @@ export interface TrackedWorkflow extends WorkflowProgress {
 /** Jobs started from this window and their live progress; a finished backup reloads its timeline. */
 export const useWorkflowsStore = defineStore('workflows', () => {
   const byId = ref<Record<string, TrackedWorkflow>>({})
+  /** Jobs the platform was already running when this window opened. */
+  const running = createResource(() => useApi().call('workflows:active'))
   let unsubscribe: (() => void) | null = null
 
   const all = computed(() =>
@@ -48,13 +51,10 @@ export const useWorkflowsStore = defineStore('workflows', () => {
   /** Subscribes to progress events once for the app's lifetime, and picks up jobs already running. */
   function listen(): void {
     if (unsubscribe) return
-    const api = useApi()
-    unsubscribe = api.on('workflows:progress', record)
+    unsubscribe = useApi().on('workflows:progress', record)
     // After a reload, jobs started earlier would otherwise stay invisible until their next poll.
-    void api
-      .call('workflows:active')
-      .then((active) => active.forEach(record))
-      .catch(() => {})
+    // A failure only leaves them to their next event; `running.error` keeps why.
+    void running.reload().then((active) => active?.forEach(record))
   }
 
   function stopListening(): void {
@@ -80,5 +80,5 @@ export const useWorkflowsStore = defineStore('workflows', () => {
     if (entry) byId.value[id] = { ...entry, dismissed: true }
   }
 
-  return { byId, all, forEnv, record, listen, stopListening, backUpNow, dismiss }
+  return { byId, running, all, forEnv, record, listen, stopListening, backUpNow, dismiss }
 })
