@@ -1,7 +1,8 @@
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
+// First, so the components' own styles come after the tokens and resets they build on.
+import './styles/base.css'
 import App from './App.vue'
 import { createAppRouter } from './router'
-import './styles/base.css'
 
 createApp(App).use(createPinia()).use(createAppRouter()).mount('#app')
