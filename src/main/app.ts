@@ -65,8 +65,8 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     secrets: options.secrets ?? createFileSecretStore(path.join(options.dataDir, 'secrets')),
     startEmbedded:
       options.embedded?.start ??
-      (() =>
-        startPlatform({
+      (async () => {
+        const platform = await startPlatform({
           dataDir: embeddedDir,
           port: 0,
           seed: 'demo',
@@ -75,7 +75,10 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
           automatedBackups: true,
           ...(options.embedded?.linkTtlSeconds ? { linkTtlSeconds: options.embedded.linkTtlSeconds } : {}),
           log: (line) => log(`[platform] ${line}`),
-        })),
+        })
+        for (const damage of platform.damaged) context.addNotice(`The embedded platform: ${damage.message}`)
+        return platform
+      }),
     // What reaches the page (app:info, app:status) never quotes Node's error text word for word.
     onActiveChange: (info) => context.setPlatform(info.error ? { ...info, error: scrubSystemText(info.error) } : info),
     log,
@@ -109,7 +112,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       log(`[ipc] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   )
 
-  await connections.init()
+  for (const damage of await connections.init()) context.addNotice(damage.message)
   await downloads.restore()
 
   return {

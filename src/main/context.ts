@@ -4,7 +4,8 @@
  * bootstrap and browser mode's host both build one with {@link createAppContext}.
  */
 import { readFile } from 'node:fs/promises'
-import type { AppInfo, AppMode, PlatformConnectionInfo } from '../shared/app'
+import { randomUUID } from 'node:crypto'
+import type { AppInfo, AppMode, AppNotice, PlatformConnectionInfo } from '../shared/app'
 import { EMBEDDED_ID, EMBEDDED_LABEL } from './connections/manager'
 import { EventHub } from './events'
 
@@ -18,6 +19,10 @@ export interface AppContext {
   platform(): PlatformConnectionInfo
   /** Replaces the connection state and tells every page. */
   setPlatform(info: PlatformConnectionInfo): void
+  /** Shows a notice on every page until someone dismisses it. */
+  addNotice(message: string): AppNotice
+  /** Removes a notice; false when no notice has that id. */
+  dismissNotice(id: string): boolean
   info(): AppInfo
 }
 
@@ -55,6 +60,7 @@ export async function createAppContext(options: AppContextOptions): Promise<AppC
   const version = options.version ?? (await readPackageVersion())
   const events = new EventHub()
   let platform = initialPlatform
+  let notices: readonly AppNotice[] = []
   const context: AppContext = {
     name: 'Restore Desk',
     version,
@@ -66,7 +72,20 @@ export async function createAppContext(options: AppContextOptions): Promise<AppC
       platform = info
       events.emit('app:status', { platform: info })
     },
-    info: () => ({ name: context.name, version, mode: options.mode, dataDir: options.dataDir, platform }),
+    addNotice(message) {
+      const notice: AppNotice = { id: randomUUID(), message }
+      notices = [...notices, notice]
+      events.emit('app:notices', notices)
+      return notice
+    },
+    dismissNotice(id) {
+      const rest = notices.filter((notice) => notice.id !== id)
+      if (rest.length === notices.length) return false
+      notices = rest
+      events.emit('app:notices', notices)
+      return true
+    },
+    info: () => ({ name: context.name, version, mode: options.mode, dataDir: options.dataDir, platform, notices }),
   }
   return context
 }

@@ -7,6 +7,7 @@
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
+import type { DamagedFile } from '../lib/saved-state'
 import { PlatformContext, STANDARD_ENVIRONMENTS } from './core'
 import { listBackups } from './backups/backup-store'
 import { resolveCommit } from './git/repo'
@@ -54,6 +55,8 @@ export interface RunningPlatform {
   readonly apiBase: string
   readonly machineToken: string
   readonly tokenWasGenerated: boolean
+  /** Saved files found damaged at this start and set aside (each also logged). */
+  readonly damaged: readonly DamagedFile[]
   readonly dataDir: string
   /**
    * Stops accepting requests and closes the server. A running workflow stops at its next
@@ -126,7 +129,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
 
 async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDirLock): Promise<RunningPlatform> {
   const log = opts.log ?? (() => undefined)
-  const { store, secrets, tokenWasGenerated } = await StateStore.open(dataDir, opts.machineToken, log)
+  const { store, secrets, tokenWasGenerated, damaged } = await StateStore.open(dataDir, opts.machineToken, log)
   const layout = new Layout(dataDir)
   const content = new EnvContent(layout)
   const platform = new PlatformContext(
@@ -192,6 +195,7 @@ async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDir
     apiBase: `${platform.baseUrl}/api`,
     machineToken: secrets.machineToken,
     tokenWasGenerated,
+    damaged,
     dataDir,
     close() {
       closed ??= (async () => {

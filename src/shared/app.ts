@@ -13,6 +13,16 @@ export interface PlatformConnectionInfo {
   readonly error: string | null
 }
 
+/**
+ * Something the app must tell the person once, whatever view is open: today a saved file that
+ * was damaged and set aside at start (connections, downloads, the embedded platform's state).
+ */
+export interface AppNotice {
+  readonly id: string
+  /** Full sentences: what happened, where the copy went, what to do. */
+  readonly message: string
+}
+
 /** Answer of `app:info`. */
 export interface AppInfo {
   readonly name: string
@@ -20,6 +30,8 @@ export interface AppInfo {
   readonly mode: AppMode
   readonly dataDir: string
   readonly platform: PlatformConnectionInfo
+  /** Notices not yet dismissed, oldest first. */
+  readonly notices: readonly AppNotice[]
 }
 
 /** Payload of the `app:status` event: the platform connection changed. */

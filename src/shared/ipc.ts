@@ -7,7 +7,7 @@
  * entry here plus one handler in src/main/ipc/handlers.ts.
  */
 import { z } from 'zod'
-import type { AppInfo, AppStatus, ConnectionSummary } from './app'
+import type { AppInfo, AppNotice, AppStatus, ConnectionSummary } from './app'
 import type { Backup, CodeLogEntry, Site, SiteDetails, Workflow, WorkflowProgress } from './platform-types'
 import { downloadIdSchema, type DownloadChange, type DownloadItem } from './downloads'
 
@@ -36,6 +36,8 @@ const backupElement = z.enum(['code', 'database', 'files'])
 /** Invoke channels: page → main, answered once. */
 export const invokeChannels = {
   'app:info': invoke<AppInfo>()(noPayload),
+  /** Removes a notice for every page; an unknown id is not an error (another page was first). */
+  'app:dismiss-notice': invoke<void>()(z.object({ id: z.string().min(1).max(64) }).strict()),
 
   'connections:list': invoke<ConnectionSummary[]>()(noPayload),
   'connections:add': invoke<ConnectionSummary>()(
@@ -105,6 +107,8 @@ export const invokeChannels = {
 /** Event channels: main → page. The value is only a type carrier. */
 export const eventChannels = {
   'app:status': null as unknown as AppStatus,
+  /** The notices changed: the whole list, oldest first. */
+  'app:notices': null as unknown as readonly AppNotice[],
   'downloads:changed': null as unknown as DownloadChange,
   'workflows:progress': null as unknown as WorkflowProgress,
 } as const

@@ -93,6 +93,8 @@ describe("the platform's state files", () => {
       expect(platform.tokenWasGenerated).toBe(true)
       expect(platform.machineToken).not.toBe('12345')
       expect(lines.find((line) => line.includes(join(dir, 'secrets.json')))).toMatch(/at "machineToken"/)
+      // The app shows what the platform set aside: the start hands the same report back.
+      expect(platform.damaged.map((damage) => damage.file)).toEqual([join(dir, 'secrets.json')])
       const [copy] = await damagedCopies(dir, 'secrets.json')
       expect(await readFile(copy ?? '', 'utf8')).toBe(damagedText)
       expect((await readJson(join(dir, 'secrets.json'))).machineToken).toBe(platform.machineToken)

@@ -126,3 +126,23 @@ describe('App shell', () => {
     expect(document.activeElement).toBe(wrapper.get('main').element)
   })
 })
+
+describe('notices', () => {
+  it('shows each notice as an alert until it is dismissed, and follows app:notices', async () => {
+    const notice = { id: 'n1', message: 'The saved connections in /data/connections.json were damaged.' }
+    const fake = installFakeBridge({ 'app:info': () => appInfo({ notices: [notice] }), 'sites:list': () => [] })
+    fake.handle('app:dismiss-notice', () => undefined)
+    const wrapper = mountApp()
+    await flushPromises()
+    const region = wrapper.get('section[aria-labelledby="app-notices-title"]')
+    expect(region.get('[role="alert"]').text()).toContain('/data/connections.json were damaged.')
+    await region.get('button').trigger('click')
+    await flushPromises()
+    expect(fake.callsTo('app:dismiss-notice')).toEqual([{ id: 'n1' }])
+    expect(wrapper.find('section[aria-labelledby="app-notices-title"]').exists()).toBe(false)
+
+    fake.emit('app:notices', [{ id: 'n2', message: 'The downloads list was damaged.' }])
+    await flushPromises()
+    expect(wrapper.get('[role="alert"]').text()).toContain('The downloads list was damaged.')
+  })
+})

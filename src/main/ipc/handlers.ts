@@ -44,6 +44,9 @@ export function createHandlers(services: HandlerServices): IpcHandlers {
 
   return {
     'app:info': () => context.info(),
+    'app:dismiss-notice': ({ id }) => {
+      context.dismissNotice(id)
+    },
 
     'connections:list': () => connections.list(),
     'connections:add': (input) => connections.add(input),

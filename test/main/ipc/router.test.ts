@@ -9,6 +9,7 @@ const info: AppInfo = {
   mode: 'browser',
   dataDir: '/tmp/x',
   platform: { id: 'embedded', kind: 'embedded', label: 'Embedded', baseUrl: null, status: 'ready', error: null },
+  notices: [],
 }
 
 function handlers(overrides: Partial<IpcHandlers> = {}): IpcHandlers {

@@ -28,6 +28,7 @@ export function appInfo(overrides: Partial<AppInfo> = {}): AppInfo {
       status: 'ready',
       error: null,
     },
+    notices: [],
     ...overrides,
   }
 }
