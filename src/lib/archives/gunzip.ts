@@ -12,6 +12,7 @@ import path from 'node:path'
 import type { TransformOptions } from 'node:stream'
 import { createGunzip, type Gunzip, type ZlibOptions } from 'node:zlib'
 import { formatBytes } from '../format-bytes'
+import { drainedOrClosed } from '../streams'
 import { adviceFor, describeNonGzip, type ExpectedContent } from './describe'
 import { ArchiveError } from './errors'
 
@@ -129,15 +130,7 @@ export class GunzipStage {
   drained(): Promise<void> {
     const gunzip = this.gunzip
     if (gunzip === null || this.failure !== undefined || !gunzip.writableNeedDrain) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = (): void => {
-        gunzip.off('drain', done)
-        gunzip.off('close', done)
-        resolve()
-      }
-      gunzip.on('drain', done)
-      gunzip.on('close', done)
-    })
+    return drainedOrClosed(gunzip)
   }
 
   /** The sink can take more inflated bytes again. */

@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
+import { drainedOrClosed } from '../../lib/streams'
 import { gitEnv, runGit } from './run'
 
 /** A ref a push created (oldSha null), moved, or deleted (newSha null). */
@@ -57,19 +58,6 @@ function diffRefs(before: ReadonlyMap<string, string>, after: ReadonlyMap<string
   }
   for (const [ref, oldSha] of before) if (!after.has(ref)) updates.push({ ref, oldSha, newSha: null })
   return updates.sort((a, b) => a.ref.localeCompare(b.ref))
-}
-
-/** Resolves when the response can take more data, or when it was closed (then nobody is reading). */
-function waitForDrain(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done)
-      res.off('close', done)
-      resolve()
-    }
-    res.on('drain', done)
-    res.on('close', done)
-  })
 }
 
 /** Splits a CGI response head into status and headers; null until the blank line has arrived. */
@@ -162,7 +150,7 @@ export async function serveGitHttp(
   for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
     if (headDone) {
       if (res.destroyed) continue // the client left; drain git's output so it can exit
-      if (!res.write(chunk)) await waitForDrain(res)
+      if (!res.write(chunk)) await drainedOrClosed(res)
       continue
     }
     head = Buffer.concat([head, chunk])
