@@ -3,6 +3,7 @@
  * (a JSON string body), body parsing with a size cap, and an error type routes throw.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { readAtMost } from '../lib/streams'
 
 /** An error that becomes an HTTP reply with `status` and a JSON string body. */
 export class HttpError extends Error {
@@ -49,16 +50,12 @@ export function sendError(
 
 /** Reads a JSON request body (at most `limit` bytes); an empty body reads as `{}`. */
 export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buf = chunk as Buffer
-    size += buf.length
-    if (size > limit)
-      throw new HttpError(413, `The request body is larger than ${limit} bytes; send a smaller JSON body.`)
-    chunks.push(buf)
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim()
+  const body = await readAtMost(
+    req,
+    limit,
+    () => new HttpError(413, `The request body is larger than ${limit} bytes; send a smaller JSON body.`),
+  )
+  const text = body.toString('utf8').trim()
   if (text === '') return {}
   try {
     return JSON.parse(text) as unknown

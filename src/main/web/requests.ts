@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { formatBytes } from '../../lib/format-bytes'
+import { readAtMost } from '../../lib/streams'
 
 /** A request the host refuses: its status, code and message go to the client as they are. */
 export class RequestRefused extends Error {
@@ -99,14 +100,10 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
 
 /** Reads a request body of at most `limit` bytes as UTF-8. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer
-    size += buffer.length
-    if (size > limit)
-      throw new RequestRefused(413, 'too_large', `The request is larger than ${formatBytes(limit)} and was refused.`)
-    chunks.push(buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+  const body = await readAtMost(
+    req,
+    limit,
+    () => new RequestRefused(413, 'too_large', `The request is larger than ${formatBytes(limit)} and was refused.`),
+  )
+  return body.toString('utf8')
 }
