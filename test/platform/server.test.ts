@@ -41,6 +41,17 @@ async function stillServes(): Promise<void> {
   expect((await t.call('GET', `/api/users/${t.userId}`)).status).toBe(200)
 }
 
+describe('a body over the JSON limit', () => {
+  it('gets a 413 that says so, and the platform keeps serving', async () => {
+    const reply = await callJson(t.platform.url, 'POST', '/api/authorize/machine-token', {
+      machine_token: 'x'.repeat(1024 * 1024 + 1),
+    })
+    expect(reply.status).toBe(413)
+    expect(JSON.stringify(reply.body)).toMatch(/larger than 1048576 bytes/)
+    await stillServes()
+  })
+})
+
 describe('a malformed request target', () => {
   it('gets a 400, and the platform keeps serving', async () => {
     const host = new URL(t.platform.url).host

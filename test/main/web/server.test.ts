@@ -76,6 +76,18 @@ describe('browser-mode host', () => {
     expect(result.value).toMatchObject({ name: 'Restore Desk', mode: 'browser', dataDir: path.join(root, 'data') })
   })
 
+  it('refuses a body over 1 MiB with 413 and keeps serving', async () => {
+    const res = await raw('/api/invoke/app:info', {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ payload: 'x'.repeat(1024 * 1024 + 1) }),
+    })
+    expect(res.status).toBe(413)
+    expect(res.body).toMatch(/larger than 1\.0 MiB/)
+    const again = await raw('/api/invoke/app:info', { method: 'POST', headers: auth(), body: '{}' })
+    expect(again.status).toBe(200)
+  })
+
   it('refuses a bad payload with a clear error', async () => {
     const res = await raw('/api/invoke/app:info', {
       method: 'POST',
