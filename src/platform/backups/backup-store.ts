@@ -7,17 +7,16 @@
  * holds that one (two exports started within a second). Expired backups are deleted when the
  * catalog is read; a backup.json that fails its schema is set aside and the backup left out.
  */
-import { mkdir, readdir, stat, copyFile, rename } from 'node:fs/promises'
+import { mkdir, readdir, stat, copyFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { createTarGz } from '../../lib/archives'
-import { exists, writeFileAtomic } from '../../lib/atomic'
 import { moveAside, readSavedState } from '../../lib/saved-state'
 import { writeCodeArchive } from '../git/repo'
 import type { Layout } from '../storage/layout'
 import { isSafeName } from '../storage/layout'
-import { fsyncDir, removeQuietly, fsyncFile } from '../../lib/atomic'
+import { exists, fsyncDir, fsyncFile, removeQuietly, renameDurable, writeFileAtomic } from '../../lib/atomic'
 import { uniqueSuffix } from '../storage/env-content'
 
 /** The archive kinds a backup can hold. */
@@ -241,8 +240,8 @@ export async function buildBackup(opts: BuildBackupOptions): Promise<BackupRecor
     }
     await writeFileAtomic(join(scratch, 'backup.json'), JSON.stringify(backup, null, 1) + '\n')
     await fsyncDir(scratch)
-    await rename(scratch, finalDir)
-    await fsyncDir(layout.backupsDir(siteId, env))
+    // finalDir sits in layout.backupsDir(siteId, env): renameDurable flushes that folder.
+    await renameDurable(scratch, finalDir)
     if (opts.codeArchiveCache && opts.sources.code) {
       const key = `${opts.sources.code.sha}:${opts.sources.code.headRef}:${env}`
       const code = elements.code
