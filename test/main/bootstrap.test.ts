@@ -86,6 +86,7 @@ vi.mock('../../src/platform', () => ({
   startPlatform: vi.fn(async () => ({
     apiBase: 'http://127.0.0.1:9/api',
     machineToken: 'test-token',
+    damaged: [],
     close: async () => {},
   })),
 }))
