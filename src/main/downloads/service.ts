@@ -53,8 +53,10 @@ export async function startBackupDownloads(
       `That backup is no longer in ${input.env}'s catalog (it may have expired). Reload the timeline.`,
     )
   }
-  const destDir = input.destDir ?? defaultDownloadFolder(downloadsRoot, site.name, input.env)
-  if (!path.isAbsolute(destDir)) throw new AppError('bad_request', `Choose a full folder path (got "${destDir}").`)
+  const chosen = input.destDir ?? defaultDownloadFolder(downloadsRoot, site.name, input.env)
+  if (!path.isAbsolute(chosen)) throw new AppError('bad_request', `Choose a full folder path (got "${chosen}").`)
+  // `a/b/../c` is the folder a/c: the requests, the folder made and the list all name it so.
+  const destDir = path.resolve(chosen)
   const requests: DownloadRequest[] = []
   for (const element of new Set(input.elements)) {
     const part = backup.parts[element]
