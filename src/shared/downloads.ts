@@ -49,6 +49,8 @@ export interface DownloadItem extends DownloadRequest {
   readonly error: { readonly code: string; readonly message: string } | null
   /** Something the user should know about a finished download (e.g. it was saved under another name). */
   readonly note: string | null
+  /** The verified file's SHA-256 as 64 lowercase hex digits, once done; null before. */
+  readonly sha256: string | null
   /** Epoch milliseconds. */
   readonly createdAt: number
   /** Epoch milliseconds; set when done, failed or cancelled. */

@@ -19,6 +19,10 @@
  *   the bytes are first rescued (hard link, or a copy where the file system has none), the
  *   Chromium item is cancelled, and the bytes are put back under the part file's name once
  *   Chromium has deleted its copy. Between transfers Chromium holds nothing of ours.
+ * Verification: the bytes Chromium writes never pass through this process, so a fresh transfer
+ * hands nothing to the request's observer and the manager reads the finished part file once
+ * through the download check (verify.ts); resumes go through the Node transport, which feeds the
+ * check as it writes.
  * "Show in folder" is {@link showDownloadInFolder} (shell.showItemInFolder).
  */
 import { copyFile, link, rename, stat, unlink } from 'node:fs/promises'

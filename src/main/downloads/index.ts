@@ -11,5 +11,5 @@ export {
   type TransferRequest,
   type TransferResult,
 } from './transport'
-export { VerificationError, verifyDownload } from './verify'
+export { VerificationError, createDownloadCheck, verifyDownload, type DownloadCheck, type VerifyResult } from './verify'
 export { numberedName, partPathFor } from './naming'

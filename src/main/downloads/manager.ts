@@ -5,26 +5,25 @@
  * Every attempt asks `getLink` for a fresh signed URL (they expire in minutes and cost one API
  * call), so a link that expires mid-download, a dropped connection or an app restart all end the
  * same way: a new link and a `Range` request from the bytes already on disk. The transport moves
- * bytes; this module owns the rules — retries with back-off, what a failure tells the user, what
- * happens to the partial file — and the list the downloads panel shows.
+ * bytes; one run of a download (./run) owns the rules for a file — retries with back-off, what a
+ * failure tells the user, what happens to the partial file; this module owns the queue and the
+ * list the downloads panel shows.
  *
  * State on disk (the JSON state file plus the part files) is the truth after a restart: restore()
  * re-reads the list and takes each partial file's size as the resume point.
  */
 import { randomUUID } from 'node:crypto'
-import { rm, stat } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import { formatBytes } from '../../lib/format-bytes'
 import { downloadRequestSchema } from '../../shared/downloads'
 import type { DownloadChange, DownloadItem, DownloadRequest, DownloadState } from '../../shared/downloads'
 import { AppError } from '../errors'
-import { ensureFolder } from './folders'
-import { commitFinal, partPathFor } from './naming'
+import { describeFailure, isDirectory, sizeOf } from './failures'
+import { partPathFor } from './naming'
 import { RateMeter } from './rate'
+import { runDownload } from './run'
 import { StateFileWriter, readStateFile } from './state-file'
-import { TransferError } from './transport'
 import type { DownloadTransport } from './transport'
-import { VerificationError, verifyDownload } from './verify'
 
 /** Retry rules; the defaults suit a person waiting at the screen. */
 export interface RetryOptions {
@@ -188,6 +187,7 @@ export class DownloadManager {
         finalPath: null,
         error: null,
         note: null,
+        sha256: null,
         createdAt: this.#now(),
         finishedAt: null,
         revision: 0,
@@ -248,6 +248,7 @@ export class DownloadManager {
     if (entry.item.state === 'failed' || entry.item.state === 'cancelled') {
       entry.item.error = null
       entry.item.note = null
+      entry.item.sha256 = null
       entry.item.finishedAt = null
       this.#setState(entry, 'queued')
       this.#pump()
@@ -333,10 +334,25 @@ export class DownloadManager {
     entry.item.bytesPerSecond = 0
     entry.item.etaSeconds = null
     this.#setState(entry, 'downloading')
-    const runner = this.#run(entry, token, controller.signal)
+    const alive = (): boolean => entry.run === token
+    const runner = runDownload(
+      {
+        transport: this.#options.transport,
+        getLink: () => this.#options.getLink(snapshot(entry)),
+        retry: this.#retry,
+        watchIntervalMs: this.#watchIntervalMs,
+        now: this.#now,
+        alive,
+        progress: (received, total) => this.#progress(entry, token, received, total),
+        setState: (state) => this.#setState(entry, state),
+        saveSoon: () => this.#writer.schedule(),
+      },
+      entry,
+      controller.signal,
+    )
       .catch((error: unknown) => {
         if (entry.run !== token) return
-        const { code, message } = this.#describeUnexpected(entry, error)
+        const { code, message } = describeFailure(entry.item, error)
         this.#fail(entry, code, message)
       })
       .finally(async () => {
@@ -361,223 +377,6 @@ export class DownloadManager {
     entry.run = null
     entry.controller?.abort(reason)
     entry.controller = null
-  }
-
-  /** One download from start (or resume) to its final name. */
-  async #run(entry: Entry, token: symbol, signal: AbortSignal): Promise<void> {
-    const item = entry.item
-    const alive = (): boolean => entry.run === token
-    const hadBytes = item.receivedBytes > 0 || (await sizeOf(item.partPath)) !== null
-    if (!(await isDirectory(item.destDir))) {
-      // A new download may create its folder (the default Downloads/Restore Desk/<site>/<env>);
-      // one with bytes already saved must not silently start over somewhere else.
-      if (hadBytes) throw errnoError('ENOENT', item.destDir)
-      await ensureFolder(item.destDir)
-    }
-    if (!alive()) return
-
-    let offset = (await sizeOf(item.partPath)) ?? 0
-    if (offset > item.expectedSize) {
-      // Longer than the backup: not a prefix of it, so keep nothing.
-      await rm(item.partPath, { force: true })
-      offset = 0
-    }
-    item.receivedBytes = offset
-    item.totalBytes = item.expectedSize
-    entry.meter.reset(offset, this.#now())
-
-    let failures = 0
-    let linkRefreshes = 0
-    while (offset < item.expectedSize) {
-      if (!alive()) return
-      let url: string
-      try {
-        url = await this.#options.getLink(snapshot(entry))
-      } catch (error) {
-        if (!alive()) return
-        failures += 1
-        // A 4xx answer (the backup expired, access was withdrawn) will not change by waiting.
-        if (failures > this.#retry.maxAttempts || isPermanentApiError(error)) {
-          throw new DownloadFailure(
-            'link_failed',
-            `Restore Desk could not get a download link from the platform: ${messageOf(error)} Check the connection and press Retry; the ${formatBytes(offset)} already downloaded are kept.`,
-          )
-        }
-        await sleep(this.#backoff(failures), signal)
-        continue
-      }
-      if (!alive()) return
-
-      const attempt = new AbortController()
-      const onAbort = (): void => attempt.abort(signal.reason)
-      signal.addEventListener('abort', onAbort, { once: true })
-      let vanished = false
-      const watch = setInterval(() => {
-        void sizeOf(item.partPath).then(
-          (size) => {
-            if (size === null && !attempt.signal.aborted) {
-              vanished = true
-              attempt.abort('vanished')
-            }
-          },
-          () => undefined, // unreadable for a moment is not gone; the transfer reports real failures
-        )
-      }, this.#watchIntervalMs)
-      const before = offset
-      try {
-        const result = await this.#options.transport.transfer({
-          url,
-          partPath: item.partPath,
-          offset,
-          etag: entry.etag,
-          signal: attempt.signal,
-          onStart: (info) => {
-            if (!alive()) return
-            entry.etag = info.etag
-            entry.meter.reset(info.offset, this.#now())
-            this.#writer.schedule()
-          },
-          onProgress: (received, total) => this.#progress(entry, token, received, total),
-        })
-        entry.etag = result.etag
-        offset = result.receivedBytes
-        break
-      } catch (error) {
-        if (!alive()) return
-        const failure =
-          error instanceof TransferError ? error : new TransferError('network', messageOf(error), { cause: error })
-        const onDisk = await sizeOf(item.partPath)
-        if (vanished || (onDisk === null && before > 0)) {
-          if (!(await isDirectory(item.destDir))) throw errnoError('ENOENT', item.destDir)
-          // Only the part file was deleted (by the user or a cleaner): start it again.
-        }
-        offset = onDisk ?? 0
-        item.receivedBytes = offset
-        if (offset > before) {
-          failures = 0
-          linkRefreshes = 0
-        }
-        if (failure.kind === 'disk') throw errnoError(failure.code ?? 'EIO', item.destDir, failure)
-        if (failure.kind === 'http') {
-          throw new DownloadFailure(
-            failure.status === 404 ? 'not_found' : 'http_error',
-            failure.status === 404
-              ? `The platform no longer has ${item.filename} (HTTP 404); the backup may have expired. Refresh the backups list.`
-              : `The platform refused the download: ${failure.message} Press Retry; if it keeps failing, make a new backup.`,
-          )
-        }
-        if (failure.kind === 'link_rejected') {
-          linkRefreshes += 1
-          if (linkRefreshes > this.#retry.maxLinkRefreshes) {
-            throw new DownloadFailure(
-              'link_rejected',
-              `The platform kept refusing the download link (HTTP ${failure.status ?? 403}), even a fresh one. Check that the connection still has access to ${item.siteName} and press Retry; the ${formatBytes(offset)} already downloaded are kept.`,
-            )
-          }
-          continue // a fresh link right away
-        }
-        // network, server, or an abort we did not ask for
-        failures += 1
-        if (failures > this.#retry.maxAttempts) {
-          throw new DownloadFailure(
-            'network',
-            `The download kept failing (${failure.message}). Check your network and press Retry; the ${formatBytes(offset)} already downloaded are kept.`,
-          )
-        }
-        await sleep(this.#backoff(failures), signal)
-      } finally {
-        clearInterval(watch)
-        signal.removeEventListener('abort', onAbort)
-      }
-    }
-    if (!alive()) return
-
-    if ((await sizeOf(item.partPath)) === null) {
-      // The bytes went into a file that is no longer here: its folder went away (an unplugged
-      // drive keeps them; reconnecting and Retry verifies them), or the file alone was deleted.
-      if (!(await isDirectory(item.destDir))) throw errnoError('ENOENT', item.destDir)
-      throw new DownloadFailure(
-        'part_missing',
-        `The partly downloaded ${item.filename} was deleted from ${item.destDir} before it could be checked. Press Retry to download it again.`,
-      )
-    }
-    item.receivedBytes = offset
-    item.bytesPerSecond = 0
-    item.etaSeconds = null
-    this.#setState(entry, 'verifying')
-    let note: string | null
-    try {
-      note = (await verifyDownload(item.partPath, item.expectedSize, item.filename)).note
-    } catch (error) {
-      if (!alive()) return
-      if (error instanceof VerificationError) {
-        // The bytes are not the backup, so they are useless for resuming and would only fill the
-        // disk under a hidden name; the message keeps the diagnosis, and Retry starts clean.
-        await rm(item.partPath, { force: true })
-        entry.etag = null
-        item.receivedBytes = 0
-        throw new DownloadFailure(error.code, error.message)
-      }
-      throw error
-    }
-    if (!alive()) return
-    const { finalPath, numbered } = await commitFinal(item.partPath, item.destDir, item.filename)
-    if (!alive()) {
-      // Cancelled while the name was being claimed: honour the cancel.
-      await rm(finalPath, { force: true })
-      return
-    }
-    const notes = [
-      numbered
-        ? `Saved as "${path.basename(finalPath)}" because "${item.filename}" already exists in ${item.destDir}.`
-        : null,
-      note,
-    ].filter((n): n is string => n !== null)
-    item.finalPath = finalPath
-    item.note = notes.length > 0 ? notes.join(' ') : null
-    item.finishedAt = this.#now()
-    this.#setState(entry, 'done')
-  }
-
-  #backoff(failures: number): number {
-    return Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (failures - 1))
-  }
-
-  #describeUnexpected(entry: Entry, error: unknown): { code: string; message: string } {
-    if (error instanceof DownloadFailure) return { code: error.code, message: error.message }
-    const item = entry.item
-    const code = (error as NodeJS.ErrnoException | null)?.code
-    const kept = formatBytes(item.receivedBytes)
-    switch (code) {
-      case 'ENOSPC':
-      case 'EDQUOT':
-      case 'EFBIG':
-        return {
-          code: 'disk_full',
-          message: `The disk is full: free at least ${formatBytes(Math.max(0, item.expectedSize - item.receivedBytes))} on the drive that holds ${item.destDir} and press Retry; the ${kept} already downloaded are kept.`,
-        }
-      case 'ENOENT':
-      case 'ENOTDIR':
-        return {
-          code: 'folder_missing',
-          message: `The folder ${item.destDir} is gone (deleted, renamed, or on a drive that was disconnected). Put it back or reconnect the drive and press Retry to continue from the ${kept} already downloaded, or remove this download and choose another folder.`,
-        }
-      case 'EACCES':
-      case 'EPERM':
-      case 'EROFS':
-        return {
-          code: 'folder_not_writable',
-          message: `Restore Desk is not allowed to write to ${item.destDir} (${code}). Fix the folder's permissions and press Retry, or remove this download and choose another folder.`,
-        }
-      default:
-        if (code !== undefined) {
-          return {
-            code: 'disk_error',
-            message: `Writing to ${item.destDir} failed (${code}: ${messageOf(error)}). Check the drive and press Retry; the ${kept} already downloaded are kept.`,
-          }
-        }
-        return { code: 'internal', message: `The download stopped unexpectedly: ${messageOf(error)} Press Retry.` }
-    }
   }
 
   // ── state and events ─────────────────────────────────────────────────────────
@@ -659,68 +458,6 @@ export class DownloadManager {
   }
 }
 
-/** A failure already worded for the user. */
-class DownloadFailure extends Error {
-  readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
-    this.name = 'DownloadFailure'
-    this.code = code
-  }
-}
-
 function snapshot(entry: Entry): DownloadItem {
   return Object.freeze({ ...entry.item, error: entry.item.error === null ? null : { ...entry.item.error } })
-}
-
-/** Link failures that no retry can mend: the connection or its token is gone. */
-const PERMANENT_APP_ERRORS = new Set(['not_found', 'token_missing', 'keychain_unavailable'])
-
-function isPermanentApiError(error: unknown): boolean {
-  if (error instanceof AppError && PERMANENT_APP_ERRORS.has(error.code)) return true
-  const status = (error as { status?: unknown } | null)?.status
-  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429
-}
-
-function errnoError(code: string, target: string, cause?: unknown): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: ${target}`, cause === undefined ? undefined : { cause }), { code })
-}
-
-function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error)
-  return /[.!?]$/.test(text) ? text : `${text}.`
-}
-
-async function sizeOf(file: string): Promise<number | null> {
-  try {
-    return (await stat(file)).size
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
-      return null
-    throw error
-  }
-}
-
-async function isDirectory(dir: string): Promise<boolean> {
-  try {
-    return (await stat(dir)).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve()
-      return
-    }
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

@@ -1,22 +1,20 @@
 /**
  * The Node transport: streams a signed URL into the part file with node:http/https, in constant
- * memory (backpressure: a slow disk slows the socket instead of filling RAM).
+ * memory, handing the same bytes to the download check as they are written (./body-pump).
  * Resuming sends `Range: bytes=N-` with `If-Range: <etag>` and checks the answer: a 206 must
  * start exactly at N and carry the same ETag, otherwise the bytes on disk belong to another
  * version of the file and the transfer starts over from byte 0. Used in browser mode, in tests,
  * and by the Electron transport for every resume.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
-import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { truncate } from 'node:fs/promises'
 import http from 'node:http'
 import type { IncomingMessage } from 'node:http'
 import https from 'node:https'
 import type { Writable } from 'node:stream'
-import { finished } from 'node:stream/promises'
 import { TransferError, isDiskErrorCode } from './transport'
 import type { DownloadTransport, TransferRequest, TransferResult } from './transport'
+import { pumpBody } from './body-pump'
 
 /** Options for {@link createNodeTransport}. */
 export interface NodeTransportOptions {
@@ -33,14 +31,9 @@ export interface NodeTransportOptions {
   readonly maxBytesPerSecond?: number
 }
 
-const writeBufferBytes = 1024 * 1024
-
 function defaultSink(partPath: string, offset: number): Writable {
-  return createWriteStream(partPath, {
-    flags: offset > 0 ? 'r+' : 'w',
-    start: offset,
-    highWaterMark: writeBufferBytes,
-  })
+  // The body pump hands over big batches and waits for each write; no buffering needed here.
+  return createWriteStream(partPath, { flags: offset > 0 ? 'r+' : 'w', start: offset })
 }
 
 /** Creates the node:http(s) transport. */
@@ -162,43 +155,31 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Downloa
       response.destroy()
       throw classify(error, signal, true)
     }
-    let sinkError: unknown = null
+    let openError: unknown = null
     sink.on('error', (error) => {
-      sinkError ??= error
+      openError ??= error // opening the file failed (EACCES…) before a byte was written
     })
-    let received = offset
-    request.onProgress(received, total)
-    let readError: unknown = null
-    const startedAt = Date.now()
+    const observer = request.observer
     try {
-      // A plain loop rather than pipeline(): when the connection fails or we are stopped, the
-      // bytes already received must still reach the disk (they are the resume point), while
-      // pipeline() would destroy the file stream with its buffered writes.
-      for await (const chunk of response as AsyncIterable<Buffer>) {
-        if (sinkError !== null) break
-        received += chunk.length
-        request.onProgress(received, total)
-        if (!sink.write(chunk)) await once(sink, 'drain', { signal })
-        if (maxBytesPerSecond > 0) {
-          // Hold the socket back so this transfer averages at most the limit.
-          const ahead = ((received - offset) / maxBytesPerSecond) * 1000 - (Date.now() - startedAt)
-          if (ahead > 0) await sleep(ahead, undefined, { signal })
-        }
-      }
+      // Restarted from 0: the observer starts over too; resumed: it has already seen the prefix.
+      await observer?.syncTo(offset, signal)
+      if (openError !== null) throw openError
     } catch (error) {
-      readError = error
-    }
-    if (sinkError === null) {
-      try {
-        sink.end()
-        await finished(sink)
-      } catch (error) {
-        sinkError ??= error
-      }
-    } else {
       response.destroy()
       sink.destroy()
+      throw classify(error, signal, true)
     }
+    request.onProgress(offset, total)
+    const {
+      receivedBytes: received,
+      readError,
+      sinkError,
+    } = await pumpBody(response, sink, observer, {
+      offset,
+      total,
+      onProgress: request.onProgress,
+      maxBytesPerSecond,
+    })
     if (sinkError !== null) throw classify(sinkError, signal, true)
     if (readError !== null) throw classify(readError, signal, false)
     if (total > 0 && received !== total) {

@@ -29,6 +29,12 @@ const itemSchema = downloadRequestSchema.extend({
   finalPath: z.string().nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   note: z.string().nullable(),
+  // Lists saved before digests were kept have none; their files were verified all the same.
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable()
+    .default(null),
   createdAt: z.number(),
   finishedAt: z.number().nullable(),
   revision: z.number().int().nonnegative().default(0),

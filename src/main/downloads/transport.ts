@@ -5,6 +5,28 @@
  * manager what to do next (fetch a fresh link, back off and retry, or give up).
  */
 
+/**
+ * Sees the bytes of the part file as they are written, so they can be checked in the same pass
+ * (see verify.ts). A transport that writes the part file itself calls {@link syncTo} with the
+ * offset it starts writing at, then hands every batch of bytes to {@link take} in file order.
+ * One that cannot see the bytes (Chromium writes them for electron-dl) hands over nothing; the
+ * manager brings the observer up to date from the file afterwards.
+ */
+export interface TransferObserver {
+  /**
+   * Makes the observer hold exactly the first `offset` bytes of the part file: nothing to do when
+   * it has seen that many, otherwise it reads what it lacks from the file (starting over when the
+   * file was rewritten from an earlier point).
+   */
+  syncTo(offset: number, signal?: AbortSignal): Promise<void>
+  /**
+   * The next bytes written to the part file. Resolves once the observer no longer reads `bytes`
+   * (the caller then reuses the buffer), so a slow observer slows the transfer instead of
+   * filling memory. Never rejects: what the bytes are worth is the observer's own verdict.
+   */
+  take(bytes: Buffer): Promise<void>
+}
+
 /** What the manager asks a transport to do. */
 export interface TransferRequest {
   /** A signed URL (needs no Authorization header). */
@@ -16,6 +38,8 @@ export interface TransferRequest {
   /** The ETag seen when the bytes on disk were fetched; a different one means start over. */
   readonly etag: string | null
   readonly signal: AbortSignal
+  /** Checks the bytes in the same pass as they are written (the manager's download check). */
+  readonly observer?: TransferObserver
   /** Called as bytes land on disk: bytes in the part file and the full file size (0 if unknown). */
   readonly onProgress: (receivedBytes: number, totalBytes: number) => void
   /**

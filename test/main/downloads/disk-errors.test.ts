@@ -24,8 +24,9 @@ afterEach(async () => {
 })
 
 /**
- * A disk with `room` bytes left: writes go to the real part file until the room runs out, then
- * fail with ENOSPC the way fs.write does. `room = Infinity` is a disk with space again.
+ * A disk with `room` bytes left: writes go to the real part file until the room runs out; the
+ * write that meets the end stores what fits and fails with ENOSPC, the way fs.write does (a short
+ * write, then the error). `room = Infinity` is a disk with space again.
  */
 function diskWithRoom(state: { room: number }) {
   return (partPath: string, offset: number): Writable => {
@@ -33,12 +34,16 @@ function diskWithRoom(state: { room: number }) {
     return new Writable({
       write(chunk: Buffer, _encoding, callback) {
         if (chunk.length > state.room) {
-          callback(
-            Object.assign(new Error('ENOSPC: no space left on device, write'), {
-              code: 'ENOSPC',
-              errno: -28,
-              syscall: 'write',
-            }),
+          const fits = chunk.subarray(0, state.room)
+          state.room = 0
+          file.write(fits, () =>
+            callback(
+              Object.assign(new Error('ENOSPC: no space left on device, write'), {
+                code: 'ENOSPC',
+                errno: -28,
+                syscall: 'write',
+              }),
+            ),
           )
           return
         }

@@ -17,7 +17,16 @@ import {
 } from '../../../src/main/downloads/electron-transport'
 import { DownloadManager } from '../../../src/main/downloads/manager'
 import { createNodeTransport } from '../../../src/main/downloads/node-transport'
-import { expectSameBytes, requestFor, servedRequests, sqlGz, tempDir, waitForReceived, waitForState } from './helpers'
+import {
+  expectSameBytes,
+  requestFor,
+  servedRequests,
+  sha256Of,
+  sqlGz,
+  tempDir,
+  waitForReceived,
+  waitForState,
+} from './helpers'
 import { startSignedServer } from './signed-server'
 import type { SignedServer } from './signed-server'
 
@@ -188,6 +197,8 @@ describe('Electron transport (electron-dl adapter)', () => {
       overwrite: true,
     })
     expectSameBytes(await readFile(path.join(dir, 'db.sql.gz')), body)
+    // Chromium wrote the bytes, so the check read the finished part file once.
+    expect(done.sha256).toBe(sha256Of(body))
   })
 
   it('pause keeps the bytes Chromium wrote (although Chromium deletes its copy) and resume continues with Range via Node', async () => {
@@ -212,6 +223,7 @@ describe('Electron transport (electron-dl adapter)', () => {
     const done = await waitForState(m, item.id, 'done', 'failed')
     expect(done.error).toBeNull()
     expectSameBytes(await readFile(path.join(dir, name)), body)
+    expect(done.sha256).toBe(sha256Of(body))
     expect(fakes.calls).toHaveLength(1) // the resume did not go through Chromium
     expect(servedRequests(server, name).at(-1)?.range).toBe(`bytes=${kept}-`)
     // The adapter drives the taskbar bar for Node resumes and clears it at the end.
@@ -230,6 +242,7 @@ describe('Electron transport (electron-dl adapter)', () => {
     const done = await waitForState(m, item.id, 'done', 'failed')
     expect(done.error).toBeNull()
     expectSameBytes(await readFile(path.join(dir, name)), body)
+    expect(done.sha256).toBe(sha256Of(body))
     const resumed = server.requests.filter((r) => r.name === name && r.range !== null)
     expect(resumed.length).toBeGreaterThanOrEqual(1)
     expect(resumed[0]?.status).toBe(206)

@@ -1,5 +1,5 @@
 /** Shared set-up for the download manager tests: temp folders, requests, waiting for states. */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -90,4 +90,9 @@ export function expectSameBytes(actual: Buffer, expected: Buffer): void {
   if (!actual.equals(expected)) {
     throw new Error(`The bytes differ: got ${actual.length} bytes, expected ${expected.length} bytes`)
   }
+}
+
+/** The SHA-256 of `bytes` as lowercase hex, as the downloads list shows it. */
+export function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex')
 }

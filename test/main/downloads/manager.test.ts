@@ -10,6 +10,7 @@ import {
   expectSameBytes,
   requestFor,
   servedRequests,
+  sha256Of,
   sqlGz,
   tempDir,
   waitFor,
@@ -95,6 +96,7 @@ describe('DownloadManager', () => {
     expectSameBytes(await readFile(path.join(dest, 'site_live_database.sql.gz')), body)
     expect(existsSync(done.partPath)).toBe(false)
     expect(done.receivedBytes).toBe(body.length)
+    expect(done.sha256).toBe(sha256Of(body))
     expect(done.finishedAt).not.toBeNull()
     // verifying comes between downloading and done
     expect(seen.indexOf('verifying')).toBeGreaterThan(seen.indexOf('downloading'))
@@ -121,6 +123,7 @@ describe('DownloadManager', () => {
     expect(done.error).toBeNull()
     expectSameBytes(await readFile(path.join(dir, name)), body)
     expect(links).toBeGreaterThanOrEqual(2)
+    expect(done.sha256).toBe(sha256Of(body)) // the check continued with the connection
     const starts = rangeStarts(name)
     expect(starts.length).toBeGreaterThanOrEqual(1)
     expect(starts[0]).toBeGreaterThan(0)
@@ -224,6 +227,35 @@ describe('DownloadManager', () => {
     expect(done.state).toBe('done')
     expectSameBytes(await readFile(path.join(dir, name)), body)
     expectContinued(name, body.length, kept)
+    // The kept bytes were read once through the check, then the rest was checked as it arrived.
+    expect(done.sha256).toBe(sha256Of(body))
+  })
+
+  it('a resume checks the bytes already on disk too: damage in the kept part fails the download', async () => {
+    const body = sqlGz(2_000_000)
+    const name = 'damaged.sql.gz'
+    server.put(name, body)
+    server.throttle(2_000_000)
+    const m = manager()
+    const item = m.enqueue(requestFor(name, body.length, dir))
+    await waitForReceived(m, item.id, 300_000)
+    m.pause(item.id)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    const kept = (await stat(item.partPath)).size
+    expect(kept).toBeGreaterThan(100_000)
+    // A disk fault in the part already downloaded, while the download was paused.
+    const part = await readFile(item.partPath)
+    part.fill(0x55, 50_000, 60_000)
+    await writeFile(item.partPath, part)
+
+    server.throttle(0)
+    m.resume(item.id)
+    const failed = await waitForState(m, item.id, 'done', 'failed')
+    expect(failed.state).toBe('failed')
+    expect(failed.error?.code).toBe('not_gzip')
+    expect(failed.sha256).toBeNull()
+    expect(existsSync(path.join(dir, name))).toBe(false)
+    expect(existsSync(item.partPath)).toBe(false)
   })
 
   it('cancel stops the transfer and removes the partial file', async () => {
@@ -274,6 +306,10 @@ describe('DownloadManager', () => {
     expect(done.state).toBe('done')
     expectSameBytes(await readFile(path.join(dir, name)), body)
     expectContinued(name, body.length, kept)
+    expect(done.sha256).toBe(sha256Of(body))
+    await second.close()
+    const savedDone = JSON.parse(await readFile(stateFile, 'utf8')) as { downloads: { item: DownloadItem }[] }
+    expect(savedDone.downloads[0]?.item.sha256).toBe(sha256Of(body))
   })
 
   it('after a restart, a part that was already complete is verified without downloading again, and paused stays paused', async () => {
@@ -298,6 +334,7 @@ describe('DownloadManager', () => {
     const done = await waitForState(second, complete.id, 'done', 'failed')
     expect(done.state).toBe('done')
     expectSameBytes(await readFile(path.join(dir, 'complete.sql.gz')), body)
+    expect(done.sha256).toBe(sha256Of(body)) // read once from the disk, nothing downloaded
     expect(second.get(paused.id)?.state).toBe('paused')
     expect(server.requests.length).toBe(requestsBefore)
   })
@@ -326,6 +363,8 @@ describe('DownloadManager', () => {
     expect(last?.status).toBe(200) // If-Range did not match: whole new file
     expect(done.error).toBeNull()
     expectSameBytes(await readFile(path.join(dir, name)), sameSize)
+    // The check read the old version's prefix on resume, then started over with the new file.
+    expect(done.sha256).toBe(sha256Of(sameSize))
   })
 
   it('starts over when the server ignores Range and answers 200', async () => {
@@ -342,6 +381,7 @@ describe('DownloadManager', () => {
     expectSameBytes(await readFile(path.join(dir, name)), body)
     const statuses = servedRequests(server, name).map((r) => r.status)
     expect(statuses).toEqual([200, 200])
+    expect(done.sha256).toBe(sha256Of(body))
   })
 
   it('never overwrites: saves as "name (1).sql.gz" and says so', async () => {

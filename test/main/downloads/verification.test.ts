@@ -6,9 +6,10 @@ import { gzipSync } from 'node:zlib'
 import { create as createTar } from 'tar'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DownloadManager } from '../../../src/main/downloads/manager'
+import { createDownloadCheck } from '../../../src/main/downloads/verify'
 import { numberedName } from '../../../src/main/downloads/naming'
 import { createNodeTransport } from '../../../src/main/downloads/node-transport'
-import { expectSameBytes, requestFor, servedRequests, sqlGz, tempDir, waitForState } from './helpers'
+import { expectSameBytes, requestFor, servedRequests, sha256Of, sqlGz, tempDir, waitForState } from './helpers'
 import { startSignedServer } from './signed-server'
 import type { SignedServer } from './signed-server'
 
@@ -139,5 +140,89 @@ describe('numberedName', () => {
     expect(numberedName('README', 1)).toBe('README (1)')
     expect(numberedName('.hidden', 1)).toBe('.hidden (1)')
     expect(numberedName('x.sql.gz', 0)).toBe('x.sql.gz')
+  })
+})
+
+describe('the download check', () => {
+  it('a fresh download through the Node transport is checked in one pass: nothing is read back', async () => {
+    const body = sqlGz(3_000_000)
+    const name = 'one-pass.sql.gz'
+    server.put(name, body)
+    const partPath = path.join(dir, 'one-pass.part')
+    const check = createDownloadCheck(partPath, body.length, name)
+    try {
+      await createNodeTransport().transfer({
+        url: server.sign(name),
+        partPath,
+        offset: 0,
+        etag: null,
+        signal: new AbortController().signal,
+        observer: check,
+        onProgress: () => undefined,
+      })
+      expect(check.position).toBe(body.length)
+      await check.syncTo(body.length) // what the manager does before finish(): nothing to read
+      expect(check.readBackBytes).toBe(0)
+      expect(await check.finish()).toEqual({ sha256: sha256Of(body), note: null })
+    } finally {
+      check.destroy()
+    }
+  })
+
+  it('a resume reads only the prefix already on disk, then continues with the transfer', async () => {
+    const body = sqlGz(3_000_000)
+    const name = 'resumed.sql.gz'
+    server.put(name, body)
+    const partPath = path.join(dir, 'resumed.part')
+    const kept = 1_234_567
+    await writeFile(partPath, body.subarray(0, kept))
+    const check = createDownloadCheck(partPath, body.length, name)
+    try {
+      await check.syncTo(kept)
+      await createNodeTransport().transfer({
+        url: server.sign(name),
+        partPath,
+        offset: kept,
+        etag: null,
+        signal: new AbortController().signal,
+        observer: check,
+        onProgress: () => undefined,
+      })
+      expect(servedRequests(server, name).at(-1)?.range).toBe(`bytes=${kept}-`)
+      expect(check.readBackBytes).toBe(kept)
+      expect((await check.finish()).sha256).toBe(sha256Of(body))
+      expectSameBytes(await readFile(partPath), body)
+    } finally {
+      check.destroy()
+    }
+  })
+
+  it('starts over when the file was rewritten from an earlier point', async () => {
+    const first = sqlGz(500_000)
+    const second = sqlGz(400_000)
+    const partPath = path.join(dir, 'rewritten.part')
+    await writeFile(partPath, first)
+    const check = createDownloadCheck(partPath, second.length, 'rewritten.sql.gz')
+    try {
+      await check.syncTo(first.length)
+      expect(check.position).toBe(first.length)
+      // A transfer that starts over writes a new file from byte 0 and tells the check so.
+      await writeFile(partPath, second)
+      await check.syncTo(0)
+      expect(check.position).toBe(0)
+      await check.syncTo(second.length)
+      expect(await check.finish()).toEqual({ sha256: sha256Of(second), note: null })
+    } finally {
+      check.destroy()
+    }
+  })
+
+  it('an empty part file fails as a size mismatch, not as an internal error', async () => {
+    const partPath = path.join(dir, 'empty.part')
+    await writeFile(partPath, '')
+    const check = createDownloadCheck(partPath, 10, 'empty.sql.gz')
+    await check.syncTo(0)
+    await expect(check.finish()).rejects.toMatchObject({ code: 'size_mismatch' })
+    check.destroy()
   })
 })

@@ -170,6 +170,7 @@ export function download(overrides: Partial<DownloadItem> = {}): DownloadItem {
     finalPath: null,
     error: null,
     note: null,
+    sha256: null,
     createdAt: 1_700_000_000_000,
     finishedAt: null,
     revision: 1,

@@ -1,0 +1,186 @@
+/**
+ * Moves an HTTP response body into the part file and the download check in one pass.
+ *
+ * The socket's chunks (up to 64 KiB each) are copied into a few big buffers; a full buffer goes
+ * to the disk and to the check at once and returns to the pool when both are done with it. So
+ * the disk gets few large writes, the check (a hash on this thread, zlib in the threadpool) gets
+ * large inputs, nothing is awaited chunk by chunk, and the socket is paused only while every
+ * buffer is in flight: a slow disk or check slows the download instead of filling memory, which
+ * stays at the pool's size. The socket's own chunks are dropped as soon as they are copied, so
+ * they die young and cost the garbage collector little (held in a queue, a gigabyte of them
+ * would be promoted and swept again and again).
+ */
+import type { Readable, Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import type { TransferObserver } from './transport'
+
+/** How a body is pumped. */
+export interface PumpOptions {
+  /** Bytes already in the part file before this body. */
+  readonly offset: number
+  /** The full file size (0 if unknown), for progress. */
+  readonly total: number
+  /** Called for every chunk received: bytes in the part file once this chunk lands, and the total. */
+  readonly onProgress: (receivedBytes: number, totalBytes: number) => void
+  /** Average rate to stay under, bytes per second (0 = no limit). */
+  readonly maxBytesPerSecond: number
+}
+
+/** How the body ended. Every byte received was handed to the sink, also after a failure. */
+export interface PumpResult {
+  /** Bytes in the part file now, counting `offset`. */
+  readonly receivedBytes: number
+  /** The connection failed or was stopped (null when the body ended normally). */
+  readonly readError: unknown
+  /** Writing failed (the body was stopped at once). */
+  readonly sinkError: unknown
+}
+
+const batchBytes = 2 * 1024 * 1024
+const poolSize = 4
+
+/** Pumps `body` into `sink` (which it ends) and `observer`; see the module header. */
+export async function pumpBody(
+  body: Readable,
+  sink: Writable,
+  observer: TransferObserver | undefined,
+  options: PumpOptions,
+): Promise<PumpResult> {
+  const free: Buffer[] = []
+  let made = 0
+  let current: Buffer | null = null
+  let used = 0
+  /** Part of a chunk that found no free buffer; placed before the socket is resumed. */
+  let carry: Buffer | null = null
+  let inFlight = 0
+  let settled: (() => void) | null = null
+  let sinkError: unknown = null
+  let received = options.offset
+  let holds = 0
+  let timer: NodeJS.Timeout | null = null
+  const startedAt = Date.now()
+
+  const hold = (): void => {
+    holds += 1
+    if (holds === 1) body.pause()
+  }
+  const release = (): void => {
+    holds -= 1
+    if (holds === 0 && !body.destroyed) body.resume()
+  }
+
+  sink.on('error', (error) => {
+    sinkError ??= error
+    body.destroy() // nothing more can be written: stop reading
+  })
+
+  function nextBuffer(): Buffer | null {
+    const reused = free.pop()
+    if (reused !== undefined) return reused
+    if (made === poolSize) return null
+    made += 1
+    return Buffer.allocUnsafeSlow(batchBytes)
+  }
+
+  function dispatch(): void {
+    if (current === null || used === 0) return
+    const buffer = current
+    const bytes = buffer.subarray(0, used)
+    current = null
+    used = 0
+    inFlight += 1
+    let waiting = observer === undefined ? 1 : 2
+    const done = (): void => {
+      waiting -= 1
+      if (waiting > 0) return
+      inFlight -= 1
+      free.push(buffer)
+      if (carry !== null) {
+        const rest = carry
+        carry = null
+        place(rest)
+        release()
+      }
+      settled?.()
+    }
+    sink.write(bytes, (error) => {
+      if (error) sinkError ??= error
+      done()
+    })
+    void observer?.take(bytes).then(done, done)
+  }
+
+  /** Copies `chunk` into the pool; keeps what does not fit in `carry` and holds the socket. */
+  function place(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.length) {
+      current ??= nextBuffer()
+      if (current === null) {
+        carry = chunk.subarray(at)
+        hold()
+        return
+      }
+      const copied = chunk.copy(current, used, at)
+      used += copied
+      at += copied
+      if (used === current.length) dispatch()
+    }
+  }
+
+  const onData = (chunk: Buffer): void => {
+    if (sinkError !== null) return
+    received += chunk.length
+    options.onProgress(received, options.total)
+    place(chunk)
+    if (options.maxBytesPerSecond > 0 && timer === null) {
+      // Hold the socket back so this transfer averages at most the limit.
+      const ahead = ((received - options.offset) / options.maxBytesPerSecond) * 1000 - (Date.now() - startedAt)
+      if (ahead > 0) {
+        hold()
+        timer = setTimeout(() => {
+          timer = null
+          release()
+        }, ahead)
+      }
+    }
+  }
+
+  body.on('data', onData)
+  let readError: unknown = null
+  try {
+    await finished(body)
+  } catch (error) {
+    readError = error
+  } finally {
+    body.off('data', onData)
+    if (timer !== null) clearTimeout(timer)
+  }
+
+  // Whatever was received reaches the disk (and the check), also when the connection failed
+  // or the download was stopped: those bytes are where a resume continues.
+  while (carry !== null || inFlight > 0) {
+    if (carry === null) dispatch()
+    await new Promise<void>((resolve) => {
+      settled = resolve
+    })
+    settled = null
+  }
+  dispatch()
+  while (inFlight > 0) {
+    await new Promise<void>((resolve) => {
+      settled = resolve
+    })
+    settled = null
+  }
+  if (sinkError === null) {
+    try {
+      sink.end()
+      await finished(sink)
+    } catch (error) {
+      sinkError ??= error
+    }
+  } else {
+    sink.destroy()
+  }
+  return { receivedBytes: received, readError, sinkError }
+}
