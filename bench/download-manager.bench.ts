@@ -1,12 +1,15 @@
 /**
- * Download manager throughput and memory on a >= 1 GiB backup part, against `curl` on the same
- * signed link. The embedded platform runs as a child process (so this process's memory is the
- * manager's own), holding a real catalog entry made by `do_export` of a 1 GiB database gzip.
+ * The download manager's whole run on a >= 1 GiB backup part (transfer, and the checks made as
+ * the bytes arrive: size, the whole gzip stream, sha256), against `curl` fetching the same signed
+ * link to a file in the same run. The embedded platform runs as a child process (seeded there, so
+ * this process's memory is the manager's own), holding a real catalog entry made by `do_export`
+ * of a 1 GiB database gzip.
  *
- * Printed: curl → file and manager → file (transfer only, then verification and the whole run),
- * the ratio manager/curl on the transfer, and this process's peak RSS during the manager run
- * (VmHWM after resetting it through /proc/self/clear_refs; process.resourceUsage().maxRSS as a
- * fallback where that is not possible).
+ * Printed per round: curl -> file, and the manager's run split into the transfer (with its
+ * checks) and what is left after the last byte (the gzip trailer, the rename); then the peak RSS
+ * of this process during the manager runs (VmHWM after resetting it through
+ * /proc/self/clear_refs; process.resourceUsage().maxRSS as a fallback), and last the one line
+ * `download: verified-manager/curl-fetch = R` with R = curl seconds / manager seconds.
  */
 import { spawn, execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
@@ -16,7 +19,6 @@ import { promisify } from 'node:util'
 import { DownloadManager } from '../src/main/downloads/manager'
 import { createNodeTransport } from '../src/main/downloads/node-transport'
 import type { DownloadItem } from '../src/shared/downloads'
-import { startPlatform } from '../src/platform/index'
 import { GIB, json, mbps, mib, ROOT, writeBigGzip } from './support'
 
 const exec = promisify(execFile)
@@ -81,27 +83,38 @@ async function stopChild(child: ReturnType<typeof spawn>): Promise<void> {
   await new Promise((resolve) => child.once('exit', resolve))
 }
 
-/** The embedded platform in a child process, with a real `do_export` backup of a 1 GiB database. */
+/**
+ * The embedded platform in a child process, seeded there (so this process holds only the
+ * manager), with a real `do_export` backup of a 1 GiB database.
+ */
 async function embeddedSource(dir: string): Promise<Source> {
   const data = join(dir, 'platform')
-  const seeding = await startPlatform({ dataDir: data, seed: 'demo', seedScale: 'small', machineToken: 'bench' })
-  await seeding.close()
-  const state = JSON.parse(await readFile(join(data, 'state.json'), 'utf8')) as {
-    sites: { id: string; name: string }[]
-  }
-  const site = state.sites[0]
-  if (!site) throw new Error('The seed made no site.')
-  await writeBigGzip(join(data, 'sites', site.id, 'envs', 'dev', 'database.sql.gz'))
-
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/platform/cli.ts'), '--data', data, '--no-schedule'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'src/platform/cli.ts'),
+      '--data',
+      data,
+      '--seed',
+      'demo',
+      '--seed-scale',
+      'small',
+      '--token',
+      'bench',
+      '--no-schedule',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   )
   try {
     const url = await waitForLine(child, /Platform listening on (\S+)/)
+    const state = JSON.parse(await readFile(join(data, 'state.json'), 'utf8')) as {
+      sites: { id: string; name: string }[]
+    }
+    const site = state.sites[0]
+    if (!site) throw new Error('The seed made no site.')
+    await writeBigGzip(join(data, 'sites', site.id, 'envs', 'dev', 'database.sql.gz'))
     const login = await json<{ session: string }>(`${url}/api/authorize/machine-token`, {
       method: 'POST',
       body: JSON.stringify({ machine_token: 'bench' }),
@@ -185,8 +198,87 @@ async function testServerSource(dir: string): Promise<Source> {
   }
 }
 
-/** Runs the benchmark and prints its figures. */
+interface Round {
+  readonly curlSeconds: number
+  /** Enqueue to the `verifying` state: the transfer, with the checks made as the bytes arrive. */
+  readonly transferSeconds: number
+  /** `verifying` to `done`: what is left of the checks after the last byte, and the rename. */
+  readonly tailSeconds: number
+  /** Enqueue to `done`: the manager's whole run. */
+  readonly managerSeconds: number
+  readonly peakRss: number | null
+  readonly sha256: string
+}
+
+/** curl fetching a fresh signed link to a file, timed; the file is removed afterwards. */
+async function curlRound(from: Source, dir: string): Promise<number> {
+  const out = join(dir, 'curl.out')
+  const link = await from.link()
+  const started = process.hrtime.bigint()
+  const { stdout } = await exec('curl', ['-s', '-o', out, '-w', '%{size_download}', link])
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  if (Number(stdout) !== from.size) throw new Error(`curl fetched ${stdout} of ${from.size} bytes.`)
+  await rm(out)
+  return seconds
+}
+
+/** The download manager's whole run (transfer and verification to the final name), timed. */
+async function managerRound(from: Source, dir: string, round: number): Promise<Omit<Round, 'curlSeconds'>> {
+  const dest = join(dir, `downloads-${round}`)
+  await mkdir(dest)
+  const manager = new DownloadManager({
+    stateFile: join(dir, `downloads-${round}.json`),
+    transport: createNodeTransport(),
+    getLink: () => from.link(),
+  })
+  const canReset = await resetPeak()
+  let verifyingAt = 0n
+  const runStart = process.hrtime.bigint()
+  const done = await new Promise<DownloadItem>((resolve) => {
+    manager.subscribe(({ item }) => {
+      if (item.state === 'verifying' && verifyingAt === 0n) verifyingAt = process.hrtime.bigint()
+      if (item.state === 'done' || item.state === 'failed') resolve(item)
+    })
+    manager.enqueue({
+      connectionId: 'bench',
+      siteId: from.siteId,
+      siteName: from.siteName,
+      env: 'dev',
+      folder: from.folder,
+      element: 'database',
+      filename: from.filename,
+      expectedSize: from.size,
+      destDir: dest,
+    })
+  })
+  const runEnd = process.hrtime.bigint()
+  const peakRss = canReset ? await selfStatus('VmHWM') : null
+  await manager.close()
+  if (done.state !== 'done' || done.finalPath === null || done.sha256 === null)
+    throw new Error(`The manager's download failed: ${done.error?.message}`)
+  if ((await stat(done.finalPath)).size !== from.size) throw new Error('The manager saved a file of the wrong size.')
+  await rm(dest, { recursive: true })
+  return {
+    transferSeconds: Number(verifyingAt - runStart) / 1e9,
+    tailSeconds: Number(runEnd - verifyingAt) / 1e9,
+    managerSeconds: Number(runEnd - runStart) / 1e9,
+    peakRss,
+    sha256: done.sha256,
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * Runs the benchmark and prints its figures. `BENCH_ROUNDS` (default 3) pairs of curl and manager
+ * runs alternate, so both meet the same load on a shared machine; the ratio is the median pair's.
+ */
 export async function run(): Promise<void> {
+  const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? '3') || 3)
   const dir = await mkdtemp(join(tmpdir(), 'rd-bench-manager-'))
   let source: Source | undefined
   try {
@@ -197,74 +289,47 @@ export async function run(): Promise<void> {
       source = await testServerSource(dir)
     }
     const from: Source = source
-    const { filename, size } = from
-    const freshLink = (): Promise<string> => from.link()
-    const served = source.servedFile
-
     // Warm the page cache so curl and the manager read the served file alike.
-    await exec('bash', ['-c', `cat "${served}" > /dev/null`]).catch(() => undefined)
+    await exec('bash', ['-c', `cat "${from.servedFile}" > /dev/null`]).catch(() => undefined)
 
-    const curlOut = join(dir, 'curl.out')
-    const curlStart = process.hrtime.bigint()
-    const { stdout } = await exec('curl', ['-s', '-o', curlOut, '-w', '%{size_download}', await freshLink()])
-    const curlSeconds = Number(process.hrtime.bigint() - curlStart) / 1e9
-    if (Number(stdout) !== size) throw new Error(`curl fetched ${stdout} of ${size} bytes.`)
-    await rm(curlOut)
-
-    const dest = join(dir, 'downloads')
-    await mkdir(dest)
-    const manager = new DownloadManager({
-      stateFile: join(dir, 'downloads.json'),
-      transport: createNodeTransport(),
-      getLink: freshLink,
-    })
-    const rssBefore = (await selfStatus('VmRSS')) ?? 0
-    const canReset = await resetPeak()
-    let verifyingAt = 0n
-    const runStart = process.hrtime.bigint()
-    const done = await new Promise<DownloadItem>((resolve) => {
-      manager.subscribe(({ item }) => {
-        if (item.state === 'verifying' && verifyingAt === 0n) verifyingAt = process.hrtime.bigint()
-        if (item.state === 'done' || item.state === 'failed') resolve(item)
-      })
-      manager.enqueue({
-        connectionId: 'bench',
-        siteId: from.siteId,
-        siteName: from.siteName,
-        env: 'dev',
-        folder: from.folder,
-        element: 'database',
-        filename,
-        expectedSize: size,
-        destDir: dest,
-      })
-    })
-    const runEnd = process.hrtime.bigint()
-    const peak = canReset ? await selfStatus('VmHWM') : null
-    await manager.close()
-    if (done.state !== 'done' || done.finalPath === null)
-      throw new Error(`The manager's download failed: ${done.error?.message}`)
-    if ((await stat(done.finalPath)).size !== size) throw new Error('The manager saved a file of the wrong size.')
-
-    const transferSeconds = Number(verifyingAt - runStart) / 1e9
-    const verifySeconds = Number(runEnd - verifyingAt) / 1e9
-    const totalSeconds = Number(runEnd - runStart) / 1e9
     console.log(`   source: ${from.label}`)
-    console.log(`   backup: ${filename} (${mib(size)})`)
-    console.log(`   curl -o file:                ${mbps(size, curlSeconds)}  (${curlSeconds.toFixed(2)} s)`)
-    console.log(`   manager transfer -> part:    ${mbps(size, transferSeconds)}  (${transferSeconds.toFixed(2)} s)`)
-    console.log(`   manager verify (gunzip all): ${mbps(size, verifySeconds)}  (${verifySeconds.toFixed(2)} s)`)
-    console.log(`   manager whole run:           ${mbps(size, totalSeconds)}  (${totalSeconds.toFixed(2)} s)`)
-    console.log(`   ratio manager transfer / curl: ${(curlSeconds / transferSeconds).toFixed(2)}`)
-    if (peak !== null) {
+    console.log(`   backup: ${from.filename} (${mib(from.size)})`)
+    const rssBefore = (await selfStatus('VmRSS')) ?? 0
+    const results: Round[] = []
+    for (let round = 1; round <= rounds; round += 1) {
+      const curlSeconds = await curlRound(from, dir)
+      const manager = await managerRound(from, dir, round)
+      const result: Round = { curlSeconds, ...manager }
+      results.push(result)
+      const rss = result.peakRss === null ? 'n/a' : mib(result.peakRss)
       console.log(
-        `   this process: RSS before ${mib(rssBefore)}, peak during the manager run ${mib(peak)} (VmHWM after reset)`,
+        `   round ${round}: curl -o file ${mbps(from.size, curlSeconds)} (${curlSeconds.toFixed(2)} s); manager ${mbps(from.size, result.managerSeconds)} (${result.managerSeconds.toFixed(2)} s: transfer with checks ${result.transferSeconds.toFixed(2)} s, end of checks and rename ${result.tailSeconds.toFixed(2)} s); ratio ${(curlSeconds / result.managerSeconds).toFixed(2)}; peak RSS ${rss}`,
+      )
+    }
+
+    // Untimed: the digest the manager reports is the served file's.
+    const { stdout } = await exec('sha256sum', [from.servedFile])
+    const served = stdout.split(' ')[0]
+    for (const result of results) {
+      if (result.sha256 !== served)
+        throw new Error(`The manager reported sha256 ${result.sha256}, the file is ${served}.`)
+    }
+    console.log(`   sha256 reported by the manager = sha256sum of the served file (${served})`)
+
+    const peaks = results.map((r) => r.peakRss).filter((p): p is number => p !== null)
+    if (peaks.length > 0) {
+      console.log(
+        `   this process: RSS before ${mib(rssBefore)}, peak during the manager runs ${mib(Math.max(...peaks))} (VmHWM after reset)`,
       )
     } else {
       console.log(
         `   this process: RSS before ${mib(rssBefore)}, maxRSS (whole life) ${mib(process.resourceUsage().maxRSS * 1024)}`,
       )
     }
+    // R = curl seconds / manager seconds for the same link in the same run: higher is better,
+    // 1.0 means the verified download takes as long as curl's plain fetch.
+    const ratio = median(results.map((r) => r.curlSeconds / r.managerSeconds))
+    console.log(`download: verified-manager/curl-fetch = ${ratio.toFixed(2)}`)
   } finally {
     await source?.close()
     await rm(dir, { recursive: true, force: true })
