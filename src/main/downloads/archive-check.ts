@@ -1,113 +1,55 @@
 /**
- * The archive half of a download check: which check a part file gets by its name, fed the bytes
- * as they arrive. `.gz` files are decompressed to their end as the bytes arrive (zlib in the
- * threadpool). For now a `.tar.gz` gets its tar listing (with the platform's entry checks) read
- * from the finished file with inspectTarGz, a second read for that kind only, until the archives
- * module offers a streaming tar check.
+ * The archive half of a download check: which archive check a part file gets by its name, and
+ * the note a passed check may carry. The checking itself is src/lib/archives' streaming check
+ * (the same one the platform uses): a `.gz` is inflated to its end as the bytes arrive (zlib in
+ * the threadpool), a `.tar.gz` also has its whole listing read with the project's entry checks.
  */
-import { createGunzip } from 'node:zlib'
-import type { Gunzip } from 'node:zlib'
-import { ArchiveError, inspectTarGz } from '../../lib/archives'
+import { ArchiveError, createArchiveCheck } from '../../lib/archives'
+import type { ArchiveKind } from '../../lib/archives'
 
 /** Archive bytes in, a verdict at the end; throws `ArchiveError`s like the file-based checks. */
 export interface ArchiveCheck {
-  /** The next bytes of the file; resolves once the check no longer reads them (never rejects). */
-  take(bytes: Buffer): Promise<void>
+  /**
+   * The next bytes of the file; false asks the caller to await {@link drained}. The bytes are
+   * kept, not copied, until the check has read them: the caller must not change them afterwards.
+   */
+  write(chunk: Buffer): boolean
+  drained(): Promise<void>
   /** The verdict once every byte was written; a passed check may carry a note for the user. */
   finish(): Promise<{ readonly note: string | null }>
+  /** Gives up and frees zlib. */
   destroy(): void
 }
 
-type Kind = 'tar.gz' | 'gz' | 'none'
-
-function kindOf(filename: string): Kind {
+function kindOf(filename: string): ArchiveKind {
   const lower = filename.toLowerCase()
   if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) return 'tar.gz'
   if (lower.endsWith('.gz')) return 'gz'
   return 'none'
 }
 
-const noCheck: ArchiveCheck = {
-  take: async () => undefined,
-  finish: async () => ({ note: null }),
-  destroy: () => undefined,
-}
-
-/** The check for a part file named `filename` (written at `partPath`). */
-export function archiveCheckFor(filename: string, partPath: string): ArchiveCheck {
-  const kind = kindOf(filename)
-  if (kind === 'none') return noCheck
-  return gzipCheck(kind, partPath)
-}
-
-const inflateChunkBytes = 1024 * 1024
-
-function gzipCheck(kind: Kind, partPath: string): ArchiveCheck {
-  const gunzip: Gunzip = createGunzip({ chunkSize: inflateChunkBytes })
-  let error: unknown = null
-  let seen = 0
-  let head: Buffer | null = null
-  gunzip.on('data', () => undefined)
-  gunzip.on('error', (cause) => {
-    error ??= cause
-  })
-  const ended = new Promise<void>((resolve) => {
-    gunzip.once('end', resolve)
-    gunzip.once('close', resolve)
-  })
-  // A failing zlib stream never calls back the write it failed on: release every waiter.
-  const waiting = new Set<() => void>()
-  gunzip.once('close', () => {
-    for (const resolve of waiting) resolve()
-    waiting.clear()
-  })
+/** The check for a part file named `filename`. */
+export function archiveCheckFor(filename: string): ArchiveCheck {
+  const check = createArchiveCheck({ kind: kindOf(filename) })
   return {
-    take(bytes) {
-      if (head === null) head = Buffer.from(bytes.subarray(0, 2))
-      seen += bytes.length
-      if (error !== null || gunzip.destroyed) return Promise.resolve()
-      return new Promise((resolve) => {
-        const done = (): void => {
-          waiting.delete(done)
-          resolve()
-        }
-        waiting.add(done)
-        gunzip.write(bytes, done)
-      })
-    },
+    write: (chunk) => check.write(chunk),
+    drained: () => check.drained(),
     async finish() {
-      if (seen === 0) throw new ArchiveError('empty', 'The file is empty (0 bytes).')
-      if (head === null || head[0] !== 0x1f || head[1] !== 0x8b) {
-        throw new ArchiveError('not_gzip', 'The file is not gzip-compressed.')
-      }
-      if (error === null) {
-        gunzip.end()
-        await ended
-      }
-      if (error !== null) throw zlibFailure(error)
-      if (kind === 'tar.gz') {
-        try {
-          await inspectTarGz(partPath)
-        } catch (cause) {
-          if (!(cause instanceof ArchiveError) || cause.code !== 'unsafe_entry') throw cause
-          return {
-            note: `The archive is complete, but it holds ${cause.entry ?? 'an entry'} (a link or special file), which Restore Desk will not import from this archive.`,
-          }
+      try {
+        await check.finish()
+      } catch (error) {
+        // A refused entry is reported only after the whole gzip stream was read, so the file is
+        // complete: an entry this app would not import (a link, say) is no reason to reject a
+        // download, only something to say.
+        if (!(error instanceof ArchiveError) || error.code !== 'unsafe_entry') throw error
+        return {
+          note: `The archive is complete, but it holds ${error.entry ?? 'an entry'} (a link or special file), which Restore Desk will not import from this archive.`,
         }
       }
       return { note: null }
     },
     destroy() {
-      gunzip.destroy()
+      check.abort()
     },
   }
-}
-
-function zlibFailure(cause: unknown): unknown {
-  const err = cause as NodeJS.ErrnoException
-  if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message ?? ''))
-    return new ArchiveError('truncated_gzip', 'The gzip file is cut short.', { cause })
-  if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_NEED_DICT' || err.code === 'Z_STREAM_ERROR')
-    return new ArchiveError('not_gzip', 'The compressed data is damaged.', { cause })
-  return cause
 }

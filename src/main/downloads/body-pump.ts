@@ -1,14 +1,14 @@
 /**
  * Moves an HTTP response body into the part file and the download check in one pass.
  *
- * The socket's chunks (up to 64 KiB each) are copied into a few big buffers; a full buffer goes
- * to the disk and to the check at once and returns to the pool when both are done with it. So
- * the disk gets few large writes, the check (a hash on this thread, zlib in the threadpool) gets
- * large inputs, nothing is awaited chunk by chunk, and the socket is paused only while every
- * buffer is in flight: a slow disk or check slows the download instead of filling memory, which
- * stays at the pool's size. The socket's own chunks are dropped as soon as they are copied, so
- * they die young and cost the garbage collector little (held in a queue, a gigabyte of them
- * would be promoted and swept again and again).
+ * Each chunk from the socket (up to 64 KiB) goes to the check at once (a hash on this thread,
+ * zlib in the threadpool) and is copied into one of a few big reusable buffers; a full buffer is
+ * written to the disk in one go and comes back when the write is done. So the disk gets few large
+ * writes, nothing is awaited chunk by chunk, and the socket is paused only while the check is
+ * full or every buffer is being written: a slow disk or check slows the download instead of
+ * filling memory. The socket's chunks live only until the check has read them, so they die young
+ * and cost the garbage collector little (held in a write queue, a gigabyte of them would be
+ * promoted and swept again and again).
  */
 import type { Readable, Writable } from 'node:stream'
 import { finished } from 'node:stream/promises'
@@ -36,8 +36,8 @@ export interface PumpResult {
   readonly sinkError: unknown
 }
 
-const batchBytes = 2 * 1024 * 1024
-const poolSize = 4
+const bufferBytes = 2 * 1024 * 1024
+const bufferCount = 4
 
 /** Pumps `body` into `sink` (which it ends) and `observer`; see the module header. */
 export async function pumpBody(
@@ -50,9 +50,9 @@ export async function pumpBody(
   let made = 0
   let current: Buffer | null = null
   let used = 0
-  /** Part of a chunk that found no free buffer; placed before the socket is resumed. */
+  /** Part of a chunk that found no free buffer; placed when a write returns one. */
   let carry: Buffer | null = null
-  let inFlight = 0
+  let writing = 0
   let settled: (() => void) | null = null
   let sinkError: unknown = null
   let received = options.offset
@@ -77,23 +77,20 @@ export async function pumpBody(
   function nextBuffer(): Buffer | null {
     const reused = free.pop()
     if (reused !== undefined) return reused
-    if (made === poolSize) return null
+    if (made === bufferCount) return null
     made += 1
-    return Buffer.allocUnsafeSlow(batchBytes)
+    return Buffer.allocUnsafeSlow(bufferBytes)
   }
 
-  function dispatch(): void {
+  /** Writes the current buffer; it returns to the pool when the write is done. */
+  function flush(): void {
     if (current === null || used === 0) return
     const buffer = current
-    const bytes = buffer.subarray(0, used)
     current = null
-    used = 0
-    inFlight += 1
-    let waiting = observer === undefined ? 1 : 2
-    const done = (): void => {
-      waiting -= 1
-      if (waiting > 0) return
-      inFlight -= 1
+    writing += 1
+    sink.write(buffer.subarray(0, used), (error) => {
+      if (error) sinkError ??= error
+      writing -= 1
       free.push(buffer)
       if (carry !== null) {
         const rest = carry
@@ -102,15 +99,11 @@ export async function pumpBody(
         release()
       }
       settled?.()
-    }
-    sink.write(bytes, (error) => {
-      if (error) sinkError ??= error
-      done()
     })
-    void observer?.take(bytes).then(done, done)
+    used = 0
   }
 
-  /** Copies `chunk` into the pool; keeps what does not fit in `carry` and holds the socket. */
+  /** Copies `chunk` into the buffers; keeps what finds no room in `carry` and holds the socket. */
   function place(chunk: Buffer): void {
     let at = 0
     while (at < chunk.length) {
@@ -123,7 +116,7 @@ export async function pumpBody(
       const copied = chunk.copy(current, used, at)
       used += copied
       at += copied
-      if (used === current.length) dispatch()
+      if (used === current.length) flush()
     }
   }
 
@@ -131,6 +124,10 @@ export async function pumpBody(
     if (sinkError !== null) return
     received += chunk.length
     options.onProgress(received, options.total)
+    if (observer !== undefined && !observer.write(chunk)) {
+      hold()
+      void observer.drained().then(release)
+    }
     place(chunk)
     if (options.maxBytesPerSecond > 0 && timer === null) {
       // Hold the socket back so this transfer averages at most the limit.
@@ -156,22 +153,16 @@ export async function pumpBody(
     if (timer !== null) clearTimeout(timer)
   }
 
-  // Whatever was received reaches the disk (and the check), also when the connection failed
-  // or the download was stopped: those bytes are where a resume continues.
-  while (carry !== null || inFlight > 0) {
-    if (carry === null) dispatch()
-    await new Promise<void>((resolve) => {
+  // Whatever was received reaches the disk, also when the connection failed or the download was
+  // stopped: those bytes are where a resume continues (and what the check has seen).
+  const written = (): Promise<void> =>
+    new Promise((resolve) => {
       settled = resolve
     })
-    settled = null
-  }
-  dispatch()
-  while (inFlight > 0) {
-    await new Promise<void>((resolve) => {
-      settled = resolve
-    })
-    settled = null
-  }
+  while (carry !== null) await written()
+  flush()
+  while (writing > 0) await written()
+  settled = null
   if (sinkError === null) {
     try {
       sink.end()

@@ -8,7 +8,7 @@
 /**
  * Sees the bytes of the part file as they are written, so they can be checked in the same pass
  * (see verify.ts). A transport that writes the part file itself calls {@link syncTo} with the
- * offset it starts writing at, then hands every batch of bytes to {@link take} in file order.
+ * offset it starts writing at, then hands every chunk to {@link write} in file order.
  * One that cannot see the bytes (Chromium writes them for electron-dl) hands over nothing; the
  * manager brings the observer up to date from the file afterwards.
  */
@@ -20,11 +20,14 @@ export interface TransferObserver {
    */
   syncTo(offset: number, signal?: AbortSignal): Promise<void>
   /**
-   * The next bytes written to the part file. Resolves once the observer no longer reads `bytes`
-   * (the caller then reuses the buffer), so a slow observer slows the transfer instead of
-   * filling memory. Never rejects: what the bytes are worth is the observer's own verdict.
+   * The next chunk written to the part file. False asks the caller to wait for {@link drained}
+   * before the next one, so a slow observer slows the transfer instead of filling memory. The
+   * observer may keep `chunk` (it is not copied): the caller must not change it afterwards.
+   * Never throws: what the bytes are worth is the observer's own verdict.
    */
-  take(bytes: Buffer): Promise<void>
+  write(chunk: Buffer): boolean
+  /** Resolves when the observer can take more (at once when it is not full). */
+  drained(): Promise<void>
 }
 
 /** What the manager asks a transport to do. */

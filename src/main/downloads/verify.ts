@@ -72,7 +72,7 @@ const readBufferBytes = 1024 * 1024
 /** A check for the part file of `filename`, which the catalog says is `expectedSize` bytes. */
 export function createDownloadCheck(partPath: string, expectedSize: number, filename: string): DownloadCheck {
   let hash: Hash = createHash('sha256')
-  let archive: ArchiveCheck = archiveCheckFor(filename, partPath)
+  let archive: ArchiveCheck = archiveCheckFor(filename)
   let position = 0
   let readBackBytes = 0
   let finished = false
@@ -80,14 +80,14 @@ export function createDownloadCheck(partPath: string, expectedSize: number, file
   function restart(): void {
     archive.destroy()
     hash = createHash('sha256')
-    archive = archiveCheckFor(filename, partPath)
+    archive = archiveCheckFor(filename)
     position = 0
   }
 
-  function take(bytes: Buffer): Promise<void> {
-    position += bytes.length
-    hash.update(bytes)
-    return archive.take(bytes)
+  function write(chunk: Buffer): boolean {
+    position += chunk.length
+    hash.update(chunk)
+    return archive.write(chunk)
   }
 
   async function syncTo(offset: number, signal?: AbortSignal): Promise<void> {
@@ -102,7 +102,7 @@ export function createDownloadCheck(partPath: string, expectedSize: number, file
       for await (const chunk of source as AsyncIterable<Buffer>) {
         signal?.throwIfAborted()
         readBackBytes += chunk.length
-        await take(chunk)
+        if (!write(chunk)) await archive.drained()
       }
     } finally {
       source.destroy()
@@ -144,7 +144,8 @@ export function createDownloadCheck(partPath: string, expectedSize: number, file
       return readBackBytes
     },
     syncTo,
-    take,
+    write,
+    drained: () => archive.drained(),
     finish,
     destroy: () => archive.destroy(),
   }
