@@ -3,12 +3,12 @@
  *
  * Each chunk from the socket (up to 64 KiB) goes to the check at once (a hash on this thread,
  * zlib in the threadpool) and is copied into one of a few big reusable buffers; a full buffer is
- * written to the disk in one go and comes back when the write is done. So the disk gets few large
- * writes, nothing is awaited chunk by chunk, and the socket is paused only while the check is
- * full or every buffer is being written: a slow disk or check slows the download instead of
- * filling memory. The socket's chunks live only until the check has read them, so they die young
- * and cost the garbage collector little (held in a write queue, a gigabyte of them would be
- * promoted and swept again and again).
+ * written to the disk in one go and comes back when the write is done (on a slow line a buffer
+ * goes out after a second, full or not). So the disk gets few large writes, nothing is awaited
+ * chunk by chunk, and the socket is paused only while the check is full or every buffer is being
+ * written: a slow disk or check slows the download instead of filling memory. The socket's chunks
+ * live only until the check has read them, so they die young and cost the garbage collector
+ * little (held in a write queue, a gigabyte of them would be promoted and swept again and again).
  */
 import type { Readable, Writable } from 'node:stream'
 import { finished } from 'node:stream/promises'
@@ -38,6 +38,8 @@ export interface PumpResult {
 
 const bufferBytes = 2 * 1024 * 1024
 const bufferCount = 4
+/** On a slow line a buffer is written before it is full, so a crash loses at most about this much time. */
+const flushAfterMs = 1000
 
 /** Pumps `body` into `sink` (which it ends) and `observer`; see the module header. */
 export async function pumpBody(
@@ -50,6 +52,8 @@ export async function pumpBody(
   let made = 0
   let current: Buffer | null = null
   let used = 0
+  /** When the current buffer got its first byte. */
+  let currentSince = 0
   /** Part of a chunk that found no free buffer; placed when a write returns one. */
   let carry: Buffer | null = null
   let writing = 0
@@ -113,11 +117,13 @@ export async function pumpBody(
         hold()
         return
       }
+      if (used === 0) currentSince = Date.now()
       const copied = chunk.copy(current, used, at)
       used += copied
       at += copied
       if (used === current.length) flush()
     }
+    if (used > 0 && Date.now() - currentSince >= flushAfterMs) flush()
   }
 
   const onData = (chunk: Buffer): void => {

@@ -258,6 +258,27 @@ describe('DownloadManager', () => {
     expect(existsSync(item.partPath)).toBe(false)
   })
 
+  it('on a slow line the bytes reach the disk as they come, not only when a write buffer is full', async () => {
+    const body = sqlGz(1_500_000)
+    const name = 'slow.sql.gz'
+    server.put(name, body)
+    server.throttle(200_000)
+    const m = manager()
+    const item = m.enqueue(requestFor(name, body.length, dir))
+    // Well past a second of transfer, far less than one 2 MiB buffer.
+    await waitForReceived(m, item.id, 400_000)
+    await waitFor(m, item.id, () => existsSync(item.partPath))
+    let onDisk = 0
+    while (m.get(item.id)?.state === 'downloading' && onDisk === 0) {
+      onDisk = (await stat(item.partPath)).size
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(m.get(item.id)?.state).toBe('downloading')
+    expect(onDisk).toBeGreaterThan(0)
+    expect(onDisk).toBeLessThan(body.length)
+    await m.cancel(item.id)
+  })
+
   it('cancel stops the transfer and removes the partial file', async () => {
     const body = sqlGz(2_000_000)
     const name = 'cancel.sql.gz'
