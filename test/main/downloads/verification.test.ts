@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { create as createTar } from 'tar'
@@ -82,6 +82,21 @@ describe('verification before the final name', () => {
     const { final, dest } = await download('site_live_files.tar.gz', body, body.length, 'files')
     expect(final.error).toBeNull()
     expect(final.state).toBe('done')
+    expectSameBytes(await readFile(path.join(dest, 'site_live_files.tar.gz')), body)
+  })
+
+  it('keeps a complete tar.gz that holds a link, with a note that the link will not be imported', async () => {
+    const src = path.join(dir, 'linked')
+    await mkdir(path.join(src, 'files_live'), { recursive: true })
+    await writeFile(path.join(src, 'files_live', 'a.txt'), 'a\n')
+    await symlink('a.txt', path.join(src, 'files_live', 'latest'))
+    const archive = path.join(dir, 'linked.tar.gz')
+    await createTar({ gzip: true, cwd: src, file: archive, portable: true }, ['files_live'])
+    const body = await readFile(archive)
+    const { final, dest } = await download('site_live_files.tar.gz', body, body.length, 'files')
+    expect(final.state).toBe('done')
+    expect(final.note).toMatch(/^The archive is complete, but it holds .*latest.* which Restore Desk will not import/)
+    expect(final.sha256).toBe(sha256Of(body))
     expectSameBytes(await readFile(path.join(dest, 'site_live_files.tar.gz')), body)
   })
 
