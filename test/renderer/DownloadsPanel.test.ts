@@ -159,6 +159,41 @@ describe('downloads panel', () => {
     expect(wrapper.get('[data-testid="downloads-panel"] [role="alert"]').text()).toContain('no longer known')
   })
 
+  it('shows a finished download’s SHA-256 and copies it, saying so when the clipboard is refused', async () => {
+    const digest = 'a3f1c9e07b5d2468ace13579bdf02468ace13579bdf02468ace13579bdf0246a'
+    const done = download({ id: 'ok', state: 'done', finalPath: '/tmp/x.sql.gz', sha256: digest })
+    const older = download({ id: 'old', state: 'done', finalPath: '/tmp/y.sql.gz', sha256: null, createdAt: 2 })
+    installFakeBridge({ 'app:info': () => appInfo(), 'downloads:list': () => [done, older] })
+    const writeText = vi.fn(async (_text: string) => undefined)
+    const original = Object.getOwnPropertyDescriptor(navigator, 'clipboard')
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true })
+    try {
+      const wrapper = mountApp()
+      await flushPromises()
+      await wrapper.get('[data-testid="downloads-toggle"]').trigger('click')
+
+      expect(item(wrapper, 'ok').get('[data-testid="download-sha256"]').text()).toBe(digest)
+      await item(wrapper, 'ok').get('[data-testid="download-copy-sha256"]').trigger('click')
+      await flushPromises()
+      expect(writeText).toHaveBeenCalledWith(digest)
+      expect(item(wrapper, 'ok').get('[data-testid="download-copy-status"]').text()).toBe('Copied.')
+
+      writeText.mockRejectedValueOnce(new DOMException('Write permission denied.', 'NotAllowedError'))
+      await item(wrapper, 'ok').get('[data-testid="download-copy-sha256"]').trigger('click')
+      await flushPromises()
+      expect(item(wrapper, 'ok').get('[data-testid="download-copy-status"]').text()).toContain(
+        'select the digest above and copy it',
+      )
+
+      // A download saved before digests were kept shows none, and no button for one.
+      expect(item(wrapper, 'old').find('[data-testid="download-sha256"]').exists()).toBe(false)
+      expect(item(wrapper, 'old').find('[data-testid="download-copy-sha256"]').exists()).toBe(false)
+    } finally {
+      if (original) Object.defineProperty(navigator, 'clipboard', original)
+      else Reflect.deleteProperty(navigator, 'clipboard')
+    }
+  })
+
   it('has empty and error states', async () => {
     const fake = installFakeBridge({
       'app:info': () => appInfo(),
