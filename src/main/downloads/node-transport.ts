@@ -31,9 +31,15 @@ export interface NodeTransportOptions {
   readonly maxBytesPerSecond?: number
 }
 
+/** Bytes queued for the disk before the socket is paused (see body-pump.ts for why not more). */
+const writeBufferBytes = 1024 * 1024
+
 function defaultSink(partPath: string, offset: number): Writable {
-  // The body pump hands over big batches and waits for each write; no buffering needed here.
-  return createWriteStream(partPath, { flags: offset > 0 ? 'r+' : 'w', start: offset })
+  return createWriteStream(partPath, {
+    flags: offset > 0 ? 'r+' : 'w',
+    start: offset,
+    highWaterMark: writeBufferBytes,
+  })
 }
 
 /** Creates the node:http(s) transport. */
