@@ -13,7 +13,7 @@
  */
 import { spawn, execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DownloadManager } from '../src/main/downloads/manager'
@@ -198,8 +198,30 @@ async function testServerSource(dir: string): Promise<Source> {
   }
 }
 
+/** CPU seconds (user + system) of this process's finished children, from /proc/self/stat. */
+async function childrenCpuSeconds(): Promise<number | null> {
+  try {
+    const stat = await readFile('/proc/self/stat', 'utf8')
+    // Fields after the command name (which may hold spaces) start at field 3; cutime and cstime are 16 and 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[13]) + Number(fields[14])) / 100
+  } catch {
+    return null
+  }
+}
+
+/** CPU seconds (user + system, every thread) of this process. */
+function ownCpuSeconds(): number {
+  const { userCPUTime, systemCPUTime } = process.resourceUsage()
+  return (userCPUTime + systemCPUTime) / 1e6
+}
+
 interface Round {
   readonly curlSeconds: number
+  /** CPU time curl used (null where /proc is missing). */
+  readonly curlCpu: number | null
+  /** CPU time this process used during the manager's run, all threads (zlib and file writes run in the threadpool). */
+  readonly managerCpu: number
   /** Enqueue to the `verifying` state: the transfer, with the checks made as the bytes arrive. */
   readonly transferSeconds: number
   /** `verifying` to `done`: what is left of the checks after the last byte, and the rename. */
@@ -211,19 +233,21 @@ interface Round {
 }
 
 /** curl fetching a fresh signed link to a file, timed; the file is removed afterwards. */
-async function curlRound(from: Source, dir: string): Promise<number> {
+async function curlRound(from: Source, dir: string): Promise<{ seconds: number; cpu: number | null }> {
   const out = join(dir, 'curl.out')
   const link = await from.link()
+  const cpuBefore = await childrenCpuSeconds()
   const started = process.hrtime.bigint()
   const { stdout } = await exec('curl', ['-s', '-o', out, '-w', '%{size_download}', link])
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  const cpuAfter = await childrenCpuSeconds()
   if (Number(stdout) !== from.size) throw new Error(`curl fetched ${stdout} of ${from.size} bytes.`)
   await rm(out)
-  return seconds
+  return { seconds, cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore }
 }
 
 /** The download manager's whole run (transfer and verification to the final name), timed. */
-async function managerRound(from: Source, dir: string, round: number): Promise<Omit<Round, 'curlSeconds'>> {
+async function managerRound(from: Source, dir: string, round: number): Promise<Omit<Round, 'curlSeconds' | 'curlCpu'>> {
   const dest = join(dir, `downloads-${round}`)
   await mkdir(dest)
   const manager = new DownloadManager({
@@ -233,6 +257,7 @@ async function managerRound(from: Source, dir: string, round: number): Promise<O
   })
   const canReset = await resetPeak()
   let verifyingAt = 0n
+  const cpuStart = ownCpuSeconds()
   const runStart = process.hrtime.bigint()
   const done = await new Promise<DownloadItem>((resolve) => {
     manager.subscribe(({ item }) => {
@@ -252,6 +277,7 @@ async function managerRound(from: Source, dir: string, round: number): Promise<O
     })
   })
   const runEnd = process.hrtime.bigint()
+  const managerCpu = ownCpuSeconds() - cpuStart
   const peakRss = canReset ? await selfStatus('VmHWM') : null
   await manager.close()
   if (done.state !== 'done' || done.finalPath === null || done.sha256 === null)
@@ -262,6 +288,7 @@ async function managerRound(from: Source, dir: string, round: number): Promise<O
     transferSeconds: Number(verifyingAt - runStart) / 1e9,
     tailSeconds: Number(runEnd - verifyingAt) / 1e9,
     managerSeconds: Number(runEnd - runStart) / 1e9,
+    managerCpu,
     peakRss,
     sha256: done.sha256,
   }
@@ -297,13 +324,18 @@ export async function run(): Promise<void> {
     const rssBefore = (await selfStatus('VmRSS')) ?? 0
     const results: Round[] = []
     for (let round = 1; round <= rounds; round += 1) {
-      const curlSeconds = await curlRound(from, dir)
+      const curl = await curlRound(from, dir)
       const manager = await managerRound(from, dir, round)
-      const result: Round = { curlSeconds, ...manager }
+      const result: Round = { curlSeconds: curl.seconds, curlCpu: curl.cpu, ...manager }
+      const { curlSeconds } = result
       results.push(result)
       const rss = result.peakRss === null ? 'n/a' : mib(result.peakRss)
       console.log(
         `   round ${round}: curl -o file ${mbps(from.size, curlSeconds)} (${curlSeconds.toFixed(2)} s); manager ${mbps(from.size, result.managerSeconds)} (${result.managerSeconds.toFixed(2)} s: transfer with checks ${result.transferSeconds.toFixed(2)} s, end of checks and rename ${result.tailSeconds.toFixed(2)} s); ratio ${(curlSeconds / result.managerSeconds).toFixed(2)}; peak RSS ${rss}`,
+      )
+      const curlCpu = result.curlCpu === null ? 'n/a' : `${result.curlCpu.toFixed(2)} s`
+      console.log(
+        `            CPU: curl ${curlCpu}, manager ${result.managerCpu.toFixed(2)} s (its process, all threads); load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores`,
       )
     }
 
