@@ -8,8 +8,9 @@ export {
   TransferError,
   type DownloadTransport,
   type TransferErrorKind,
+  type TransferObserver,
   type TransferRequest,
   type TransferResult,
 } from './transport'
-export { VerificationError, createDownloadCheck, verifyDownload, type DownloadCheck, type VerifyResult } from './verify'
+export { VerificationError, createDownloadCheck, type DownloadCheck, type VerifyResult } from './verify'
 export { numberedName, partPathFor } from './naming'

@@ -22,7 +22,6 @@
 import { createHash } from 'node:crypto'
 import type { Hash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import { ArchiveError } from '../../lib/archives'
 import { formatBytes } from '../../lib/format-bytes'
 import type { TransferObserver } from './transport'
@@ -148,17 +147,6 @@ export function createDownloadCheck(partPath: string, expectedSize: number, file
     drained: () => archive.drained(),
     finish,
     destroy: () => archive.destroy(),
-  }
-}
-
-/** Checks a part file already on disk (one read through the same check); throws {@link VerificationError}. */
-export async function verifyDownload(file: string, expectedSize: number, filename: string): Promise<VerifyResult> {
-  const check = createDownloadCheck(file, expectedSize, filename)
-  try {
-    await check.syncTo((await stat(file)).size)
-    return await check.finish()
-  } finally {
-    check.destroy()
   }
 }
 
