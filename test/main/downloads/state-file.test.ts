@@ -45,11 +45,33 @@ const item = {
 
 describe('readStateFile', () => {
   it('loads a valid list', async () => {
-    await writeFile(file, JSON.stringify({ version: 1, downloads: [{ item, etag: '"e"' }] }))
+    const done = { ...item, id: 'd2', state: 'done', finalPath: '/downloads/demo/x.sql.gz', sha256: 'ab'.repeat(32) }
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        downloads: [
+          { item, etag: '"e"' },
+          { item: done, etag: null },
+        ],
+      }),
+    )
     const reports: DamagedFile[] = []
     const stored = await readStateFile(file, (damage) => reports.push(damage))
-    expect(stored).toEqual([{ item, etag: '"e"' }])
+    // A list saved before digests were kept loads with none.
+    expect(stored).toEqual([
+      { item: { ...item, sha256: null }, etag: '"e"' },
+      { item: done, etag: null },
+    ])
     expect(reports).toEqual([])
+  })
+
+  it('moves a list with a digest that is not 64 hex digits aside', async () => {
+    const bad = { ...item, state: 'done', sha256: 'not-a-digest' }
+    await writeFile(file, JSON.stringify({ version: 1, downloads: [{ item: bad, etag: null }] }))
+    const reports: DamagedFile[] = []
+    expect(await readStateFile(file, (damage) => reports.push(damage))).toEqual([])
+    expect(reports[0]?.message).toMatch(/at "downloads\.0\.item\.sha256"/)
   })
 
   for (const [problem, text, expected] of [
