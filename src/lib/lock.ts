@@ -3,13 +3,15 @@
  * folder. Two over one folder would run the same workflows or downloads twice and overwrite
  * each other's state.
  *
- * The lock is a listening local socket (a Unix domain socket in a private per-user folder; a
- * named pipe on Windows) whose name is derived from the folder's real path. The kernel closes
+ * The lock is a listening local socket whose name is derived from the folder's real path and
+ * the user: on Linux a socket in the abstract namespace (no file, so nothing can delete it and no
+ * environment variable changes where it is), on Windows a named pipe, on macOS a Unix domain
+ * socket in a fixed private folder under /tmp. The kernel closes
  * it the moment its holder dies, even by kill -9 or a power cut, so a dead process never holds
  * it; a pid file could only guess, and a pid that lives on (a zombie being reaped, or a pid
  * reused after a reboot) blocked every start. The holder answers a connection with its pid and
  * whether it is shutting down: a start waits (bounded) for one that is exiting, and names one
- * that is running. A socket file left behind answers "connection refused" and is replaced,
+ * that is running. On macOS a socket file left behind answers "connection refused" and is replaced,
  * under a short take-over guard so two starts cannot both replace it. `<fileName>` in the data
  * folder holds the holder's pid, for people only; nothing reads it to decide.
  *
@@ -47,7 +49,11 @@ export interface LockOptions {
   readonly stillExiting?: (dataDir: string, owner: number | undefined, waitMs: number) => Error
   /** How long to wait for a holder that is exiting; default 5000 ms. */
   readonly waitMs?: number
-  /** Where the Unix socket goes; default `$XDG_RUNTIME_DIR/restore-desk`, else a private temp folder. */
+  /**
+   * Where a file-system socket goes. Default: none on Linux (an abstract socket) and Windows (a
+   * pipe), `/tmp/restore-desk-<uid>` on macOS. Never read from the environment: two starts with
+   * different TMPDIR or XDG_RUNTIME_DIR must still find the same lock.
+   */
   readonly runtimeDir?: string
 }
 
@@ -150,28 +156,24 @@ async function privateRuntimeDir(dir: string): Promise<string> {
   const info = await lstat(dir)
   const uid = process.getuid?.()
   if (!info.isDirectory() || (uid !== undefined && info.uid !== uid))
-    throw new Error(
-      `The lock folder ${dir} is not a folder of this user account. Remove it, or set XDG_RUNTIME_DIR to a private folder, then start again.`,
-    )
+    throw new Error(`The lock folder ${dir} is not a folder of this user account. Remove it, then start again.`)
   if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700)
   return dir
 }
 
-function defaultRuntimeDir(): string {
-  const user = process.getuid?.() ?? os.userInfo().username
-  const xdg = process.env.XDG_RUNTIME_DIR
-  const dir =
-    xdg && path.isAbsolute(xdg) ? path.join(xdg, 'restore-desk') : path.join(os.tmpdir(), `restore-desk-${user}`)
-  // Room for "/<24 hex>.sock.takeover"; a long temp folder (macOS) falls back to /tmp.
-  return Buffer.byteLength(dir) + 40 <= MAX_SOCKET_PATH ? dir : path.join('/tmp', `restore-desk-${user}`)
-}
+const userKey = (): string => String(process.getuid?.() ?? os.userInfo().username)
 
 /** The socket or pipe that is the lock of `dataDir` (already resolved to its real path). */
 async function lockAddress(realDir: string, fileName: string, runtimeDir: string | undefined): Promise<string> {
   const key = process.platform === 'win32' ? realDir.toLowerCase() : realDir
   const hash = createHash('sha256').update(`${key}\0${fileName}`).digest('hex').slice(0, 24)
   if (process.platform === 'win32') return `\\\\.\\pipe\\restore-desk-${hash}`
-  return path.join(await privateRuntimeDir(runtimeDir ?? defaultRuntimeDir()), `${hash}.sock`)
+  // Linux: the abstract namespace (a leading NUL). The kernel drops the name with its holder.
+  if (runtimeDir === undefined && process.platform === 'linux') return `\0restore-desk-${userKey()}-${hash}`
+  const dir = runtimeDir ?? path.join('/tmp', `restore-desk-${userKey()}`)
+  if (Buffer.byteLength(dir) + 40 > MAX_SOCKET_PATH)
+    throw new Error(`The lock folder ${dir} is too long a path for a socket; choose a shorter one.`)
+  return path.join(await privateRuntimeDir(dir), `${hash}.sock`)
 }
 
 /**
@@ -221,7 +223,8 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
       await sleep(50)
       continue
     }
-    if (found.kind === 'stale' && process.platform !== 'win32') {
+    // Only a file-system socket can be left behind; an abstract name or a pipe dies with its holder.
+    if (found.kind === 'stale' && process.platform !== 'win32' && !address.startsWith('\0')) {
       const taken = await takeOverStale(address, answer)
       if (taken !== 'retry' && taken !== 'taken') return holding(taken, file, address, (next) => (state = next))
     }
@@ -229,7 +232,7 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
     retries += 1
     if (retries >= 200)
       throw new Error(
-        `Could not take the lock of ${dataDir} (${address}): it kept changing hands. Check that no other copy is starting, then try again.`,
+        `Could not take the lock of ${dataDir} (${address.replace('\0', '@')}): it kept changing hands. Check that no other copy is starting, then try again.`,
       )
     await sleep(retries < 10 ? 5 : 25)
   }

@@ -37,9 +37,10 @@ interface Holder {
 }
 
 /** Starts a process that holds the lock of `dir`, and waits until it does. */
-async function holder(kind: 'platform' | 'app', releaseAfterMs = 0): Promise<Holder> {
+async function holder(kind: 'platform' | 'app', releaseAfterMs = 0, env: NodeJS.ProcessEnv = {}): Promise<Holder> {
   const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, dir, kind, String(releaseAfterMs)], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.push(child)
@@ -150,6 +151,29 @@ describe('the lock within one process', () => {
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({
       reason: expect.objectContaining({ message: expect.stringContaining(`(pid ${process.pid})`) }),
     })
+  })
+
+  it('is the same lock whatever TMPDIR and XDG_RUNTIME_DIR the holder started with', async () => {
+    const [tmp, xdg] = [path.join(dir, 'tmp'), path.join(dir, 'xdg')]
+    await mkdir(tmp, { mode: 0o700 })
+    await mkdir(xdg, { mode: 0o700 })
+    const { pid } = await holder('platform', 0, { TMPDIR: tmp, XDG_RUNTIME_DIR: xdg })
+    await expect(lockDataDir(dir)).rejects.toThrow(busyMessage.platform(pid))
+  })
+
+  it('goes to exactly one of two starts racing over a socket file left behind (the macOS layout)', async () => {
+    const runtimeDir = path.join(dir, 'run')
+    const { child } = await holder('platform', 0, { LOCK_RUNTIME_DIR: runtimeDir })
+    child.kill('SIGKILL')
+    await new Promise((resolve) => child.once('exit', resolve))
+    const results = await Promise.allSettled([
+      lockDataDir(dir, { waitMs: 0, runtimeDir }),
+      lockDataDir(dir, { waitMs: 0, runtimeDir }),
+    ])
+    const won = results.filter((r): r is PromiseFulfilledResult<DataDirLock> => r.status === 'fulfilled')
+    expect(won).toHaveLength(1)
+    held.push(...won.map((r) => r.value))
+    expect(path.dirname(won[0]!.value.address)).toBe(runtimeDir)
   })
 
   it('keeps its sockets in a folder only this user can use', async () => {

@@ -3,6 +3,8 @@
  * `node --import tsx lock-holder.ts <dataDir> <platform|app> <releaseAfterMs>`. It prints
  * `held <pid>` once it holds the lock; on SIGTERM it says `exiting`, marks itself exiting,
  * and releases the lock after `releaseAfterMs` (or never, for -1), then exits.
+ * `LOCK_RUNTIME_DIR` in its environment puts a platform lock's socket in that folder (the file
+ * socket layout macOS uses).
  */
 import { lockDataDir, type DataDirLock } from '../../../src/lib/lock'
 import { acquireDataLock } from '../../../src/main/settings/data-lock'
@@ -23,5 +25,6 @@ process.on('SIGTERM', () => {
     })
   }, delay)
 })
-held.lock = kind === 'app' ? await acquireDataLock(dataDir) : await lockDataDir(dataDir)
+const runtimeDir = process.env.LOCK_RUNTIME_DIR || undefined
+held.lock = kind === 'app' ? await acquireDataLock(dataDir) : await lockDataDir(dataDir, { runtimeDir })
 process.stdout.write(`held ${process.pid}\n`)
