@@ -96,6 +96,10 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       return client.getBackupDownloadUrl(request.siteId, request.env, request.folder, request.element)
     },
     onChange: (change) => context.events.emit('downloads:changed', { ...change, item: withPageSafeError(change.item) }),
+    onDamaged: (damage) => {
+      log(`[downloads] ${damage.message}`)
+      context.addNotice(damage.message)
+    },
   })
   const workflows = new WorkflowTracker({ events: context.events, log })
 

@@ -67,6 +67,16 @@ describe('notices of damaged saved files', () => {
     await call('app:dismiss-notice', { id: notice!.id })
   })
 
+  it('a damaged downloads.json is a notice too', async () => {
+    await mkdir(path.join(root, 'data'), { recursive: true })
+    await writeFile(path.join(root, 'data', 'downloads.json'), '{"version": 1, "downloads": 5}')
+    await start()
+    const notices = (await call<AppInfo>('app:info')).notices
+    expect(notices.map((notice) => notice.message)).toEqual([
+      expect.stringContaining(path.join(root, 'data', 'downloads.json')),
+    ])
+  })
+
   it('refuses a dismiss without an id', async () => {
     await start()
     const result = (await services!.router.invoke('app:dismiss-notice', { id: '' })) as IpcResult<void>

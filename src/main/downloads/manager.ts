@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
+import type { DamagedFile } from '../../lib/saved-state'
 import { downloadRequestSchema } from '../../shared/downloads'
 import type { DownloadChange, DownloadItem, DownloadRequest, DownloadState } from '../../shared/downloads'
 import { AppError } from '../errors'
@@ -50,6 +51,8 @@ export interface DownloadManagerOptions {
   readonly now?: () => number
   /** Called for every change, like a {@link DownloadManager.subscribe} listener. */
   readonly onChange?: (change: DownloadChange) => void
+  /** Told when the saved list was damaged and set aside at restore (default: a console warning). */
+  readonly onDamaged?: (damage: DamagedFile) => void
   readonly retry?: RetryOptions
   /** Least time between two progress events of one download (default 250 ms; state changes are never held back). */
   readonly progressIntervalMs?: number
@@ -109,7 +112,7 @@ export class DownloadManager {
    */
   async restore(): Promise<readonly DownloadItem[]> {
     this.#assertOpen()
-    const stored = await readStateFile(this.#options.stateFile)
+    const stored = await readStateFile(this.#options.stateFile, this.#options.onDamaged)
     for (const { item, etag } of stored) {
       if (this.#entries.has(item.id)) continue
       const entry: Entry = {

@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../../lib/atomic'
 import { readSavedState, type DamagedFile } from '../../lib/saved-state'
 import type { DownloadItem } from '../../shared/downloads'
 import { downloadRequestSchema } from '../../shared/downloads'
+import { partPathFor } from './naming'
 
 /** One download as stored: the item plus what resuming needs. */
 export interface StoredDownload {
@@ -18,27 +19,39 @@ export interface StoredDownload {
   readonly etag: string | null
 }
 
-const itemSchema = downloadRequestSchema.extend({
-  id: z.string().min(1),
-  state: z.enum(['queued', 'downloading', 'paused', 'verifying', 'done', 'failed', 'cancelled']),
-  receivedBytes: z.number().nonnegative(),
-  totalBytes: z.number().nonnegative(),
-  bytesPerSecond: z.number().nonnegative(),
-  etaSeconds: z.number().nullable(),
-  partPath: z.string(),
-  finalPath: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  note: z.string().nullable(),
-  // Lists saved before digests were kept have none; their files were verified all the same.
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .nullable()
-    .default(null),
-  createdAt: z.number(),
-  finishedAt: z.number().nullable(),
-  revision: z.number().int().nonnegative().default(0),
-})
+const itemSchema = downloadRequestSchema
+  .extend({
+    id: z.string().min(1),
+    state: z.enum(['queued', 'downloading', 'paused', 'verifying', 'done', 'failed', 'cancelled']),
+    receivedBytes: z.number().nonnegative(),
+    totalBytes: z.number().nonnegative(),
+    bytesPerSecond: z.number().nonnegative(),
+    etaSeconds: z.number().nullable(),
+    partPath: z.string(),
+    finalPath: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    note: z.string().nullable(),
+    // Lists saved before digests were kept have none; their files were verified all the same.
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable()
+      .default(null),
+    createdAt: z.number(),
+    finishedAt: z.number().nullable(),
+    revision: z.number().int().nonnegative().default(0),
+  })
+  // The app deletes and renames these paths: a list edited by hand (or damaged) must not point
+  // them anywhere but the download's own hidden part file and a file in its own folder.
+  .refine((item) => path.isAbsolute(item.destDir), { message: 'the folder is not an absolute path', path: ['destDir'] })
+  .refine((item) => item.partPath === partPathFor(item.destDir, item.id), {
+    message: "the part file is not this download's part file in its folder",
+    path: ['partPath'],
+  })
+  .refine((item) => item.finalPath === null || path.dirname(item.finalPath) === item.destDir, {
+    message: 'the finished file is not in the download folder',
+    path: ['finalPath'],
+  })
 
 const fileSchema = z.object({
   version: z.literal(1),

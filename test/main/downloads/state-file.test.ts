@@ -34,7 +34,7 @@ const item = {
   totalBytes: 100,
   bytesPerSecond: 0,
   etaSeconds: null,
-  partPath: '/downloads/demo/x.part',
+  partPath: '/downloads/demo/.restore-desk-d1.part',
   finalPath: null,
   error: null,
   note: null,
@@ -45,7 +45,14 @@ const item = {
 
 describe('readStateFile', () => {
   it('loads a valid list', async () => {
-    const done = { ...item, id: 'd2', state: 'done', finalPath: '/downloads/demo/x.sql.gz', sha256: 'ab'.repeat(32) }
+    const done = {
+      ...item,
+      id: 'd2',
+      partPath: '/downloads/demo/.restore-desk-d2.part',
+      state: 'done',
+      finalPath: '/downloads/demo/x.sql.gz',
+      sha256: 'ab'.repeat(32),
+    }
     await writeFile(
       file,
       JSON.stringify({
@@ -73,6 +80,20 @@ describe('readStateFile', () => {
     expect(await readStateFile(file, (damage) => reports.push(damage))).toEqual([])
     expect(reports[0]?.message).toMatch(/at "downloads\.0\.item\.sha256"/)
   })
+
+  // The app deletes the part file and renames into the folder: a list must not aim them elsewhere.
+  for (const [problem, change, where] of [
+    ['a part file outside its folder', { partPath: '/home/me/.bashrc' }, 'partPath'],
+    ['a relative folder', { destDir: 'demo', partPath: 'demo/.restore-desk-d1.part' }, 'destDir'],
+    ['a finished file in another folder', { state: 'done', finalPath: '/etc/passwd' }, 'finalPath'],
+  ] as const) {
+    it(`moves a list with ${problem} aside`, async () => {
+      await writeFile(file, JSON.stringify({ version: 1, downloads: [{ item: { ...item, ...change }, etag: null }] }))
+      const reports: DamagedFile[] = []
+      expect(await readStateFile(file, (damage) => reports.push(damage))).toEqual([])
+      expect(reports[0]?.message).toContain(`at "downloads.0.item.${where}"`)
+    })
+  }
 
   for (const [problem, text, expected] of [
     ['not JSON', '{"version": 1, "downloads": [{', /not valid JSON/],
