@@ -23,6 +23,8 @@ export interface PumpOptions {
   readonly onProgress: (receivedBytes: number, totalBytes: number) => void
   /** Average rate to stay under, bytes per second (0 = no limit). */
   readonly maxBytesPerSecond: number
+  /** Stop reading once the part file would hold more than this (0 = no cap). */
+  readonly maxBytes?: number
 }
 
 /** How the body ended. Every byte received was handed to the sink, also after a failure. */
@@ -33,6 +35,8 @@ export interface PumpResult {
   readonly readError: unknown
   /** Writing failed (the body was stopped at once). */
   readonly sinkError: unknown
+  /** The body went past `maxBytes` and was cut there (`receivedBytes` is then `maxBytes` + 1 or more). */
+  readonly overflow: boolean
 }
 
 /** Pumps `body` into `sink` (which it ends) and `observer`; see the module header. */
@@ -43,6 +47,7 @@ export async function pumpBody(
   options: PumpOptions,
 ): Promise<PumpResult> {
   let sinkError: unknown = null
+  let overflow = false
   let received = options.offset
   let holds = 0
   let timer: NodeJS.Timeout | null = null
@@ -63,7 +68,14 @@ export async function pumpBody(
   })
 
   const onData = (chunk: Buffer): void => {
-    if (sinkError !== null) return
+    if (sinkError !== null || overflow) return
+    const cap = options.maxBytes ?? 0
+    if (cap > 0 && received + chunk.length > cap) {
+      // More than the catalog's size: keep one byte past it, so the size check says so, then stop.
+      overflow = true
+      chunk = chunk.subarray(0, cap - received + 1)
+      body.destroy()
+    }
     received += chunk.length
     options.onProgress(received, options.total)
     if (observer !== undefined && !observer.write(chunk)) {
@@ -92,7 +104,7 @@ export async function pumpBody(
   try {
     await finished(body)
   } catch (error) {
-    readError = error
+    if (!overflow) readError = error
   } finally {
     body.off('data', onData)
     if (timer !== null) clearTimeout(timer)
@@ -110,5 +122,5 @@ export async function pumpBody(
   } else {
     sink.destroy()
   }
-  return { receivedBytes: received, readError, sinkError }
+  return { receivedBytes: received, readError, sinkError, overflow }
 }

@@ -180,13 +180,17 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Downloa
       receivedBytes: received,
       readError,
       sinkError,
+      overflow,
     } = await pumpBody(response, sink, observer, {
       offset,
       total,
       onProgress: request.onProgress,
       maxBytesPerSecond,
+      maxBytes: request.maxBytes ?? 0,
     })
     if (sinkError !== null) throw classify(sinkError, signal, true)
+    // Cut at the cap: done as far as the transfer goes; the size check refuses the file.
+    if (overflow) return received
     if (readError !== null) throw classify(readError, signal, false)
     if (total > 0 && received !== total) {
       throw new TransferError('network', `The connection closed after ${received} of ${total} bytes.`, {

@@ -148,6 +148,7 @@ async function transfer(
         etag: entry.etag,
         signal: attempt.signal,
         observer: check,
+        maxBytes: item.expectedSize,
         onStart: (info) => {
           if (!alive()) return
           entry.etag = info.etag

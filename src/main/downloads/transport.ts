@@ -43,6 +43,12 @@ export interface TransferRequest {
   readonly signal: AbortSignal
   /** Checks the bytes in the same pass as they are written (the manager's download check). */
   readonly observer?: TransferObserver
+  /**
+   * The most bytes the file may have (the catalog's size; 0 = no cap). A body that goes past it
+   * is cut there and the transfer ends as if complete, so the size check refuses the file
+   * instead of a runaway answer filling the disk.
+   */
+  readonly maxBytes?: number
   /** Called as bytes land on disk: bytes in the part file and the full file size (0 if unknown). */
   readonly onProgress: (receivedBytes: number, totalBytes: number) => void
   /**

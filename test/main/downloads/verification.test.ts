@@ -111,6 +111,16 @@ describe('verification before the final name', () => {
     )
   })
 
+  it('stops reading an answer larger than the catalog at its size instead of filling the disk', async () => {
+    const body = sqlGz(2_000_000)
+    const { final, dest } = await download('runaway.sql.gz', body, 1000)
+    expect(final.state).toBe('failed')
+    expect(final.error?.code).toBe('size_mismatch')
+    expect(final.error?.message).toMatch(/is 1,001 bytes but the backup catalog lists 1,000 bytes/)
+    expect(final.receivedBytes).toBeLessThanOrEqual(1001)
+    expect(await readdir(dest)).toEqual([])
+  })
+
   it('refuses a truncated gzip even when its size matches the catalog', async () => {
     const body = sqlGz(200_000)
     const cut = body.subarray(0, body.length - 5000)
