@@ -3,6 +3,7 @@
  * (a JSON string body), body parsing with a size cap, and an error type routes throw.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { formatBytes } from '../lib/format-bytes'
 import { readAtMost } from '../lib/streams'
 
 /** An error that becomes an HTTP reply with `status` and a JSON string body. */
@@ -53,7 +54,7 @@ export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): P
   const body = await readAtMost(
     req,
     limit,
-    () => new HttpError(413, `The request body is larger than ${limit} bytes; send a smaller JSON body.`),
+    () => new HttpError(413, `The request body is larger than ${formatBytes(limit)}; send a smaller JSON body.`),
   )
   const text = body.toString('utf8').trim()
   if (text === '') return {}

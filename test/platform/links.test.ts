@@ -144,6 +144,10 @@ describe('uploads', () => {
       size: LIMIT + 1,
     })
     expect(reply.status).toBe(413)
+    // Sizes in the words people read, as everywhere in the app.
+    expect(JSON.stringify(reply.body)).toMatch(
+      /The file is [\d.]+ (bytes|KiB|MiB), over the upload limit of [\d.]+ (bytes|KiB|MiB)/,
+    )
   })
 
   it('refuses a body longer than declared with 413 and keeps nothing', async () => {

@@ -47,7 +47,7 @@ describe('a body over the JSON limit', () => {
       machine_token: 'x'.repeat(1024 * 1024 + 1),
     })
     expect(reply.status).toBe(413)
-    expect(JSON.stringify(reply.body)).toMatch(/larger than 1048576 bytes/)
+    expect(JSON.stringify(reply.body)).toMatch(/larger than 1\.0 MiB/)
     await stillServes()
   })
 })

@@ -24,6 +24,7 @@ import {
 } from '../workflows/types'
 import type { Router, RouteContext } from './router'
 import { environmentJson, gravatarUrl, membershipJson, siteJson, userJson } from './shapes'
+import { formatBytes } from '../../lib/format-bytes'
 
 const LOGIN_FAILED = 'Authorization failed. Please check that your machine token is valid.'
 
@@ -235,7 +236,7 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
     if (size > limit)
       throw new HttpError(
         413,
-        `The file is ${size} bytes, over the upload limit of ${limit} bytes; make the archive smaller.`,
+        `The file is ${formatBytes(size)}, over the upload limit of ${formatBytes(limit)}; make the archive smaller.`,
       )
     const id = randomUUID()
     const path = `/links/uploads/${id}/${uploadFileName(body.filename)}`

@@ -21,6 +21,7 @@ import { claimUpload, uploadUnderWay } from '../links/upload-claims'
 import { fsyncFile, removeQuietly, renameDurable } from '../../lib/atomic'
 import { isSafeName } from '../storage/layout'
 import type { Router } from './router'
+import { formatBytes } from '../../lib/format-bytes'
 
 class UploadTooLarge extends Error {}
 
@@ -50,7 +51,7 @@ export function checkUploadStart(
   const lengthHeader = req.headers['content-length']
   const length = lengthHeader === undefined ? undefined : Number(lengthHeader)
   if (declared > limit || (length !== undefined && length > limit)) {
-    throw new HttpError(413, `The upload is over the limit of ${limit} bytes; make the archive smaller.`, {
+    throw new HttpError(413, `The upload is over the limit of ${formatBytes(limit)}; make the archive smaller.`, {
       Connection: 'close',
     })
   }
