@@ -94,7 +94,9 @@ export default tseslint.config(
   restrictImports(['src/renderer/src/components/**/*.{ts,vue}', 'src/renderer/src/views/**/*.{ts,vue}'], {
     electron: true,
     // Components and views show state; stores talk to the API client.
-    patterns: [{ regex: '(^|/)api/(client|http-bridge)$', message: 'Components never call the API; use a store.' }],
+    patterns: [
+      { regex: '(^|/)api/(client|http-bridge)(\\.[jt]s)?$', message: 'Components never call the API; use a store.' },
+    ],
   }),
   {
     files: ['src/renderer/**/*.{ts,vue}'],

@@ -34,7 +34,8 @@ describe('import boundaries', () => {
 
   it('components and views never import the API client', async () => {
     for (const file of ['src/renderer/src/components/Probe.ts', 'src/renderer/src/views/Probe.ts']) {
-      expect((await restrictedImports(file, "export { useApi } from '../api/client'\n")).join()).toMatch(/use a store/)
+      for (const specifier of ['../api/client', '../api/client.ts', '../api/http-bridge.js'])
+        expect((await restrictedImports(file, `export { useApi } from '${specifier}'\n`)).join()).toMatch(/use a store/)
     }
     expect(
       await restrictedImports('src/renderer/src/stores/probe.ts', "export { useApi } from '../api/client'\n"),
