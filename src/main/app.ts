@@ -116,8 +116,17 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       log(`[ipc] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   )
 
-  for (const damage of await connections.init()) context.addNotice(damage.message)
-  await downloads.restore()
+  try {
+    for (const damage of await connections.init()) context.addNotice(damage.message)
+    await downloads.restore()
+  } catch (error) {
+    // A start that fails leaves nothing running, and the data folder free for the next one.
+    workflows.close()
+    await downloads.close().catch(() => undefined)
+    await connections.close().catch(() => undefined)
+    await lock.release()
+    throw error
+  }
 
   return {
     context,

@@ -77,6 +77,15 @@ describe('notices of damaged saved files', () => {
     ])
   })
 
+  it('a start that fails reading its saved files frees the data folder for the next start', async () => {
+    // A folder where connections.json should be: not damage to set aside, but a start that cannot go on.
+    await mkdir(path.join(root, 'data', 'connections.json'), { recursive: true })
+    await expect(start()).rejects.toThrow()
+    await rm(path.join(root, 'data', 'connections.json'), { recursive: true })
+    await start()
+    expect((await call<AppInfo>('app:info')).notices).toEqual([])
+  })
+
   it('refuses a dismiss without an id', async () => {
     await start()
     const result = (await services!.router.invoke('app:dismiss-notice', { id: '' })) as IpcResult<void>
