@@ -244,7 +244,7 @@ async function scheduleAutomatedBackups(platform: PlatformContext, queue: Workfl
   for (const site of platform.store.current.sites) {
     for (const env of STANDARD_ENVIRONMENTS) {
       if (!platform.findEnvironment(site.id, env)) continue
-      const backups = await listBackups(platform.layout, site.id, env)
+      const backups = await listBackups(platform.layout, site.id, env, undefined, platform.log)
       const done = backups.some(
         (b) => b.folder.endsWith('_automated') && new Date(b.epoch * 1000).toISOString().startsWith(today),
       )

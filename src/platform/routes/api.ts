@@ -169,7 +169,7 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
   router.add('GET', '/api/sites/:site_id/environments/:env/backups/catalog', async (ctx) => {
     const { siteId, env: name } = env(ctx)
     return catalogJson(
-      await listBackups(platform.layout, siteId, name),
+      await listBackups(platform.layout, siteId, name, undefined, platform.log),
       `${platform.baseUrl}/backups/${siteId}/${name}`,
     )
   })
@@ -198,7 +198,7 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
     const element = ctx.params.element ?? ''
     if (!['code', 'database', 'files'].includes(element))
       throw new HttpError(404, `A backup has no element "${element}"; use code, database or files.`)
-    const backup = await findBackup(platform.layout, siteId, name, folder)
+    const backup = await findBackup(platform.layout, siteId, name, folder, undefined, platform.log)
     const archive = backup?.elements[element as BackupElement]
     if (!backup || !archive)
       throw new HttpError(

@@ -71,7 +71,7 @@ export function addLinkRoutes(router: Router, platform: PlatformContext): void {
     refuseLink(platform, 'get', ctx.path, ctx.query)
     const { site_id: siteId = '', env = '', folder = '', filename = '' } = ctx.params
     const backup = platform.findEnvironment(siteId, env)
-      ? await findBackup(platform.layout, siteId, env, folder)
+      ? await findBackup(platform.layout, siteId, env, folder, undefined, platform.log)
       : undefined
     const element = BACKUP_ELEMENTS.find(
       (candidate: BackupElement) => backup?.elements[candidate]?.filename === filename,

@@ -94,6 +94,7 @@ async function runBackup(
     ttl,
     sources,
     onElement: (element) => run.progress(++step, `Backing up ${ELEMENT_LABEL[element]} of "${workflow.environment}"`),
+    report: platform.log,
   })
   return `Backed up "${workflow.environment}" (${folder})`
 }
@@ -141,7 +142,7 @@ async function resolveBackupKey(platform: PlatformContext, siteId: string, key: 
     )
   if (!platform.findEnvironment(siteId, env))
     throw new WorkflowFailure(`The backup "${key}" names an environment "${env}" this site does not have. ${advice}`)
-  const backup = await findBackup(platform.layout, siteId, env, folder)
+  const backup = await findBackup(platform.layout, siteId, env, folder, undefined, platform.log)
   const archive = backup?.elements[element]
   if (!backup || !archive || archive.filename !== filename) {
     throw new WorkflowFailure(
