@@ -1,16 +1,12 @@
 /**
- * Every workflow type of the contract. Each one builds new content completely in scratch
- * space, checks it, and only then swaps it in atomically, so a failure (bad input, crash,
- * restart) leaves the environment exactly as it was, and running it again is harmless.
+ * Every workflow type of the contract, by name: the backups (backup-types.ts), and here the
+ * restores, imports, clones, deploys and code changes, built from the steps in steps.ts. Each
+ * one builds new content completely in scratch space, checks it, and only then swaps it in
+ * atomically, so a failure (bad input, crash, restart) leaves the environment exactly as it
+ * was, and running it again is harmless.
  */
-import { createWriteStream } from 'node:fs'
-import { copyFile, rename, stat } from 'node:fs/promises'
-import { join } from 'node:path'
-import { Readable, Transform } from 'node:stream'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
-import { pipeline } from 'node:stream/promises'
-import { ArchiveError, checkSqlGz, extractTarGzSafe, inspectTarGz } from '../../lib/archives'
-import { formatBytes } from '../../lib/format-bytes'
+import { stat } from 'node:fs/promises'
+import { ArchiveError } from '../../lib/archives'
 import {
   createAnnotatedTag,
   deleteRef,
@@ -20,279 +16,26 @@ import {
   resolveCommit,
   setRef,
 } from '../git/repo'
-import {
-  buildBackup,
-  findBackup,
-  freeBackupFolderName,
-  type BackupElement,
-  type BackupSources,
-} from '../backups/backup-store'
 import type { PlatformContext } from '../core'
 import { HttpError } from '../http'
-import { isSafeName } from '../storage/layout'
 import { removeQuietly } from '../../lib/atomic'
 import type { EnvironmentRecord } from '../storage/state'
 import { WorkflowFailure, type WorkflowRun, type WorkflowType } from './queue'
+import { backupTypes } from './backup-types'
+import {
+  archiveReason,
+  cloneDatabase,
+  cloneFiles,
+  download,
+  flag,
+  installDatabase,
+  installFiles,
+  nextTagNumber,
+  otherEnvironment,
+  resolveBackupKey,
+} from './steps'
 
-/** Daily and weekly automated backup lifetimes (Pantheon's defaults). */
-export const DAILY_BACKUP_TTL = 8 * 86400
-export const WEEKLY_BACKUP_TTL = 32 * 86400
-/** The hour (UTC) automated backups run and the weekday (0 = Sunday) that keeps the weekly one. */
-export const BACKUP_HOUR = 16
-export const WEEKLY_BACKUP_DAY = 5
-
-const ELEMENT_LABEL: Record<BackupElement, string> = { code: 'code', database: 'database', files: 'files' }
-
-function flag(value: unknown): boolean {
-  return value === true || value === 1 || value === '1' || value === 'true'
-}
-
-function archiveReason(what: string, error: unknown): never {
-  if (error instanceof ArchiveError) throw new WorkflowFailure(`The ${what} was refused: ${error.message}`)
-  throw error
-}
-
-/** Sources for a backup of the environment's current content. */
-async function currentSources(
-  platform: PlatformContext,
-  siteId: string,
-  env: string,
-  want: Record<BackupElement, boolean>,
-): Promise<BackupSources> {
-  const record = platform.environment(siteId, env)
-  return {
-    ...(want.code && record.targetCommit && record.targetRef
-      ? { code: { sha: record.targetCommit, headRef: record.targetRef } }
-      : {}),
-    ...(want.database ? { databaseFile: platform.layout.databaseFile(siteId, env) } : {}),
-    ...(want.files ? { filesDir: await platform.content.currentFilesDir(siteId, env) } : {}),
-  }
-}
-
-async function runBackup(
-  run: WorkflowRun,
-  kind: 'backup' | 'automated',
-  ttl: number,
-  want: Record<BackupElement, boolean>,
-): Promise<string> {
-  const { workflow, platform } = run
-  const site = platform.site(workflow.site_id)
-  if (typeof workflow.internal.folder !== 'string')
-    await run.remember(
-      'folder',
-      await freeBackupFolderName(platform.layout, site.id, workflow.environment, workflow.created_at, kind),
-    )
-  const folder = String(workflow.internal.folder)
-  const sources = await currentSources(platform, site.id, workflow.environment, want)
-  let step = 0
-  await buildBackup({
-    layout: platform.layout,
-    siteId: site.id,
-    siteName: site.name,
-    env: workflow.environment,
-    folder,
-    ttl,
-    sources,
-    onElement: (element) => run.progress(++step, `Backing up ${ELEMENT_LABEL[element]} of "${workflow.environment}"`),
-    report: platform.log,
-  })
-  return `Backed up "${workflow.environment}" (${folder})`
-}
-
-/** The longest a manual backup is kept (Pantheon's limit for `backup:create --keep-for`), and the default. */
-export const MAX_EXPORT_TTL = 365 * 86400
-
-/**
- * The ttl a do_export asked for, or why it cannot be used. Absent means the default; anything
- * else must be whole seconds from 1 to {@link MAX_EXPORT_TTL}: an unbounded one (1e300) made an
- * expiry no date can hold, which hid the backup from the page.
- */
-function exportTtl(params: Readonly<Record<string, unknown>>): number | { refused: string } {
-  const ttl = params.ttl
-  if (ttl === undefined || ttl === null) return MAX_EXPORT_TTL
-  if (typeof ttl === 'number' && Number.isInteger(ttl) && ttl >= 1 && ttl <= MAX_EXPORT_TTL) return ttl
-  const shown = JSON.stringify(ttl) ?? String(ttl)
-  return {
-    refused: `"ttl" must be a whole number of seconds from 1 to ${MAX_EXPORT_TTL} (365 days), how long to keep the backup; got ${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}.`,
-  }
-}
-
-function wantedElements(params: Readonly<Record<string, unknown>>): Record<BackupElement, boolean> {
-  const any = ['code', 'database', 'files'].some((key) => key in params)
-  return any
-    ? { code: flag(params.code), database: flag(params.database), files: flag(params.files) }
-    : { code: true, database: true, files: true }
-}
-
-/** Resolves a restore key `{site_id}/{env}/{folder}/{filename}` to a live backup archive. */
-async function resolveBackupKey(platform: PlatformContext, siteId: string, key: unknown, element: BackupElement) {
-  const advice =
-    'Pick a backup from the environment\'s backups catalog and use its "{site_id}/{env}/{folder}/{filename}" key.'
-  if (typeof key !== 'string' || key === '') throw new WorkflowFailure(`No backup key was given. ${advice}`)
-  const parts = key.split('/')
-  const [keySite, env, folder, filename] = parts
-  if (parts.length !== 4 || !keySite || !env || !folder || !filename || !parts.every(isSafeName)) {
-    throw new WorkflowFailure(
-      `The backup key "${key}" is not of the form {site_id}/{env}/{folder}/{filename}. ${advice}`,
-    )
-  }
-  if (keySite !== siteId)
-    throw new WorkflowFailure(
-      `The backup "${key}" belongs to another site; restore only this site's backups. ${advice}`,
-    )
-  if (!platform.findEnvironment(siteId, env))
-    throw new WorkflowFailure(`The backup "${key}" names an environment "${env}" this site does not have. ${advice}`)
-  const backup = await findBackup(platform.layout, siteId, env, folder, undefined, platform.log)
-  const archive = backup?.elements[element]
-  if (!backup || !archive || archive.filename !== filename) {
-    throw new WorkflowFailure(
-      `No ${element} backup "${filename}" exists in ${env}/${folder} (it may have expired). ${advice}`,
-    )
-  }
-  return { backup, env, file: join(platform.layout.backupDir(siteId, env, folder), filename) }
-}
-
-function otherEnvironment(platform: PlatformContext, siteId: string, env: string, from: unknown, what: string): string {
-  if (typeof from !== 'string' || from === '')
-    throw new WorkflowFailure(
-      `No source environment was given for ${what}; set params.from_environment to dev, test or live.`,
-    )
-  if (from === env)
-    throw new WorkflowFailure(`Cannot ${what} from "${env}" into itself; pick another source environment.`)
-  if (!platform.findEnvironment(siteId, from))
-    throw new WorkflowFailure(`The source environment "${from}" does not exist on this site; use dev, test or live.`)
-  return from
-}
-
-async function cloneDatabase(run: WorkflowRun, from: string, step: number): Promise<void> {
-  const { workflow, platform } = run
-  await run.progress(step, `Copying the database from "${from}" to "${workflow.environment}"`)
-  await platform.content.replaceDatabaseWithCopy(
-    workflow.site_id,
-    workflow.environment,
-    platform.layout.databaseFile(workflow.site_id, from),
-  )
-}
-
-async function cloneFiles(run: WorkflowRun, from: string, step: number): Promise<void> {
-  const { workflow, platform } = run
-  await run.progress(step, `Copying files from "${from}" to "${workflow.environment}"`)
-  await platform.content.replaceFilesWithCopy(
-    workflow.site_id,
-    workflow.environment,
-    await platform.content.currentFilesDir(workflow.site_id, from),
-  )
-}
-
-/** Checks a gzipped dump in scratch space and swaps it in as the database. */
-async function installDatabase(run: WorkflowRun, file: string, what: string, keepFile: boolean): Promise<void> {
-  const { workflow, platform } = run
-  const scratch = platform.content.scratchPath(workflow.site_id, workflow.environment, 'db')
-  try {
-    if (keepFile) await copyFile(file, scratch)
-    else await rename(file, scratch)
-    await checkSqlGz(scratch, { maxUncompressedBytes: platform.options.uploadLimitBytes * 16 }).catch(
-      (error: unknown) => archiveReason(what, error),
-    )
-    await platform.content.swapDatabase(workflow.site_id, workflow.environment, scratch)
-  } finally {
-    await removeQuietly(scratch)
-  }
-}
-
-/** Extracts a files archive safely into a new files folder and swaps it in. */
-async function installFiles(run: WorkflowRun, file: string, what: string): Promise<void> {
-  const { workflow, platform } = run
-  const limit = { maxUncompressedBytes: platform.options.uploadLimitBytes * 16 }
-  const summary = await inspectTarGz(file, limit).catch((error: unknown) => archiveReason(what, error))
-  const dir = join(
-    platform.layout.envDir(workflow.site_id, workflow.environment),
-    `files-new-${workflow.id.slice(0, 8)}-${Date.now().toString(36)}`,
-  )
-  try {
-    const strip = summary.topFolders.length === 1 && summary.files + summary.dirs > 0
-    await extractTarGzSafe(file, dir, { ...limit, stripTopFolder: strip })
-      .catch(async (error: unknown) => {
-        if (strip && error instanceof ArchiveError && error.code === 'bad_tar') {
-          // Files beside the single top folder: keep the archive's layout as it is.
-          await removeQuietly(dir)
-          return extractTarGzSafe(file, dir, limit)
-        }
-        return archiveReason(what, error)
-      })
-      .catch((error: unknown) => archiveReason(what, error))
-    await platform.content.swapFiles(workflow.site_id, workflow.environment, dir)
-  } catch (error) {
-    await removeQuietly(dir)
-    throw error
-  }
-}
-
-/** Downloads `url` into `file`, refusing more than `limit` bytes. */
-async function download(url: unknown, file: string, limit: number, signal: AbortSignal): Promise<void> {
-  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
-    throw new WorkflowFailure(
-      'No valid http(s) URL was given to import from; upload the archive first and pass its download_url as params.url.',
-    )
-  }
-  let response: Response
-  try {
-    response = await fetch(url, {
-      redirect: 'follow',
-      signal: AbortSignal.any([signal, AbortSignal.timeout(10 * 60_000)]),
-    })
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause
-    throw new WorkflowFailure(
-      `Could not reach ${new URL(url).host} to download the archive (${cause?.code ?? cause?.message ?? (error as Error).message}). Check the URL and that the server is up, then try again.`,
-    )
-  }
-  if (response.status === 403) {
-    await response.body?.cancel()
-    throw new WorkflowFailure(
-      'The download link was refused (403): it has expired or is not valid. Upload the archive again (or get a fresh link) and start the import right away.',
-    )
-  }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel()
-    throw new WorkflowFailure(
-      `Downloading the archive failed: the server answered ${response.status} ${response.statusText}. Check the URL and try again.`,
-    )
-  }
-  const declared = Number(response.headers.get('content-length'))
-  const tooLarge = (): WorkflowFailure =>
-    new WorkflowFailure(
-      `The archive is larger than the ${formatBytes(limit)} import limit. Make it smaller (for example leave out caches) and try again.`,
-    )
-  if (Number.isFinite(declared) && declared > limit) {
-    await response.body.cancel()
-    throw tooLarge()
-  }
-  let seen = 0
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length
-      if (seen > limit) callback(tooLarge())
-      else callback(null, chunk)
-    },
-  })
-  try {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, createWriteStream(file))
-  } catch (error) {
-    if (error instanceof WorkflowFailure) throw error
-    throw new WorkflowFailure(`The download of the archive broke off (${(error as Error).message}). Try again.`)
-  }
-}
-
-function nextTagNumber(tags: readonly { ref: string }[], env: string): number {
-  const pattern = new RegExp(`^refs/tags/pantheon_${env}_(\\d+)$`)
-  let max = 0
-  for (const { ref } of tags) {
-    const match = pattern.exec(ref)
-    if (match) max = Math.max(max, Number(match[1]))
-  }
-  return max + 1
-}
+export { BACKUP_HOUR, DAILY_BACKUP_TTL, MAX_EXPORT_TTL, WEEKLY_BACKUP_DAY, WEEKLY_BACKUP_TTL } from './backup-types'
 
 /** The environment a deploy to `env` takes code from. */
 export function deploySource(env: string): string | undefined {
@@ -318,42 +61,6 @@ export async function deployableCommit(
   }
   return { sha: from.targetCommit }
 }
-
-const backupTypes = {
-  do_export: {
-    tasks: (params) => Math.max(1, Object.values(wantedElements(params)).filter(Boolean).length),
-    describe: (env, params) => {
-      const parts = (['code', 'files', 'database'] as const).filter((k) => wantedElements(params)[k])
-      return `Export ${parts.join(', ').replace(/, ([^,]*)$/, ' and $1')} from "${env}"`
-    },
-    validateStart: (_platform, _siteId, _env, params) => {
-      const ttl = exportTtl(params)
-      if (typeof ttl !== 'number') throw new HttpError(400, ttl.refused)
-    },
-    run: (run) => {
-      // A workflow saved before ttls were checked runs with the default rather than an unbounded one.
-      const ttl = exportTtl(run.workflow.params)
-      return runBackup(
-        run,
-        'backup',
-        typeof ttl === 'number' ? ttl : MAX_EXPORT_TTL,
-        wantedElements(run.workflow.params),
-      )
-    },
-  },
-  automated_backup: {
-    tasks: () => 3,
-    describe: (env) => `Automated backup of "${env}"`,
-    run: (run) => {
-      const weekday = new Date(run.workflow.created_at * 1000).getUTCDay()
-      return runBackup(run, 'automated', weekday === WEEKLY_BACKUP_DAY ? WEEKLY_BACKUP_TTL : DAILY_BACKUP_TTL, {
-        code: true,
-        database: true,
-        files: true,
-      })
-    },
-  },
-} satisfies Record<string, WorkflowType>
 
 const restoreTypes = {
   restore_database: {
