@@ -19,7 +19,8 @@ import type {
   WorkflowParamsByType,
 } from '../../shared/platform-types'
 import { backupsFromCatalog, catalogWire } from './backups'
-import { apiPath, PlatformApiError, PlatformHttp } from './http'
+import { apiPath, PlatformHttp } from './http'
+import { PlatformApiError } from './api-error'
 import type { PlatformHttpOptions, SessionInfo } from './http'
 import {
   codeLogWire,

@@ -7,11 +7,20 @@
  * errors, 5xx, 429) are retried with exponential back-off and jitter,
  * honouring Retry-After; 2xx and 400–409 never are, so a request the
  * platform understood is never sent twice. Every failure becomes one
- * {@link PlatformApiError} whose message says what happened and what to do;
+ * {@link PlatformApiError} (api-error.ts) whose message says what happened and what to do;
  * the machine token and the session are scrubbed from anything it carries.
  */
 import { setTimeout as delay } from 'node:timers/promises'
-import { scrubSystemText, systemErrorCode, systemErrorPhrase } from '../errors'
+import {
+  compose,
+  describeOp,
+  formatWait,
+  networkReason,
+  parseErrorBody,
+  parseRetryAfter,
+  PlatformApiError,
+  type ErrorBody,
+} from './api-error'
 import { secondsToMs } from './time'
 
 /** Pantheon's API root, as Terminus uses it. */
@@ -22,97 +31,6 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 
 /** Waits `ms`, rejecting with the signal's reason when it aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>
-
-/** Stable error codes; a platform may send others in `{"error", "code"}` bodies. */
-export type PlatformErrorCode =
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'bad_request'
-  | 'too_large'
-  | 'rate_limited'
-  | 'server'
-  | 'network'
-  | 'bad_response'
-  | 'expired_link'
-
-/** A platform call that failed; `message` is written for the person using the app. */
-export class PlatformApiError extends Error {
-  /** HTTP status, or null when no answer arrived. */
-  readonly status: number | null
-  /** One of {@link PlatformErrorCode}, or a code the platform sent itself. */
-  readonly code: string
-  /** The platform's own words, if it said anything (secrets removed). */
-  readonly detail?: string
-
-  constructor(init: {
-    readonly status: number | null
-    readonly code: string
-    readonly message: string
-    readonly detail?: string
-  }) {
-    super(init.message)
-    this.name = 'PlatformApiError'
-    this.status = init.status
-    this.code = init.code
-    if (init.detail !== undefined) this.detail = init.detail
-  }
-}
-
-/** The parts of an error body worth keeping. */
-export interface ErrorBody {
-  readonly message: string | null
-  readonly code: string | null
-}
-
-const MAX_DETAIL = 300
-
-/**
- * Reads an error body in any of the shapes platforms send: a JSON string
- * (Pantheon: `"A site named x was not found."`), `{"error": "...", "code": "..."}`
- * (the embedded platform's extensions, also `message`), or plain text / HTML.
- */
-export function parseErrorBody(text: string, contentType: string | null = null): ErrorBody {
-  const trimmed = text.trim()
-  if (trimmed === '') return { message: null, code: null }
-  try {
-    const value: unknown = JSON.parse(trimmed)
-    if (typeof value === 'string') return { message: clip(value), code: null }
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      const record = value as Record<string, unknown>
-      const message = [record.error, record.message, record.reason, record.detail].find(
-        (v) => typeof v === 'string' && v.trim() !== '',
-      )
-      const code = typeof record.code === 'string' && /^[a-z][a-z0-9_]*$/.test(record.code) ? record.code : null
-      return { message: typeof message === 'string' ? clip(message) : null, code }
-    }
-  } catch {
-    // not JSON: plain text or HTML below
-  }
-  if ((contentType ?? '').includes('html') || /^<(!doctype|html|head|body|\?xml)/i.test(trimmed)) {
-    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(trimmed)?.[1]
-    const heading = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(trimmed)?.[1]
-    const source = title ?? heading ?? trimmed.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    const textOnly = decodeEntities(source.replace(/<[^>]+>/g, ' '))
-    return { message: clip(textOnly) || null, code: null }
-  }
-  return { message: clip(trimmed), code: null }
-}
-
-function clip(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim()
-  return oneLine.length > MAX_DETAIL ? `${oneLine.slice(0, MAX_DETAIL - 1)}…` : oneLine
-}
-
-function decodeEntities(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-}
 
 /**
  * Builds an API path, percent-encoding every interpolated value so that a
@@ -546,43 +464,4 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       },
     )
   })
-}
-
-/** `Lead (HTTP 403): what the platform said.` — one sentence whatever the platform's punctuation. */
-function compose(lead: string, status: number, said: string | null | undefined): string {
-  if (!said) return `${lead} (HTTP ${status}).`
-  return `${lead} (HTTP ${status}): ${/[.!?…]$/.test(said) ? said : `${said}.`}`
-}
-
-function describeOp(method: string | undefined, path: string): string {
-  return `${method ?? 'GET'} ${path.split('?')[0]}`
-}
-
-/** Seconds or an HTTP date → ms from now (never negative); null if absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (value === null || value.trim() === '') return null
-  const trimmed = value.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
-  const at = Date.parse(trimmed)
-  return Number.isNaN(at) ? null : Math.max(0, at - now)
-}
-
-function formatWait(ms: number | null): string {
-  if (ms === null) return 'a while'
-  const seconds = Math.ceil(ms / 1000)
-  return seconds < 120 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`
-}
-
-/** Why no answer arrived, in words: a timeout, or what the system error means (never its errno code). */
-function networkReason(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError')
-    return `no answer within ${Math.round(timeoutMs / 1000)} s`
-  const code = systemErrorCode(error)
-  if (code !== undefined) return systemErrorPhrase(code)
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause
-    const message = cause && typeof cause === 'object' ? (cause as { message?: unknown }).message : undefined
-    return scrubSystemText(typeof message === 'string' ? message : error.message)
-  }
-  return scrubSystemText(String(error))
 }

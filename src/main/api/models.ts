@@ -22,7 +22,7 @@ import type {
   WorkflowMessage,
   WorkflowResult,
 } from '../../shared/platform-types'
-import { PlatformApiError } from './http'
+import { PlatformApiError } from './api-error'
 import { lenientNumber, secondsToMs } from './time'
 
 /** Validates `value` against `schema`, or fails with a message naming the operation and the field. */

@@ -11,7 +11,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Workflow } from '../../shared/platform-types'
-import { PlatformApiError } from './http'
+import { PlatformApiError } from './api-error'
 import type { Sleep } from './http'
 
 /** The least time between two polls, per the contract. */

@@ -17,7 +17,8 @@ import type { ConnectionSummary, PlatformConnectionInfo } from '../../shared/app
 import { writeFileAtomic } from '../../lib/atomic'
 import { readSavedState, type DamagedFile } from '../../lib/saved-state'
 import { PlatformClient } from '../api/client'
-import { PANTHEON_API_BASE, PlatformApiError } from '../api/http'
+import { PANTHEON_API_BASE } from '../api/http'
+import { PlatformApiError } from '../api/api-error'
 import { AppError } from '../errors'
 import type { SecretStore } from './secrets'
 

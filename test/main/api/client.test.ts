@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { PAGE_LIMIT, pantheonGitUrl, PlatformClient } from '../../../src/main/api/client'
-import { PlatformApiError } from '../../../src/main/api/http'
+import { PlatformApiError } from '../../../src/main/api/api-error'
 
 type Handler = (url: URL, body: string, res: ServerResponse) => void
 

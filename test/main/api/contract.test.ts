@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { PlatformClient } from '../../../src/main/api/client'
-import { PlatformApiError } from '../../../src/main/api/http'
+import { PlatformApiError } from '../../../src/main/api/api-error'
 import type { SessionInfo } from '../../../src/main/api/http'
 import type {
   Backup,

@@ -1,6 +1,6 @@
 /** watchWorkflow with an injected clock, and the contract's rule for a workflow's outcome. */
 import { describe, expect, it } from 'vitest'
-import { PlatformApiError } from '../../../src/main/api/http'
+import { PlatformApiError } from '../../../src/main/api/api-error'
 import { toWorkflow, workflowWire } from '../../../src/main/api/models'
 import { watchWorkflow } from '../../../src/main/api/workflows'
 import type { WorkflowSource, WorkflowUpdate } from '../../../src/main/api/workflows'
