@@ -152,6 +152,36 @@ describe('sites and environments', () => {
     expect(info).toMatchObject({ git_protocol: 'http', git_url: `${t.platform.url}/git/${siteId}.git` })
   })
 
+  it("names each environment's platform domain, as the WordPress database does", async () => {
+    const wp = await t.siteId('demo-wordpress')
+    const domains = (await t.call('GET', `/api/sites/${wp}/environments/test/domains`)).body as Json[]
+    expect(domains).toEqual([expect.objectContaining({ id: 'test-demo-wordpress.pantheonsite.io', type: 'platform' })])
+    expect((await t.call('GET', `/api/sites/${wp}/environments/nope/domains`)).status).toBe(404)
+  })
+
+  it("[ext] summarises an environment's current database and files", async () => {
+    const summary = (await t.call('GET', `/api/sites/${siteId}/environments/dev/content-summary`)).body
+    expect(summary.database.size).toBeGreaterThan(100)
+    expect(summary.database.modified).toBeGreaterThan(1_600_000_000)
+    expect(summary.files.count).toBeGreaterThan(0)
+    expect(summary.files.size).toBeGreaterThan(summary.files.count)
+    expect(summary.files.modified).toBeLessThanOrEqual(Date.now() / 1000 + 1)
+  })
+
+  it("[ext] names each code backup's commit and ref in the catalog", async () => {
+    const catalog = (await t.call('GET', `/api/sites/${siteId}/environments/test/backups/catalog`)).body as Record<
+      string,
+      Json
+    >
+    const codes = Object.entries(catalog).filter(([key]) => key.endsWith('_code'))
+    expect(codes.length).toBeGreaterThan(0)
+    for (const [, entry] of codes) {
+      expect(entry.commit).toMatch(/^[0-9a-f]{40}$/)
+      expect(entry.target_ref).toMatch(/^refs\/tags\/pantheon_test_\d+$/)
+    }
+    expect(Object.entries(catalog).some(([key, entry]) => !key.endsWith('_code') && 'commit' in entry)).toBe(false)
+  })
+
   it('labels the code log with the environments that contain each commit, newest first, paged', async () => {
     const envs = (await t.call('GET', `/api/sites/${siteId}/environments`)).body
     const log = (await t.call('GET', `/api/sites/${siteId}/environments/dev/code-log`)).body as Json[]

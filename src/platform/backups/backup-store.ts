@@ -325,6 +325,10 @@ export function catalogJson(backups: readonly BackupRecord[], buildBase: string)
         timestamp: Math.floor(archive.finish_time),
         start_time: archive.start_time,
         finish_time: archive.finish_time,
+        // [ext] Pantheon's catalog does not say which commit a code backup holds; this one does.
+        ...(element === 'code' && backup.code
+          ? { commit: backup.code.targetCommit, target_ref: backup.code.targetRef }
+          : {}),
       }
     }
     catalog[`${backup.folder}_manifest`] = {

@@ -25,6 +25,8 @@ import {
 import type { Router, RouteContext } from './router'
 import { environmentJson, gravatarUrl, membershipJson, siteJson, userJson } from './shapes'
 import { formatBytes } from '../../lib/format-bytes'
+import { platformDomain } from '../domains'
+import type { ContentSummary } from '../storage/env-content'
 
 const LOGIN_FAILED = 'Authorization failed. Please check that your machine token is valid.'
 
@@ -140,6 +142,18 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
       site_name: site.name,
       environment: name,
     }
+  })
+
+  router.add('GET', '/api/sites/:site_id/environments/:env/domains', async (ctx) => {
+    const { siteId, env: name } = env(ctx)
+    const site = platform.site(siteId)
+    const domain = platformDomain(site.name, name)
+    return [{ id: domain, type: 'platform', primary: true, deletable: false, environment: name, site_id: siteId }]
+  })
+
+  router.add('GET', '/api/sites/:site_id/environments/:env/content-summary', async (ctx) => {
+    const { siteId, env: name } = env(ctx)
+    return contentSummaryJson(await platform.content.summary(siteId, name))
   })
 
   router.add('GET', '/api/sites/:site_id/environments/:env/code-log', async (ctx) => {
@@ -283,4 +297,12 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
     if (!record) throw new HttpError(404, `No workflow ${ctx.params.id} exists on this site.`)
     return publicWorkflow(record, platform.user(record.user_id), platform.baseUrl)
   })
+}
+
+/** [ext] The wire form of an environment's current content: sizes in bytes, times in epoch seconds. */
+function contentSummaryJson(summary: ContentSummary): Record<string, unknown> {
+  return {
+    database: { size: summary.database.size, modified: summary.database.modified },
+    files: { count: summary.files.count, size: summary.files.size, modified: summary.files.modified },
+  }
 }

@@ -6,7 +6,7 @@
  * link no longer names are garbage from an interrupted swap and are removed on start.
  */
 import { randomBytes } from 'node:crypto'
-import { cp, mkdir, readdir, readlink, symlink, copyFile } from 'node:fs/promises'
+import { cp, lstat, mkdir, opendir, readdir, readlink, stat, symlink, copyFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Layout } from './layout'
 import { fsyncDir, removeQuietly, renameDurable, fsyncFile } from '../../lib/atomic'
@@ -14,6 +14,13 @@ import { fsyncDir, removeQuietly, renameDurable, fsyncFile } from '../../lib/ato
 /** A fresh unique suffix for scratch names. */
 export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
+}
+
+/** What an environment holds now: its dump's size and time, its files' count, total and newest time. */
+export interface ContentSummary {
+  /** `size` of the gzipped dump; times in epoch seconds; null when there is none. */
+  readonly database: { readonly size: number | null; readonly modified: number | null }
+  readonly files: { readonly count: number; readonly size: number; readonly modified: number | null }
 }
 
 /** Environment content operations over one data folder. */
@@ -48,6 +55,31 @@ export class EnvContent {
   async currentFilesDir(siteId: string, env: string): Promise<string> {
     const target = await readlink(this.layout.filesLink(siteId, env))
     return join(this.layout.envDir(siteId, env), target)
+  }
+
+  /** Sizes and times of the environment's database and files, read from disk (a walk of the files). */
+  async summary(siteId: string, env: string): Promise<ContentSummary> {
+    const db = await stat(this.layout.databaseFile(siteId, env)).catch(() => null)
+    let count = 0
+    let size = 0
+    let newest = 0
+    const walk = async (dir: string): Promise<void> => {
+      for await (const entry of await opendir(dir)) {
+        const full = join(dir, entry.name)
+        if (entry.isDirectory()) await walk(full)
+        else if (entry.isFile()) {
+          const info = await lstat(full)
+          count += 1
+          size += info.size
+          newest = Math.max(newest, info.mtimeMs)
+        }
+      }
+    }
+    await walk(await this.currentFilesDir(siteId, env)).catch(() => undefined)
+    return {
+      database: { size: db?.size ?? null, modified: db ? Math.floor(db.mtimeMs / 1000) : null },
+      files: { count, size, modified: count > 0 ? Math.floor(newest / 1000) : null },
+    }
   }
 
   /** Moves a complete, checked dump file into place as the environment's database. */

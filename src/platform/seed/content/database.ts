@@ -7,6 +7,7 @@
  */
 import { Random, hashString, paragraph, sentence, slugify, titleWords, word } from './random'
 import type { Framework } from './kits'
+import { platformDomain } from '../../domains'
 
 type Value = string | number | null
 
@@ -482,7 +483,7 @@ function wordpressTables(siteName: string, env: string, at: number): TableSpec[]
   const posts = postsUpTo(siteName, contentTime).filter((p) => p.created <= contentTime)
   const label = siteLabel(siteName)
   const random = new Random(`${siteName}:${env}:${at}`)
-  const url = `https://${env}-${siteName}.pantheonsite.io`
+  const url = `https://${platformDomain(siteName, env)}`
   const users = PEOPLE.slice(0, 6).map((login, i) => ({
     id: i + 1,
     login,
