@@ -77,16 +77,6 @@ export function otherEnvironment(
   return from
 }
 
-export async function cloneDatabase(run: WorkflowRun, from: string, step: number): Promise<void> {
-  const { workflow, platform } = run
-  await run.progress(step, `Copying the database from "${from}" to "${workflow.environment}"`)
-  await platform.content.replaceDatabaseWithCopy(
-    workflow.site_id,
-    workflow.environment,
-    platform.layout.databaseFile(workflow.site_id, from),
-  )
-}
-
 export async function cloneFiles(run: WorkflowRun, from: string, step: number): Promise<void> {
   const { workflow, platform } = run
   await run.progress(step, `Copying files from "${from}" to "${workflow.environment}"`)

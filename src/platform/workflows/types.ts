@@ -20,11 +20,11 @@ import type { PlatformContext } from '../core'
 import { HttpError } from '../http'
 import { removeQuietly } from '../../lib/atomic'
 import type { EnvironmentRecord } from '../storage/state'
-import { WorkflowFailure, type WorkflowRun, type WorkflowType } from './queue'
+import { WorkflowFailure, type WorkflowType } from './queue'
 import { backupTypes } from './backup-types'
+import { copyDatabase, noteUpdatedb, replaceUrlParam, type ReplaceUrl } from './clone-database'
 import {
   archiveReason,
-  cloneDatabase,
   cloneFiles,
   download,
   flag,
@@ -144,31 +144,54 @@ const restoreTypes = {
   },
 } satisfies Record<string, WorkflowType>
 
-/**
- * A clone_database or clone_files type: one step that copies `element` from
- * params.from_environment over this environment; `action` names the copy in error messages.
- */
-function cloneType(
-  element: 'database' | 'files',
-  action: string,
-  copy: (run: WorkflowRun, from: string, step: number) => Promise<void>,
-): WorkflowType {
-  return {
-    tasks: () => 1,
-    describe: (env, params) => `Clone ${element} from "${String(params.from_environment)}" to "${env}"`,
-    run: async (run) => {
-      const from = otherEnvironment(
-        run.platform,
-        run.workflow.site_id,
-        run.workflow.environment,
-        run.workflow.params.from_environment,
-        action,
-      )
-      await copy(run, from, 1)
-      return `Cloned ${element} from "${from}" to "${run.workflow.environment}"`
-    },
+/** A start refused because `check` throws a WorkflowFailure: that reason, as a 400. */
+function refuseAtStart(check: () => unknown): void {
+  try {
+    check()
+  } catch (error) {
+    if (error instanceof WorkflowFailure) throw new HttpError(400, error.message)
+    throw error
   }
 }
+
+const cloneTypes = {
+  clone_database: {
+    tasks: () => 1,
+    describe: (env, params) => `Clone database from "${String(params.from_environment)}" to "${env}"`,
+    validateStart: (_platform, _siteId, _env, params) =>
+      refuseAtStart(() => replaceUrlParam(params.wp_replace_siteurl, 'params.wp_replace_siteurl')),
+    run: async (run) => {
+      const { workflow, platform } = run
+      const from = otherEnvironment(
+        platform,
+        workflow.site_id,
+        workflow.environment,
+        workflow.params.from_environment,
+        'copy the database',
+      )
+      const replaceUrl = replaceUrlParam(workflow.params.wp_replace_siteurl, 'params.wp_replace_siteurl')
+      const done = await copyDatabase(run, { from, replaceUrl, clearCache: flag(workflow.params.clear_cache) }, 1)
+      await noteUpdatedb(run, flag(workflow.params.updatedb))
+      return [`Cloned database from "${from}" to "${workflow.environment}".`, ...done].join(' ')
+    },
+  },
+  clone_files: {
+    tasks: () => 1,
+    describe: (env, params) => `Clone files from "${String(params.from_environment)}" to "${env}"`,
+    run: async (run) => {
+      const { workflow, platform } = run
+      const from = otherEnvironment(
+        platform,
+        workflow.site_id,
+        workflow.environment,
+        workflow.params.from_environment,
+        'copy files',
+      )
+      await cloneFiles(run, from, 1)
+      return `Cloned files from "${from}" to "${workflow.environment}"`
+    },
+  },
+} satisfies Record<string, WorkflowType>
 
 const contentTypes = {
   do_import: {
@@ -201,66 +224,79 @@ const contentTypes = {
       return `Imported ${files ? 'files' : 'database'} into "${workflow.environment}"`
     },
   },
-  clone_database: cloneType('database', 'copy the database', cloneDatabase),
-  clone_files: cloneType('files', 'copy files', cloneFiles),
 } satisfies Record<string, WorkflowType>
 
 function cloneSource(value: unknown): string | undefined {
-  if (
-    value &&
-    typeof value === 'object' &&
-    typeof (value as { from_environment?: unknown }).from_environment === 'string'
-  ) {
-    return (value as { from_environment: string }).from_environment
+  if (value && typeof value === 'object' && Object.hasOwn(value, 'from_environment')) {
+    const from = (value as { from_environment: unknown }).from_environment
+    if (typeof from === 'string') return from
   }
   return undefined
 }
 
+/** What a deploy to `env` copies from another environment (test only). */
+interface DeployClones {
+  readonly database?: { readonly from: string; readonly replaceUrl: ReplaceUrl | null }
+  readonly files?: string
+}
+
 /**
- * The environments a deploy to `env` copies its database and files from (test only), checked
- * before anything changes: a clone that cannot work must not leave the code moved. Throws a
- * WorkflowFailure naming the bad parameter.
+ * What a deploy to `env` copies from other environments (test only), checked before anything
+ * changes: a clone that cannot work must not leave the code moved. Throws a WorkflowFailure
+ * naming the bad parameter.
  */
 function deployClones(
   platform: PlatformContext,
   siteId: string,
   env: string,
   params: Readonly<Record<string, unknown>>,
-): { database?: string; files?: string } {
+): DeployClones {
   if (env !== 'test') return {}
-  const sources: { database?: string; files?: string } = {}
-  for (const [key, element, action] of [
-    ['clone_database', 'database', 'copy the database'],
-    ['clone_files', 'files', 'copy files'],
-  ] as const) {
+  const given = (key: string): unknown => {
     const value = params[key]
-    if (value === undefined || value === null || value === false || value === 0) continue
+    return value === undefined || value === null || value === false || value === 0 ? undefined : value
+  }
+  const source = (key: string, element: string, action: string): string | undefined => {
+    const value = given(key)
+    if (value === undefined) return undefined
     const from = cloneSource(value)
     if (from === undefined)
       throw new WorkflowFailure(
         `params.${key} must be {"from_environment": "live"} (or left out to keep the ${element} of "${env}").`,
       )
-    sources[element] = otherEnvironment(platform, siteId, env, from, action)
+    return otherEnvironment(platform, siteId, env, from, action)
   }
-  return sources
+  const database = source('clone_database', 'database', 'copy the database')
+  const files = source('clone_files', 'files', 'copy files')
+  const clones: { database?: DeployClones['database']; files?: string } = {}
+  if (database !== undefined) {
+    const nested = given('clone_database') as object
+    const replaceUrl = replaceUrlParam(
+      Object.hasOwn(nested, 'wp_replace_siteurl')
+        ? (nested as { wp_replace_siteurl: unknown }).wp_replace_siteurl
+        : undefined,
+      'params.clone_database.wp_replace_siteurl',
+    )
+    clones.database = { from: database, replaceUrl }
+  }
+  if (files !== undefined) clones.files = files
+  return clones
 }
 
 const codeTypes = {
   deploy: {
-    tasks: (params) => 2 + (cloneSource(params.clone_database) ? 1 : 0) + (cloneSource(params.clone_files) ? 1 : 0),
+    tasks: (params) =>
+      2 +
+      (cloneSource(params.clone_database) || flag(params.clear_cache) ? 1 : 0) +
+      (cloneSource(params.clone_files) ? 1 : 0),
     describe: (env) => `Deploy code to "${env}"`,
     validateStart: async (platform, siteId, env, params) => {
-      try {
-        deployClones(platform, siteId, env, params)
-      } catch (error) {
-        if (error instanceof WorkflowFailure) throw new HttpError(400, error.message)
-        throw error
-      }
+      refuseAtStart(() => deployClones(platform, siteId, env, params))
       const found = await deployableCommit(platform, siteId, env)
       if ('reason' in found) throw new HttpError(400, found.reason)
     },
-    // Database and files are copied first and the code moves last, so a deploy that fails
-    // leaves the code (and its deploy tags) as they were.
+    // Database and files are copied (or the cache cleared) first and the code moves last, so a
+    // deploy that fails leaves the code (and its deploy tags) as they were.
     run: async (run) => {
       const { workflow, platform } = run
       const env = workflow.environment
@@ -275,12 +311,18 @@ const codeTypes = {
       }
       const tag = String(workflow.internal.tag)
       const sha = String(workflow.internal.sha)
-      if (clones.database) await cloneDatabase(run, clones.database, 2)
-      if (clones.files) await cloneFiles(run, clones.files, clones.database ? 3 : 2)
-      await run.progress(
-        2 + (clones.database ? 1 : 0) + (clones.files ? 1 : 0),
-        `Tagging the code and moving "${env}" to ${tag}`,
-      )
+      const clearCache = flag(workflow.params.clear_cache)
+      let step = 2
+      let done: string[] = []
+      if (clones.database || clearCache) {
+        done = await copyDatabase(
+          run,
+          { from: clones.database?.from ?? env, replaceUrl: clones.database?.replaceUrl ?? null, clearCache },
+          step++,
+        )
+      }
+      if (clones.files) await cloneFiles(run, clones.files, step++)
+      await run.progress(step, `Tagging the code and moving "${env}" to ${tag}`)
       const made = (await resolveCommit(repo, `refs/tags/${tag}`)) === null
       if (made) {
         const user = platform.user(workflow.user_id) ?? platform.tokenUser()
@@ -304,7 +346,8 @@ const codeTypes = {
         if (made) await deleteRef(repo, `refs/tags/${tag}`).catch(() => undefined)
         throw error
       }
-      return `Deployed code to "${env}" (${tag})`
+      await noteUpdatedb(run, flag(workflow.params.updatedb))
+      return [`Deployed code to "${env}" (${tag}).`, ...done].join(' ')
     },
   },
   sync_code: {
@@ -356,6 +399,7 @@ export const WORKFLOW_TYPES: Readonly<Record<string, WorkflowType>> = {
   ...backupTypes,
   ...restoreTypes,
   ...contentTypes,
+  ...cloneTypes,
   ...codeTypes,
 }
 

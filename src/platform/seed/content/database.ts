@@ -167,9 +167,14 @@ function siteLabel(siteName: string): string {
     .join(' ')
 }
 
+/** A PHP serialized string (its length in UTF-8 bytes). */
+function phpString(text: string): string {
+  return `s:${Buffer.byteLength(text)}:"${text}";`
+}
+
 function serializePhp(value: Record<string, string | number>): string {
   const entries = Object.entries(value).map(([k, v]) =>
-    typeof v === 'number' ? `s:${k.length}:"${k}";i:${v};` : `s:${k.length}:"${k}";s:${Buffer.byteLength(v)}:"${v}";`,
+    typeof v === 'number' ? `${phpString(k)}i:${v};` : `${phpString(k)}${phpString(v)}`,
   )
   return `a:${entries.length}:{${entries.join('')}}`
 }
@@ -640,6 +645,16 @@ function wordpressTables(siteName: string, env: string, at: number): TableSpec[]
     [11, 'blog_public', env === 'live' ? '1' : '0', 'yes'],
     [12, 'cron', serializePhp({ [String(at + 3600)]: 'wp_version_check', version: 2 }), 'yes'],
     [13, '_transient_doing_cron', `${at}.${random.int(100000, 999999)}`, 'yes'],
+    // A text widget: nested serialized data holding the site's URL (with quotes and multibyte
+    // text), as a clone's URL replacement must rewrite it.
+    [
+      14,
+      'widget_text',
+      `a:2:{i:2;a:4:{${phpString('title')}${phpString('Find us')}${phpString('text')}${phpString(
+        `<p>Visit <a href="${url}/contact/">our contact page</a> or the <a href="${url}/">home page</a> — open 9–5.</p>`,
+      )}${phpString('filter')}b:1;${phpString('visual')}b:1;}${phpString('_multiwidget')}i:1;}`,
+      'yes',
+    ],
   ]
   return [
     {
