@@ -13,12 +13,23 @@ import { ArchiveError, checkSqlGz, extractTarGzSafe, inspectTarGz } from '../../
 import { formatBytes } from '../../lib/format-bytes'
 import { findBackup, type BackupElement } from '../backups/backup-store'
 import type { PlatformContext } from '../core'
+import { HttpError } from '../http'
 import { isSafeName } from '../storage/layout'
 import { removeQuietly } from '../../lib/atomic'
 import { WorkflowFailure, type WorkflowRun } from './queue'
 
 export function flag(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 'true'
+}
+
+/** Refuses a start when `check` throws a WorkflowFailure: that reason, as a 400. */
+export function refuseAtStart(check: () => unknown): void {
+  try {
+    check()
+  } catch (error) {
+    if (error instanceof WorkflowFailure) throw new HttpError(400, error.message)
+    throw error
+  }
 }
 
 export function archiveReason(what: string, error: unknown): never {
