@@ -142,6 +142,23 @@ export async function installFiles(run: WorkflowRun, file: string, what: string)
   }
 }
 
+/**
+ * What a refusal's body says, briefly: the platform's JSON string, S3's XML `<Message>`, or
+ * short plain text; '' when it says nothing readable.
+ */
+async function refusalText(response: Response): Promise<string> {
+  const text = (await response.text().catch(() => '')).slice(0, 2000).trim()
+  let said: string
+  try {
+    const parsed: unknown = JSON.parse(text)
+    const message = (parsed as { message?: unknown } | null)?.message
+    said = typeof parsed === 'string' ? parsed : typeof message === 'string' ? message : ''
+  } catch {
+    said = /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1] ?? (text.includes('<') ? '' : text)
+  }
+  return said.length > 300 ? '' : said
+}
+
 /** Downloads `url` into `file`, refusing more than `limit` bytes. */
 export async function download(url: unknown, file: string, limit: number, signal: AbortSignal): Promise<void> {
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
@@ -162,9 +179,9 @@ export async function download(url: unknown, file: string, limit: number, signal
     )
   }
   if (response.status === 403) {
-    await response.body?.cancel()
+    const why = await refusalText(response)
     throw new WorkflowFailure(
-      'The download link was refused (403): it has expired or is not valid. Upload the archive again (or get a fresh link) and start the import right away.',
+      `The download link was refused (403: ${why ? JSON.stringify(why) : 'it has expired or is not valid'}). Get a fresh link (a new s3token for a backup, a new upload for an archive) and start the import right away.`,
     )
   }
   if (!response.ok || !response.body) {

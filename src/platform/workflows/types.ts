@@ -72,13 +72,15 @@ const restoreTypes = {
       }
       await run.progress(3, `Moving "${env}" to commit ${headCommit.slice(0, 7)}`)
       if (env === 'test' || env === 'live') {
+        // The environment stands on one of its own tags that is on this commit now: the backup's
+        // (unless that tag was moved since), else the newest such tag, else a new one.
         const tags = await listRefs(repo, 'refs/tags/')
-        const own = new RegExp(`^refs/tags/pantheon_${env}_\\d+$`)
-        let ref =
-          backup.code && own.test(backup.code.targetRef) && backup.code.targetCommit === headCommit
-            ? backup.code.targetRef
-            : undefined
-        ref ??= tags.filter((tag) => own.test(tag.ref) && tag.sha === headCommit).at(-1)?.ref
+        const own = new RegExp(`^refs/tags/pantheon_${env}_(\\d+)$`)
+        const standing = tags
+          .filter((tag) => own.test(tag.ref) && tag.sha === headCommit)
+          .map((tag) => tag.ref)
+          .sort((a, b) => Number(own.exec(a)?.[1]) - Number(own.exec(b)?.[1]))
+        let ref = backup.code && standing.includes(backup.code.targetRef) ? backup.code.targetRef : standing.at(-1)
         if (!ref) {
           if (typeof workflow.internal.tag !== 'string')
             await run.remember('tag', `pantheon_${env}_${nextTagNumber(tags, env)}`)
