@@ -8,6 +8,8 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdir, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -199,6 +201,27 @@ describe('an expired link', () => {
   })
   afterAll(async () => {
     await short?.close()
+  })
+
+  it("words another store's refusal from its body (S3's XML <Message>)", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(403, { 'Content-Type': 'application/xml' })
+      res.end('<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const before = await envFingerprint(t, siteId, 'test')
+      const wf = await t.runWorkflow(siteId, 'test', 'do_import', {
+        database: 1,
+        url: `http://127.0.0.1:${port}/bucket/db.sql.gz?X-Amz-Expires=1`,
+      })
+      expect(wf.result).toBe('failed')
+      expect(wf.final_task.reason).toMatch(/^The download link was refused \(403: "Request has expired"\)/)
+      expect(await envFingerprint(t, siteId, 'test')).toEqual(before)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   for (const element of ['database', 'files'] as const) {
