@@ -9,6 +9,7 @@
 import { checkSqlGz } from '../../lib/archives'
 import { removeQuietly } from '../../lib/atomic'
 import type { PlatformContext } from '../core'
+import { platformDomain } from '../domains'
 import { rewriteDump, StatementTooLong, type CacheRules, type DumpRewriteReport } from './dump-rewrite'
 import { WorkflowFailure, type WorkflowRun } from './queue'
 import { archiveReason } from './steps'
@@ -76,12 +77,17 @@ function plural(count: number, one: string, many = `${one}s`): string {
 }
 
 /** The sentences that say what a rewrite did (also the workflow's messages). */
-function describeRewrite(copy: DatabaseCopy, rules: CacheRules, report: DumpRewriteReport): string[] {
+function describeRewrite(
+  copy: DatabaseCopy,
+  rules: CacheRules,
+  report: DumpRewriteReport,
+  sourceDomain: string,
+): string[] {
   const sentences: string[] = []
   if (copy.replaceUrl) {
     sentences.push(
       report.replacements === 0
-        ? `Found no "${copy.replaceUrl.from}" in the database of "${copy.from}", so no URL was replaced; check wp_replace_siteurl.from_url (the source's URL, e.g. "://${copy.from}-mysite.pantheonsite.io").`
+        ? `Found no "${copy.replaceUrl.from}" in the database of "${copy.from}", so no URL was replaced; check wp_replace_siteurl.from_url (the source's URL, here "://${sourceDomain}").`
         : `Replaced ${plural(report.replacements, 'occurrence')} of "${copy.replaceUrl.from}" with "${copy.replaceUrl.to}" in ${plural(report.rowsChanged, 'row')}.`,
     )
   }
@@ -160,7 +166,12 @@ export async function copyDatabase(run: WorkflowRun, copy: DatabaseCopy, step: n
       (error: unknown) => archiveReason(`database copied from "${copy.from}"`, error),
     )
     await platform.content.swapDatabase(workflow.site_id, env, scratch)
-    const sentences = describeRewrite(copy, rules, report)
+    const sentences = describeRewrite(
+      copy,
+      rules,
+      report,
+      platformDomain(platform.site(workflow.site_id).name, copy.from),
+    )
     for (const sentence of sentences) await run.message(sentence, sentence.startsWith('Found no') ? 'warning' : 'info')
     return sentences
   } finally {
