@@ -10,6 +10,7 @@ import { z } from 'zod'
 import type { AppInfo, AppNotice, AppStatus, ConnectionSummary } from './app'
 import type { Backup, CodeLogEntry, Site, SiteDetails, Workflow, WorkflowProgress } from './platform-types'
 import { downloadIdSchema, type DownloadChange, type DownloadItem } from './downloads'
+import type { ClonePreview, Job, RestorePreview, SiteActivity } from './jobs'
 
 /** A channel's runtime request schema, tagged with its (compile-time) response type. */
 export interface InvokeSpec<Req extends z.ZodType, Res> {
@@ -32,6 +33,18 @@ const platformId = z
 const siteEnv = z.object({ siteId: platformId, env: platformId }).strict()
 const downloadRef = z.object({ id: downloadIdSchema }).strict()
 const backupElement = z.enum(['code', 'database', 'files'])
+const backupFolder = z.string().regex(/^\d{9,11}_(backup|automated)$/, 'must be a backup folder like 1700000000_backup')
+/** The environment's name as the person typed it to confirm a destructive act. */
+const typedConfirmation = z.string().max(200)
+const jobId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be a job id')
+const restoreSource = z.object({ siteId: platformId, env: platformId, sourceEnv: platformId, folder: backupFolder })
+/** A domain or URL for the WordPress URL replacement: no spaces, no quotes. */
+const urlText = z
+  .string()
+  .trim()
+  .min(3)
+  .max(300)
+  .regex(/^[^\s'"\\]+$/, 'must be a domain or URL without spaces or quotes')
 
 /** Invoke channels: page → main, answered once. */
 export const invokeChannels = {
@@ -79,13 +92,58 @@ export const invokeChannels = {
   /** Workflows this app started and is still following (a page that reloads picks them up again). */
   'workflows:active': invoke<WorkflowProgress[]>()(noPayload),
 
+  /** What restoring `env` from `sourceEnv`'s backup `folder` would change (nothing happens yet). */
+  'restore:preview': invoke<RestorePreview>()(restoreSource.strict()),
+  /** Starts the restore job; refused while another restore, import or clone of `env` runs. */
+  'restore:start': invoke<Job>()(
+    restoreSource
+      .extend({
+        parts: z
+          .array(backupElement)
+          .min(1, 'choose at least one part to restore')
+          .max(3)
+          .refine((parts) => new Set(parts).size === parts.length, 'name each part once'),
+        safetyBackup: z.boolean(),
+        /** Must equal `env`. */
+        confirm: typedConfirmation,
+      })
+      .strict(),
+  ),
+  /** What undoing a job (restoring its safety backup) would change. */
+  'restore:undo-preview': invoke<RestorePreview>()(z.object({ jobId }).strict()),
+  /** Restores the job's safety backup over the parts it replaced; `confirm` must equal its env. */
+  'restore:undo': invoke<Job>()(z.object({ jobId, safetyBackup: z.boolean(), confirm: typedConfirmation }).strict()),
+  /** What cloning content from `from` to `to` would change. */
+  'clone:preview': invoke<ClonePreview>()(z.object({ siteId: platformId, from: platformId, to: platformId }).strict()),
+  /** Starts the clone job (files, then database); `confirm` must equal `to` when `to` is live. */
+  'clone:start': invoke<Job>()(
+    z
+      .object({
+        siteId: platformId,
+        from: platformId,
+        to: platformId,
+        database: z.boolean(),
+        files: z.boolean(),
+        updatedb: z.boolean(),
+        clearCache: z.boolean(),
+        replaceUrl: z.object({ from: urlText, to: urlText }).strict().nullable(),
+        safetyBackup: z.boolean(),
+        confirm: typedConfirmation,
+      })
+      .strict()
+      .refine((input) => input.database || input.files, 'choose the database, the files, or both')
+      .refine((input) => input.from !== input.to, 'clone from another environment'),
+  ),
+  /** The site's workflows (the platform's list), this app's jobs, which envs are busy, what can be undone. */
+  'activity:site': invoke<SiteActivity>()(z.object({ siteId: platformId }).strict()),
+
   'downloads:list': invoke<DownloadItem[]>()(noPayload),
   'downloads:start': invoke<DownloadItem[]>()(
     z
       .object({
         siteId: platformId,
         env: platformId,
-        folder: z.string().regex(/^\d{9,11}_(backup|automated)$/, 'must be a backup folder like 1700000000_backup'),
+        folder: backupFolder,
         elements: z.array(backupElement).min(1).max(3),
         /** Absolute folder; the default is Downloads/Restore Desk/<site>/<env>. */
         destDir: z.string().min(1).max(1000).optional(),
@@ -111,6 +169,8 @@ export const eventChannels = {
   'app:notices': null as unknown as readonly AppNotice[],
   'downloads:changed': null as unknown as DownloadChange,
   'workflows:progress': null as unknown as WorkflowProgress,
+  /** A job changed (a step moved on, it ended): the whole job. */
+  'jobs:changed': null as unknown as Job,
 } as const
 
 export type InvokeChannel = keyof typeof invokeChannels

@@ -93,6 +93,8 @@ export interface BackupPart {
   readonly finishedAt: number | null
   /** Finish + ttl; null until finished. */
   readonly expiresAt: number | null
+  /** Code only: the commit the archive holds, where the platform says (the embedded one does). */
+  readonly commit?: string
 }
 
 /** What the backup's files archive holds, from the catalog's manifest entry. */
