@@ -57,6 +57,30 @@ export interface Environment {
   readonly dnsZone: string | null
 }
 
+/** One domain of an environment, as `GET .../domains` lists it. */
+export interface EnvironmentDomain {
+  /** The host name, e.g. `dev-demo-wordpress.pantheonsite.io`. */
+  readonly id: string
+  /** `platform` for the environment's own domain; Pantheon also lists `custom` ones. */
+  readonly type: string
+}
+
+/** An environment's current database and files, as the embedded platform's [ext] content-summary says. */
+export interface EnvironmentContent {
+  readonly database: {
+    /** The gzipped dump's bytes; null when there is no database. */
+    readonly size: number | null
+    readonly modifiedAt: number | null
+  }
+  readonly files: {
+    readonly count: number
+    /** Total bytes of every file. */
+    readonly size: number
+    /** The newest file's modification time; null when there is no file. */
+    readonly modifiedAt: number | null
+  }
+}
+
 /** How to reach an environment's git repository (embedded platform only). */
 export interface ConnectionInfo {
   readonly gitUrl: string
@@ -204,6 +228,8 @@ export interface WorkflowParamsByType {
     readonly from_environment: string
     readonly updatedb?: boolean | number
     readonly clear_cache?: boolean | number
+    /** WordPress: replace the source's site URL with the target's in the copied database. */
+    readonly wp_replace_siteurl?: { readonly from_url: string; readonly to_url: string }
   }
   readonly clone_files: { readonly from_environment: string }
   readonly deploy: {

@@ -7,7 +7,9 @@
  * (a manifest keeps a year's ttl while a daily backup's parts expire after
  * days), which leaves folders with nothing to download — those are dropped;
  * folders with only some parts (a database-only backup); archives still being
- * written (size 0, no finish time); and part ttls that differ from the manifest's. Odd
+ * written (size 0, no finish time); and part ttls that differ from the manifest's. A code entry's
+ * [ext] `commit` (the embedded platform says which commit the archive holds) is kept when it is a
+ * full 40-hex commit id. Odd
  * numbers (a ttl of 1e300, a negative time, a string) never hide a backup: see ./time.
  */
 import { z } from 'zod'
@@ -27,6 +29,8 @@ const entryWire = z.object({
   total_files: lenientNumber,
   total_dirs: lenientNumber,
   total_size: lenientNumber,
+  /** [ext] Code entries of the embedded platform: the commit the archive's HEAD is. */
+  commit: z.unknown().optional(),
 })
 
 type Entry = z.output<typeof entryWire>
@@ -38,6 +42,9 @@ const KEY = /^(\d+_[A-Za-z]+)_(code|database|files|manifest)$/
 const FOLDER = /^(\d+)_([A-Za-z]+)$/
 
 const toMs = secondsToMs
+
+/** A full commit id; anything else in the [ext] `commit` field is ignored, not trusted. */
+const COMMIT = /^[0-9a-f]{40}$/i
 
 /** Whether a catalog entry is a complete archive: `size != 0` and a finish time or timestamp. */
 export function isFinishedEntry(entry: {
@@ -57,6 +64,8 @@ function toPart(element: BackupElement, entry: Entry): BackupPart | null {
   const finished = isFinishedEntry(entry)
   const finishedAt = finished ? (toMs(entry.finish_time) ?? toMs(entry.timestamp)) : null
   const ttl = entry.ttl
+  const commit =
+    element === 'code' && typeof entry.commit === 'string' && COMMIT.test(entry.commit) ? entry.commit : null
   return {
     element,
     filename: entry.filename,
@@ -65,6 +74,7 @@ function toPart(element: BackupElement, entry: Entry): BackupPart | null {
     startedAt: toMs(entry.start_time),
     finishedAt,
     expiresAt: finishedAt !== null && typeof ttl === 'number' && ttl > 0 ? clampMs(finishedAt + ttl * 1000) : null,
+    ...(commit ? { commit: commit.toLowerCase() } : {}),
   }
 }
 

@@ -11,6 +11,8 @@ import type {
   CodeLogEntry,
   ConnectionInfo,
   Environment,
+  EnvironmentContent,
+  EnvironmentDomain,
   PlatformUser,
   Site,
   StartableWorkflowType,
@@ -25,6 +27,8 @@ import type { PlatformHttpOptions, SessionInfo } from './http'
 import {
   codeLogWire,
   connectionInfoWire,
+  contentSummaryWire,
+  domainsWire,
   environmentsWire,
   membershipWire,
   orgMembershipWire,
@@ -35,6 +39,8 @@ import {
   siteWire,
   toCodeLog,
   toConnectionInfo,
+  toDomains,
+  toEnvironmentContent,
   toEnvironments,
   toSchedule,
   toSite,
@@ -50,6 +56,9 @@ import {
 /** Page size for list endpoints; a shorter page is the last one. */
 export const PAGE_LIMIT = 100
 
+/** The most commits {@link PlatformClient.codeLog} reads unless told otherwise. */
+export const CODE_LOG_CAP = 2000
+
 /** Options of {@link PlatformClient}: those of the request core. */
 export type PlatformClientOptions = PlatformHttpOptions
 
@@ -62,6 +71,14 @@ export interface UploadRequest {
 /** Optional per-call settings. */
 export interface CallOptions {
   readonly signal?: AbortSignal
+}
+
+/** How much of the code log to read. */
+export interface CodeLogOptions extends CallOptions {
+  /** Stops paging once this says the commits read so far are enough (they are all returned). */
+  readonly until?: (commits: readonly CodeLogEntry[]) => boolean
+  /** Stops paging after this many commits (default {@link CODE_LOG_CAP}). */
+  readonly maxCommits?: number
 }
 
 const signalOf = (options: CallOptions | undefined) => (options?.signal ? { signal: options.signal } : {})
@@ -197,10 +214,63 @@ export class PlatformClient {
     }
   }
 
-  /** The environment's commits, newest first, labelled with the environments that contain them. */
-  async codeLog(siteId: string, env: string, options?: CallOptions): Promise<CodeLogEntry[]> {
-    const body = await this.http.request(apiPath`/sites/${siteId}/environments/${env}/code-log`, signalOf(options))
-    return toCodeLog(parseWire(codeLogWire, body, 'the code log'))
+  /**
+   * The environment's commits, newest first, labelled with the environments that contain them.
+   * Reads pages of {@link PAGE_LIMIT} (by the last hash seen) until a short page, until
+   * `options.until` is satisfied, or until `options.maxCommits` commits (default
+   * {@link CODE_LOG_CAP}) have been read, so a long history never loads whole by accident.
+   */
+  async codeLog(siteId: string, env: string, options?: CodeLogOptions): Promise<CodeLogEntry[]> {
+    const path = apiPath`/sites/${siteId}/environments/${env}/code-log`
+    const cap = Math.max(1, options?.maxCommits ?? CODE_LOG_CAP)
+    const commits: CodeLogEntry[] = []
+    const seen = new Set<string>()
+    let start: string | undefined
+    for (;;) {
+      const body = await this.http.request(path, { query: { limit: PAGE_LIMIT, start }, ...signalOf(options) })
+      const page = toCodeLog(parseWire(codeLogWire, body, 'the code log'))
+      // A platform that ignores `start` sends the same page again: only new commits count.
+      const fresh = page.filter((commit) => !seen.has(commit.hash))
+      for (const commit of fresh) seen.add(commit.hash)
+      commits.push(...fresh)
+      if (commits.length >= cap) return commits.slice(0, cap)
+      if (page.length < PAGE_LIMIT || fresh.length === 0 || options?.until?.(commits)) return commits
+      start = page.at(-1)!.hash
+    }
+  }
+
+  /** The environment's domains, or null where the platform has no such list (404). */
+  async listDomains(siteId: string, env: string, options?: CallOptions): Promise<EnvironmentDomain[] | null> {
+    try {
+      const body = await this.http.request(apiPath`/sites/${siteId}/environments/${env}/domains`, signalOf(options))
+      return toDomains(parseWire(domainsWire, body, 'the domains'))
+    } catch (error) {
+      if (error instanceof PlatformApiError && error.status === 404) return null
+      throw error
+    }
+  }
+
+  /** The environment's own platform domain (`dev-site.pantheonsite.io`), or null when none is listed. */
+  async platformDomain(siteId: string, env: string, options?: CallOptions): Promise<string | null> {
+    const domains = await this.listDomains(siteId, env, options)
+    return domains?.find((domain) => domain.type === 'platform')?.id ?? null
+  }
+
+  /**
+   * The environment's current database and files ([ext] content-summary), or null where the
+   * platform does not say (Pantheon: 404); callers then describe them by the newest backup.
+   */
+  async contentSummary(siteId: string, env: string, options?: CallOptions): Promise<EnvironmentContent | null> {
+    try {
+      const body = await this.http.request(
+        apiPath`/sites/${siteId}/environments/${env}/content-summary`,
+        signalOf(options),
+      )
+      return toEnvironmentContent(parseWire(contentSummaryWire, body, 'the content summary'))
+    } catch (error) {
+      if (error instanceof PlatformApiError && error.status === 404) return null
+      throw error
+    }
   }
 
   /** The environment's backups, newest first. */

@@ -15,6 +15,8 @@ import type {
   CodeLogEntry,
   ConnectionInfo,
   Environment,
+  EnvironmentContent,
+  EnvironmentDomain,
   PlatformUser,
   Site,
   UploadTarget,
@@ -165,6 +167,31 @@ export const connectionInfoWire = z.object({ git_url: z.string(), git_protocol: 
 /** `connection-info` → ConnectionInfo. */
 export function toConnectionInfo(wire: z.output<typeof connectionInfoWire>): ConnectionInfo {
   return { gitUrl: wire.git_url, gitProtocol: wire.git_protocol ?? new URL(wire.git_url).protocol.replace(':', '') }
+}
+
+export const domainsWire = z.array(z.object({ id: z.string(), type: optString })).nullable()
+
+/** `GET .../domains` → EnvironmentDomain[]. */
+export function toDomains(wire: z.output<typeof domainsWire>): EnvironmentDomain[] {
+  return (wire ?? []).map((d) => ({ id: d.id, type: d.type ?? 'unknown' }))
+}
+
+export const contentSummaryWire = z.object({
+  database: z.object({ size: lenientNumber, modified: lenientNumber }).nullish(),
+  files: z.object({ count: lenientNumber, size: lenientNumber, modified: lenientNumber }).nullish(),
+})
+
+/** [ext] `GET .../content-summary` (sizes in bytes, times in epoch seconds) → EnvironmentContent. */
+export function toEnvironmentContent(wire: z.output<typeof contentSummaryWire>): EnvironmentContent {
+  const nonNegative = (n: number | null | undefined): number | null => (typeof n === 'number' && n >= 0 ? n : null)
+  return {
+    database: { size: nonNegative(wire.database?.size), modifiedAt: secondsToMs(wire.database?.modified) },
+    files: {
+      count: nonNegative(wire.files?.count) ?? 0,
+      size: nonNegative(wire.files?.size) ?? 0,
+      modifiedAt: secondsToMs(wire.files?.modified),
+    },
+  }
 }
 
 // ---- code log --------------------------------------------------------------

@@ -156,3 +156,23 @@ describe('backupsFromCatalog', () => {
     })
   })
 })
+
+describe('the [ext] commit of a code entry', () => {
+  const sha = 'ABCDEF0123456789abcdef0123456789ABCDEF01'
+
+  it('is kept on the code part (lower-cased) when it is a full commit id', () => {
+    const [backup] = backupsFromCatalog({
+      ...archive('8000_backup', 'code', { commit: sha, target_ref: 'refs/heads/master' }),
+      ...archive('8000_backup', 'database', { commit: sha }),
+    })
+    expect(backup!.parts.code!.commit).toBe(sha.toLowerCase())
+    expect(backup!.parts.database).not.toHaveProperty('commit')
+  })
+
+  it('is left out when missing (Pantheon) or not a commit id', () => {
+    for (const commit of [undefined, null, 'abc123', 42, `${sha}0`]) {
+      const [backup] = backupsFromCatalog(archive('8000_backup', 'code', { commit }))
+      expect(backup!.parts.code).not.toHaveProperty('commit')
+    }
+  })
+})

@@ -6,7 +6,7 @@ import { createServer } from 'node:http'
 import type { ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PAGE_LIMIT, pantheonGitUrl, PlatformClient } from '../../../src/main/api/client'
+import { CODE_LOG_CAP, PAGE_LIMIT, pantheonGitUrl, PlatformClient } from '../../../src/main/api/client'
 import { PlatformApiError } from '../../../src/main/api/api-error'
 
 type Handler = (url: URL, body: string, res: ServerResponse) => void
@@ -111,7 +111,96 @@ describe('listSites', () => {
   })
 })
 
+const commit = (i: number) => ({
+  hash: i.toString(16).padStart(40, '0'),
+  parents: [(i + 1).toString(16).padStart(40, '0')],
+  author: 'Ana',
+  email: 'ana@example.com',
+  datetime: new Date(Date.UTC(2026, 0, 1) - i * 60_000).toISOString().slice(0, 19),
+  message: `commit ${i}\n`,
+  labels: ['dev'],
+})
+
+/** Serves a code log of `count` commits in pages by hash, as the embedded platform does. */
+function codeLogServer(count: number, ignoreStart = false): Handler {
+  const all = Array.from({ length: count }, (_, i) => commit(i))
+  return (url, _b, res) => {
+    const limit = Number(url.searchParams.get('limit'))
+    const start = ignoreStart ? null : url.searchParams.get('start')
+    const from = start === null ? 0 : all.findIndex((c) => c.hash === start) + 1
+    send(res, 200, all.slice(from, from + limit))
+  }
+}
+
+describe('codeLog', () => {
+  it('follows pages of 100 by the last hash until a short page', async () => {
+    const { client, requests } = await serve(codeLogServer(250))
+    const log = await client.codeLog('s1', 'dev')
+    expect(log).toHaveLength(250)
+    expect(log[249]!.hash).toBe(commit(249).hash)
+    expect(requests).toEqual([
+      `GET /api/sites/s1/environments/dev/code-log?limit=${PAGE_LIMIT}`,
+      `GET /api/sites/s1/environments/dev/code-log?limit=${PAGE_LIMIT}&start=${commit(99).hash}`,
+      `GET /api/sites/s1/environments/dev/code-log?limit=${PAGE_LIMIT}&start=${commit(199).hash}`,
+    ])
+  })
+
+  it('stops as soon as `until` is satisfied, and at the cap', async () => {
+    const wanted = commit(130).hash
+    const found = await serve(codeLogServer(1000))
+    const log = await found.client.codeLog('s1', 'dev', { until: (c) => c.some((e) => e.hash === wanted) })
+    expect(log).toHaveLength(200)
+    expect(found.requests).toHaveLength(2)
+
+    const capped = await serve(codeLogServer(5000))
+    expect(await capped.client.codeLog('s1', 'dev')).toHaveLength(CODE_LOG_CAP)
+    expect(capped.requests).toHaveLength(CODE_LOG_CAP / PAGE_LIMIT)
+    expect(await capped.client.codeLog('s1', 'dev', { maxCommits: 150 })).toHaveLength(150)
+  })
+
+  it('does not loop on a platform that ignores start', async () => {
+    const { client, requests } = await serve(codeLogServer(300, true))
+    expect(await client.codeLog('s1', 'dev')).toHaveLength(100)
+    expect(requests).toHaveLength(2)
+  })
+})
+
 describe('extensions of the embedded platform', () => {
+  it('picks the platform domain of an environment, null where the platform lists none (404)', async () => {
+    const { client, requests } = await serve((url, _b, res) =>
+      url.pathname.includes('/environments/live/')
+        ? send(res, 200, [
+            { id: 'www.example.com', type: 'custom' },
+            { id: 'live-site.pantheonsite.io', type: 'platform', primary: true },
+          ])
+        : send(res, 404, 'Not found'),
+    )
+    expect(await client.listDomains('s1', 'live')).toEqual([
+      { id: 'www.example.com', type: 'custom' },
+      { id: 'live-site.pantheonsite.io', type: 'platform' },
+    ])
+    expect(await client.platformDomain('s1', 'live')).toBe('live-site.pantheonsite.io')
+    expect(await client.listDomains('s1', 'dev')).toBeNull()
+    expect(await client.platformDomain('s1', 'dev')).toBeNull()
+    expect(requests[0]).toBe('GET /api/sites/s1/environments/live/domains')
+  })
+
+  it('reads the content summary in ms, and answers null on Pantheon (404)', async () => {
+    const { client } = await serve((url, _b, res) =>
+      url.pathname.includes('/environments/dev/')
+        ? send(res, 200, {
+            database: { size: 5000, modified: 1_796_000_000 },
+            files: { count: 12, size: 34_000, modified: null },
+          })
+        : send(res, 404, 'Not found'),
+    )
+    expect(await client.contentSummary('s1', 'dev')).toEqual({
+      database: { size: 5000, modifiedAt: 1_796_000_000_000 },
+      files: { count: 12, size: 34_000, modifiedAt: null },
+    })
+    expect(await client.contentSummary('s1', 'test')).toBeNull()
+  })
+
   it('reads connection info, and answers null where the platform has none (Pantheon: 404)', async () => {
     const { client } = await serve((url, _b, res) =>
       url.pathname.includes('/environments/dev/')

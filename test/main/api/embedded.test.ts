@@ -94,6 +94,18 @@ describe('the client against the embedded platform', () => {
     expect(schedule.enabled).toBe(true)
   })
 
+  it('reads what a restore preview needs: the code backup’s commit, the current content, the domain', async () => {
+    const log = await client.codeLog(site.id, 'dev')
+    const withCode = (await client.backupCatalog(site.id, 'dev')).filter((b) => b.parts.code?.finished)
+    expect(withCode.length).toBeGreaterThan(0)
+    for (const backup of withCode) expect(log.map((c) => c.hash)).toContain(backup.parts.code!.commit)
+    const content = await client.contentSummary(site.id, 'dev')
+    expect(content!.database.size).toBeGreaterThan(0)
+    expect(content!.files.count).toBeGreaterThan(0)
+    expect(content!.files.modifiedAt).toBeGreaterThan(Date.UTC(2020, 0, 1))
+    expect(await client.platformDomain(site.id, 'test')).toBe('test-demo-drupal.pantheonsite.io')
+  })
+
   it('starts a database backup and watches it to completion', async () => {
     const before = await client.backupCatalog(site.id, 'dev')
     const started = await client.startWorkflow(site.id, 'dev', 'do_export', {
