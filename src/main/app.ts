@@ -1,7 +1,7 @@
 /**
  * The main process's services, independent of Electron: the context, the
  * connections (with the embedded platform), downloads, workflow tracking, the
- * handlers and the router. Electron's bootstrap (index.ts) and browser mode's
+ * restore/undo/clone jobs, the handlers and the router. Electron's bootstrap (index.ts) and browser mode's
  * host (web/cli.ts) both start exactly this.
  */
 import { mkdir } from 'node:fs/promises'
@@ -17,6 +17,9 @@ import type { DownloadTransport } from './downloads/transport'
 import { scrubSystemText, withPageSafeError } from './errors'
 import { createHandlers, type DesktopShell } from './ipc/handlers'
 import { createIpcRouter, type IpcRouter } from './ipc/router'
+import { JobStore } from './restores/job-store'
+import { JobRunner, type JobRunnerOptions } from './restores/runner'
+import { RestoreService } from './restores/service'
 import { acquireDataLock } from './settings/data-lock'
 import { defaultDownloadsRoot } from './settings/paths'
 import { WorkflowTracker } from './workflows/tracker'
@@ -26,6 +29,7 @@ export interface MainServices {
   readonly router: IpcRouter
   readonly connections: ConnectionManager
   readonly downloads: DownloadManager
+  readonly jobs: JobRunner
   close(): Promise<void>
 }
 
@@ -50,6 +54,8 @@ export interface MainServicesOptions {
   readonly downloadLimitBytesPerSecond?: number
   readonly desktop?: DesktopShell
   readonly embedded?: EmbeddedPlatformOptions
+  /** How jobs poll their workflows (tests); the defaults suit people. */
+  readonly jobWatch?: JobRunnerOptions['watch']
 }
 
 /** Starts everything the handlers need. */
@@ -102,6 +108,29 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     },
   })
   const workflows = new WorkflowTracker({ events: context.events, log })
+  const jobStore = new JobStore({
+    file: path.join(options.dataDir, 'jobs.json'),
+    onDamaged: (damage) => {
+      log(`[jobs] ${damage.message}`)
+      context.addNotice(damage.message)
+    },
+  })
+  const desktop = options.desktop ?? null
+  const jobs = new JobRunner({
+    store: jobStore,
+    clientFor: (id) => connections.clientFor(id),
+    events: context.events,
+    notify: (title, body) => desktop?.notify?.(title, body),
+    log,
+    ...(options.jobWatch ? { watch: options.jobWatch } : {}),
+  })
+  const restores = new RestoreService({
+    runner: jobs,
+    active: async () => {
+      const client = await connections.client()
+      return { client, connectionId: connections.activeId }
+    },
+  })
 
   const router = createIpcRouter(
     createHandlers({
@@ -109,8 +138,10 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       connections,
       downloads,
       workflows,
+      restores,
+      jobs,
       downloadsRoot: options.downloadsRoot ?? defaultDownloadsRoot(),
-      desktop: options.desktop ?? null,
+      desktop,
     }),
     (channel, error) =>
       log(`[ipc] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
@@ -119,8 +150,12 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
   try {
     for (const damage of await connections.init()) context.addNotice(damage.message)
     await downloads.restore()
+    await jobStore.load()
+    // Jobs that were running when the app stopped go on, in the background (asking the platform).
+    jobs.resume(connections.activeId)
   } catch (error) {
     // A start that fails leaves nothing running, and the data folder free for the next one.
+    await jobs.close()
     workflows.close()
     await downloads.close().catch(() => undefined)
     await connections.close().catch(() => undefined)
@@ -133,9 +168,12 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     router,
     connections,
     downloads,
+    jobs,
     async close() {
       // A start that asks meanwhile waits for this one instead of failing.
       lock.markExiting()
+      // Jobs stop following before the platform goes; they stay running on disk and resume next time.
+      await jobs.close()
       workflows.close()
       await downloads.close()
       await connections.close()

@@ -3,7 +3,17 @@
  * and wiring the contract's router to ipcMain. Everything else lives in
  * services that also run in browser mode and in tests.
  */
-import { app, dialog, ipcMain, protocol, safeStorage, session, type BrowserWindow, type WebContents } from 'electron'
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Notification,
+  protocol,
+  safeStorage,
+  session,
+  type WebContents,
+} from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startMainServices } from './app'
@@ -58,6 +68,11 @@ if (!app.requestSingleInstanceLock()) {
             }
             const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
             return result.canceled ? null : (result.filePaths[0] ?? null)
+          },
+          notify(title, body) {
+            // The window shows the job's end itself; the OS is told only when no window has the focus.
+            if (BrowserWindow.getFocusedWindow() !== null || !Notification.isSupported()) return
+            new Notification({ title, body }).show()
           },
         },
       })

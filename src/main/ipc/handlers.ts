@@ -6,6 +6,8 @@ import type { ConnectionManager } from '../connections/manager'
 import type { DownloadManager } from '../downloads/manager'
 import { defaultDownloadFolder, startBackupDownloads } from '../downloads/service'
 import { AppError, withPageSafeError } from '../errors'
+import type { RestoreService } from '../restores/service'
+import type { JobRunner } from '../restores/runner'
 import type { WorkflowTracker } from '../workflows/tracker'
 import type { IpcHandlers } from './router'
 
@@ -13,6 +15,8 @@ import type { IpcHandlers } from './router'
 export interface DesktopShell {
   revealFile(filePath: string): void
   chooseFolder(defaultPath: string): Promise<string | null>
+  /** An OS notification, shown only while no window of the app has the focus. */
+  notify?(title: string, body: string): void
 }
 
 export interface HandlerServices {
@@ -20,6 +24,8 @@ export interface HandlerServices {
   readonly connections: ConnectionManager
   readonly downloads: DownloadManager
   readonly workflows: WorkflowTracker
+  readonly restores: RestoreService
+  readonly jobs: JobRunner
   readonly downloadsRoot: string
   readonly desktop: DesktopShell | null
 }
@@ -39,7 +45,7 @@ function requireDownload(downloads: DownloadManager, id: string) {
 
 /** Builds the full handler map; TypeScript refuses a map that misses a channel. */
 export function createHandlers(services: HandlerServices): IpcHandlers {
-  const { context, connections, downloads, workflows } = services
+  const { context, connections, downloads, workflows, restores } = services
   const client = () => connections.client()
 
   return {
@@ -51,7 +57,12 @@ export function createHandlers(services: HandlerServices): IpcHandlers {
     'connections:list': () => connections.list(),
     'connections:add': (input) => connections.add(input),
     'connections:remove': ({ id }) => connections.remove(id),
-    'connections:activate': ({ id }) => connections.activate(id),
+    'connections:activate': async ({ id }) => {
+      const summary = await connections.activate(id)
+      // Jobs of this connection that were running when it was last active go on now.
+      services.jobs.resume(summary.id)
+      return summary
+    },
 
     'sites:list': async () => {
       const sites = await (await client()).listSites()
@@ -79,6 +90,14 @@ export function createHandlers(services: HandlerServices): IpcHandlers {
     },
 
     'workflows:active': () => workflows.active(),
+
+    'restore:preview': (input) => restores.restorePreview(input),
+    'restore:start': (input) => restores.startRestore(input),
+    'restore:undo-preview': ({ jobId }) => restores.undoPreview(jobId),
+    'restore:undo': (input) => restores.undo(input),
+    'clone:preview': (input) => restores.clonePreview(input),
+    'clone:start': (input) => restores.startClone(input),
+    'activity:site': ({ siteId }) => restores.activity(siteId),
 
     'downloads:list': () => downloads.list().map(withPageSafeError),
     'downloads:start': async (input) => {
