@@ -183,6 +183,11 @@ export class JobStore {
     await this.flush()
   }
 
+  /** Drops a job that was never carried out (its first save failed); the next write leaves it out. */
+  forget(id: string): void {
+    this.#jobs.delete(id)
+  }
+
   /** Waits until every change is on disk; rethrows the last write failure. */
   async flush(): Promise<void> {
     while (this.#writing !== null) await this.#writing

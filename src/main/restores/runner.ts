@@ -119,7 +119,17 @@ export class JobRunner {
         requests: planned.requests,
         starting: {},
       }
-      await this.#options.store.put(stored)
+      try {
+        await this.#options.store.put(stored)
+      } catch (error) {
+        // A job that is not on disk could not be resumed after a restart: better not to start it.
+        this.#options.store.forget(stored.job.id)
+        throw new AppError(
+          'not_saved',
+          `Restore Desk could not save the ${stored.job.kind} to its data folder, so nothing was started (${messageOf(error)}). Check the disk, then try again.`,
+          { cause: error },
+        )
+      }
       this.#options.events.emit('jobs:changed', stored.job)
       const undone = planned.job.undoes ? this.#options.store.get(planned.job.undoes) : undefined
       if (undone) await this.#update(undone.job.id, (s) => ({ ...s, job: { ...s.job, undoneBy: stored.job.id } }))
@@ -272,29 +282,49 @@ export class JobRunner {
         return { id: adopted.id, known: adopted }
       }
     }
-    try {
-      const url =
-        request.type === 'do_import'
-          ? await client.getBackupDownloadUrl(job.siteId, request.sourceEnv, request.folder, request.element, {
-              signal,
-            })
-          : null
-      const at = this.#clock.now()
-      await this.#update(id, (s) => ({ ...s, starting: { ...s.starting, [stepId]: { at, url } } }))
-      await this.#updateStep(id, stepId, (current) => ({
-        state: 'running',
-        startedAt: current.startedAt ?? at,
-        attempts: current.attempts + 1,
-        workflowId: null,
-        progress: null,
-      }))
-      const workflow = await startStepWorkflow(client, job, request, url, signal)
-      await this.#updateStep(id, stepId, () => ({ workflowId: workflow.id, workflowType: workflow.type }))
-      return { id: workflow.id, known: workflow }
-    } catch (error) {
+    const refused = (error: unknown): string => {
       if (signal.aborted) throw error
       return `The platform did not start it: ${messageOf(error)}`
     }
+    let url: string | null = null
+    if (request.type === 'do_import') {
+      try {
+        url = await client.getBackupDownloadUrl(job.siteId, request.sourceEnv, request.folder, request.element, {
+          signal,
+        })
+      } catch (error) {
+        return refused(error)
+      }
+    }
+    // On disk before the request goes out: a restart in between looks for the workflow first.
+    const at = this.#clock.now()
+    await this.#update(id, (s) => ({
+      ...s,
+      starting: { ...s.starting, [stepId]: { at, url } },
+      job: {
+        ...s.job,
+        steps: s.job.steps.map((current) =>
+          current.id === stepId
+            ? {
+                ...current,
+                state: 'running',
+                startedAt: current.startedAt ?? at,
+                attempts: current.attempts + 1,
+                workflowId: null,
+                progress: null,
+              }
+            : current,
+        ),
+      },
+    }))
+    let workflow: Workflow
+    try {
+      workflow = await startStepWorkflow(client, job, request, url, signal)
+    } catch (error) {
+      return refused(error)
+    }
+    await this.#updateStep(id, stepId, () => ({ workflowId: workflow.id, workflowType: workflow.type }))
+    return { id: workflow.id, known: workflow }
   }
 
   /** Follows a workflow to its end, recording its progress on the step. */

@@ -3,7 +3,7 @@
  * failure, the safety backup's folder, imports whose links expired, the busy refusal, and
  * resuming after a restart without starting a workflow twice.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -233,6 +233,22 @@ describe('JobRunner', () => {
     // While it runs (between its workflows too), the job itself keeps the environment busy.
     expect(await runner.busyReason(platform, 'embedded', 's1', 'dev')).toMatch(/started from Restore Desk/)
     await runner.settled(job.id)
+    expect(await runner.busyReason(platform, 'embedded', 's1', 'dev')).toBeNull()
+  })
+
+  it('starts nothing when the job cannot be saved, and leaves the environment free', async () => {
+    const blocker = path.join(dir, 'a-file')
+    await writeFile(blocker, '')
+    store = new JobStore({ file: path.join(blocker, 'jobs.json') })
+    runner = newRunner()
+    await expect(runner.start(platform, 'embedded', 's1', 'dev', async () => restorePlan())).rejects.toMatchObject({
+      code: 'not_saved',
+      message: expect.stringMatching(
+        /^Restore Desk could not save the restore to its data folder, so nothing was started/,
+      ),
+    })
+    expect(store.all()).toEqual([])
+    expect(platform.started).toEqual([])
     expect(await runner.busyReason(platform, 'embedded', 's1', 'dev')).toBeNull()
   })
 
