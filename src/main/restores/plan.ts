@@ -182,6 +182,7 @@ function newJob(
  */
 export function planRestore(input: RestorePlanInput, context: PlanContext): PlannedJob {
   const parts = orderParts(input.parts)
+  if (parts.length === 0) throw new AppError('bad_request', 'Choose at least one part to restore.')
   const available = finishedParts(input.backup)
   const missing = parts.filter((part) => !available.includes(part))
   const when = formatWhen(input.backup.startedAt, context.clock)

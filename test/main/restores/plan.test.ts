@@ -63,7 +63,8 @@ describe('planRestore', () => {
     )
   })
 
-  it('refuses a part the backup does not have finished', () => {
+  it('refuses nothing to restore, and a part the backup does not have finished', () => {
+    expect(() => restorePlan({ parts: [] })).toThrow(/Choose at least one part/)
     expect(() => restorePlan({ backup: backup(NOW - DAY, ['database']), parts: ['database', 'files'] })).toThrow(
       /has no finished files; choose from what it has \(database\)/,
     )
