@@ -6,9 +6,10 @@
  *   app runs a job on it. The platform's list is asked fresh each time rather than remembered,
  *   so the rule holds after a restart and for work started elsewhere (Terminus, the dashboard,
  *   another person).
- * - Undo: an environment offers to undo its latest finished job when that job took a safety
- *   backup (still kept) and was not undone yet; the undo puts back the parts the job replaced or
- *   tried to (a step that failed may have been cut off half-way), not the skipped ones.
+ * - Undo: an environment offers to undo its latest finished job that touched a part, when that
+ *   job took a safety backup (still kept) and was not undone yet; the undo puts back the parts
+ *   the job replaced or tried to (a step that failed may have been cut off half-way), not the
+ *   skipped ones. A job that stopped at its safety backup changed nothing and is passed over.
  */
 import type { Job, UndoOffer } from '../../shared/jobs'
 import type { BackupElement, Workflow } from '../../shared/platform-types'
@@ -89,10 +90,10 @@ export function undoParts(job: Job): BackupElement[] {
 export function undoOffer(env: string, jobs: readonly Job[], clock: Clock): UndoOffer | null {
   const onEnv = jobs.filter((job) => job.env === env)
   if (onEnv.some((job) => job.state === 'running')) return null
-  const latest = onEnv.reduce<Job | null>(
-    (newest, job) => (newest === null || job.createdAt > newest.createdAt ? job : newest),
-    null,
-  )
+  // A job that stopped before touching any part (its safety backup failed) changed nothing.
+  const latest = onEnv
+    .filter((job) => undoParts(job).length > 0)
+    .reduce<Job | null>((newest, job) => (newest === null || job.createdAt > newest.createdAt ? job : newest), null)
   if (!latest || latest.undoneBy !== null || !latest.safety.folder) return null
   const backupAt = folderTime(latest.safety.folder)
   if (backupAt === null || backupAt + latest.safety.keepForDays * 86_400_000 <= clock.now()) return null

@@ -25,7 +25,7 @@ import { AppError, scrubSystemText } from '../errors'
 import type { EventHub } from '../events'
 import type { JobStore, StoredJob } from './job-store'
 import type { PlannedJob, StepRequest } from './plan'
-import { busyReason } from './rules'
+import { busyReason, undoParts } from './rules'
 import { findSafetyBackup, findStartedWorkflow, startStepWorkflow, type JobClient } from './step-workflows'
 import { endTitle, jobSummary } from './summary'
 import { joinWords, systemClock, type Clock } from './wording'
@@ -383,6 +383,11 @@ export class JobRunner {
       const failed = s.job.state === 'failed' || s.job.steps.some((step) => step.state === 'failed')
       return { ...s, job: { ...s.job, state: failed ? 'failed' : 'succeeded', finishedAt: this.#clock.now() } }
     })
+    const undone = stored.job.undoes ? this.#options.store.get(stored.job.undoes) : undefined
+    if (undone && undone.job.undoneBy === id && undoParts(stored.job).length === 0) {
+      // An undo that changed nothing (its safety backup failed) leaves the job undoable again.
+      await this.#update(undone.job.id, (s) => ({ ...s, job: { ...s.job, undoneBy: null } }))
+    }
     this.#options.notify?.(endTitle(stored.job), stored.job.summary)
   }
 }

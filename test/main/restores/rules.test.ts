@@ -102,6 +102,10 @@ describe('the undo offer', () => {
     expect(undoOffer('dev', [done('job-ancient', NOW - 31 * DAY)], clock)).toBeNull()
     const safetyFailed = done('job-safefail', NOW - DAY, ['failed', 'skipped', 'skipped', 'skipped'])
     expect(undoOffer('dev', [{ ...safetyFailed, safety: { ...safetyFailed.safety, folder: null } }], clock)).toBeNull()
+    // A later job that stopped at its safety backup changed nothing: the one before stays undoable.
+    expect(
+      undoOffer('dev', [older, { ...safetyFailed, safety: { ...safetyFailed.safety, folder: null } }], clock)?.jobId,
+    ).toBe('job-older1')
   })
 
   it('offers an undo’s own safety backup as an undo, and a clone’s as Undo clone', () => {

@@ -258,6 +258,14 @@ describe('JobRunner', () => {
     expect(runner.get(original.id)!.undoneBy).toBe(undo.id)
     expect(undo.undoes).toBe(original.id)
   })
+
+  it('leaves the job undoable when its undo stopped at the safety backup, having changed nothing', async () => {
+    const original = await run(restorePlan())
+    platform.outcome = (type) => (type === 'do_export' ? { ok: false, reason: 'No space left.' } : { ok: true })
+    const undo = await run(restorePlan({ kind: 'undo', undoes: original.id }, 'job-undo-1'))
+    expect(undo.state).toBe('failed')
+    expect(runner.get(original.id)!.undoneBy).toBeNull()
+  })
 })
 
 describe('resuming after a restart', () => {
