@@ -7,6 +7,7 @@
 import { lstat, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { list as listTar } from 'tar'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startMainServices, type MainServices, type MainServicesOptions } from '../../../src/main/app'
@@ -350,5 +351,37 @@ describe('restores on the embedded platform', () => {
     )
     for (const type of ['do_export', 'restore_code', 'restore_files', 'restore_database'])
       expect(workflows.filter((w) => w.type === type)).toHaveLength(1)
+  }, 300_000)
+
+  it('clones WordPress’s database from live into test with its URLs replaced (the preview’s domains)', async () => {
+    const wordpress = await siteNamed('demo-wordpress')
+    const preview = await call<ClonePreview>('clone:preview', { siteId: wordpress.id, from: 'live', to: 'test' })
+    expect(preview).toMatchObject({
+      cms: 'wordpress',
+      fromDomain: 'live-demo-wordpress.pantheonsite.io',
+      toDomain: 'test-demo-wordpress.pantheonsite.io',
+    })
+    const job = await call<Job>('clone:start', {
+      siteId: wordpress.id,
+      from: 'live',
+      to: 'test',
+      database: true,
+      files: false,
+      updatedb: false,
+      clearCache: false,
+      replaceUrl: { from: preview.fromDomain, to: preview.toDomain },
+      safetyBackup: true,
+      confirm: '',
+    })
+    const done = await finished(wordpress.id, job.id)
+    expect(done.state).toBe('succeeded')
+    const dump = gunzipSync(await readFile(path.join(envDir(wordpress.id, 'test'), 'database.sql.gz'))).toString('utf8')
+    expect(dump).toContain('://test-demo-wordpress.pantheonsite.io')
+    expect(dump).not.toContain('://live-demo-wordpress.pantheonsite.io')
+    expect((await call<SiteActivity>('activity:site', { siteId: wordpress.id })).undo.test).toMatchObject({
+      jobId: job.id,
+      label: 'Undo clone',
+      parts: ['database'],
+    })
   }, 300_000)
 })
