@@ -64,6 +64,9 @@ const exactFormat = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
 })
 const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
+const secondsClockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+const shortDayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' })
+const shortDayWithYearFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' })
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' })
 const dayWithYearFormat = new Intl.DateTimeFormat(undefined, {
   weekday: 'long',
@@ -80,6 +83,21 @@ export function formatExact(at: number): string {
 /** Local clock time, e.g. "14:05". */
 export function formatClock(at: number): string {
   return isValidMoment(at) ? clockFormat.format(at) : 'unknown time'
+}
+
+/** Local clock time with seconds, e.g. "14:05:09" (when a list last refreshed). */
+export function formatClockSeconds(at: number): string {
+  return isValidMoment(at) ? secondsClockFormat.format(at) : 'unknown time'
+}
+
+/**
+ * A backup's moment as buttons and titles name it: the short local day and the row's clock time,
+ * e.g. "30 Nov 02:00", with the year when it is not this year's.
+ */
+export function formatMoment(at: number, now: number = Date.now()): string {
+  if (!isValidMoment(at)) return 'an unknown date'
+  const sameYear = isValidMoment(now) && new Date(at).getFullYear() === new Date(now).getFullYear()
+  return `${(sameYear ? shortDayFormat : shortDayWithYearFormat).format(at)} ${clockFormat.format(at)}`
 }
 
 /** The local calendar day of a moment as `YYYY-MM-DD` (a stable group key). */
