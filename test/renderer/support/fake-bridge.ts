@@ -47,6 +47,7 @@ const DEFAULTS: FakeHandlers = {
   'sites:list': () => [],
   'downloads:list': () => [],
   'workflows:active': () => [],
+  'activity:site': ({ siteId }) => ({ siteId, workflows: [], jobs: [], busy: {}, undo: {}, fetchedAt: Date.now() }),
 }
 
 /** Builds a fake bridge and installs it as the app-wide API client. */

@@ -2,6 +2,15 @@
 import type { AppInfo, ConnectionSummary } from '../../../src/shared/app'
 import type { DownloadItem } from '../../../src/shared/downloads'
 import type {
+  ClonePreview,
+  ContentChangePreview,
+  Job,
+  JobStep,
+  RestorePreview,
+  SiteActivity,
+  UndoOffer,
+} from '../../../src/shared/jobs'
+import type {
   Backup,
   BackupElement,
   BackupPart,
@@ -174,6 +183,149 @@ export function download(overrides: Partial<DownloadItem> = {}): DownloadItem {
     createdAt: 1_700_000_000_000,
     finishedAt: null,
     revision: 1,
+    ...overrides,
+  }
+}
+
+/** A site's activity with nothing going on. */
+export function activity(overrides: Partial<SiteActivity> = {}): SiteActivity {
+  return { siteId: 'site-1', workflows: [], jobs: [], busy: {}, undo: {}, fetchedAt: Date.now(), ...overrides }
+}
+
+export function jobStep(id: string, overrides: Partial<JobStep> = {}): JobStep {
+  const part = id === 'safety' ? null : (id as BackupElement)
+  return {
+    id,
+    kind: part ? 'restore' : 'safety-backup',
+    part,
+    label: part ? `Restore the ${part}` : 'Safety backup of dev',
+    state: 'pending',
+    workflowId: null,
+    workflowType: null,
+    progress: null,
+    startedAt: null,
+    finishedAt: null,
+    error: null,
+    attempts: 0,
+    ...overrides,
+  }
+}
+
+/** A restore of dev from its own backup, running its safety backup. */
+export function job(overrides: Partial<Job> = {}): Job {
+  const createdAt = overrides.createdAt ?? Date.now()
+  return {
+    id: 'job-00000001',
+    connectionId: 'embedded',
+    siteId: 'site-1',
+    siteName: 'demo-drupal',
+    env: 'dev',
+    kind: 'restore',
+    source: { env: 'dev', folder: '1700000000_automated', backupAt: 1_700_000_000_000 },
+    parts: ['code', 'files', 'database'],
+    clone: null,
+    safety: { requested: true, folder: null, keepForDays: 7 },
+    steps: [
+      jobStep('safety', { state: 'running', progress: { step: 1, of: 3, activity: 'Backing up database of "dev"' } }),
+      jobStep('code'),
+      jobStep('files'),
+      jobStep('database'),
+    ],
+    state: 'running',
+    summary: 'Restoring dev from its backup of 14 Nov 22:13.',
+    createdAt,
+    finishedAt: null,
+    undoes: null,
+    undoneBy: null,
+    ...overrides,
+  }
+}
+
+export function undoOffer(overrides: Partial<UndoOffer> = {}): UndoOffer {
+  return {
+    jobId: 'job-00000001',
+    kind: 'restore',
+    label: 'Undo restore',
+    env: 'dev',
+    folder: '1700003600_backup',
+    backupAt: 1_700_003_600_000,
+    parts: ['code', 'database', 'files'],
+    ...overrides,
+  }
+}
+
+export function contentChange(
+  part: 'database' | 'files',
+  overrides: Partial<ContentChangePreview> = {},
+): ContentChangePreview {
+  const files = part === 'files'
+  return {
+    part,
+    incoming: {
+      size: files ? 52_428_800 : 14_680_064,
+      fileCount: files ? 120 : null,
+      at: Date.now() - 2 * DAY,
+      note: null,
+    },
+    current: {
+      size: files ? 60_817_408 : 15_728_640,
+      fileCount: files ? 131 : null,
+      at: Date.now() - HOUR,
+      note: null,
+    },
+    ...overrides,
+  }
+}
+
+/** Restoring dev from its own backup of two days ago: two commits lost. */
+export function restorePreview(overrides: Partial<RestorePreview> = {}): RestorePreview {
+  const env = overrides.env ?? 'dev'
+  return {
+    siteId: 'site-1',
+    env,
+    envIsLive: env === 'live',
+    sourceEnv: 'dev',
+    folder: '1700000000_automated',
+    backupAt: Date.now() - 2 * DAY,
+    backupParts: ['code', 'database', 'files'],
+    restorableParts: ['code', 'database', 'files'],
+    code: {
+      currentCommit: 'ffff000000000000000000000000000000000000',
+      backupCommit: 'abcdef0123456789abcdef0123456789abcdef01',
+      backupCommitSource: 'platform',
+      lostCount: 2,
+      newestLost: {
+        hash: 'ffff000000000000000000000000000000000000',
+        subject: 'Add the newsletter block',
+        author: 'Ana',
+        committedAt: Date.now() - HOUR,
+      },
+      regainedCount: 0,
+    },
+    backupCommit: 'abcdef0123456789abcdef0123456789abcdef01',
+    content: [contentChange('database'), contentChange('files')],
+    lossSentence: `You will lose 2 days of changes on ${env}.`,
+    busy: null,
+    safetyKeepDays: 7,
+    ...overrides,
+  }
+}
+
+export function clonePreview(overrides: Partial<ClonePreview> = {}): ClonePreview {
+  const to = overrides.to ?? 'dev'
+  const from = overrides.from ?? 'live'
+  return {
+    siteId: 'site-1',
+    from,
+    to,
+    toIsLive: to === 'live',
+    cms: 'drupal',
+    content: [contentChange('database'), contentChange('files')],
+    fromDomain: `${from}-demo.pantheonsite.io`,
+    toDomain: `${to}-demo.pantheonsite.io`,
+    lossSentence: `You will lose 1 hour of changes on ${to}.`,
+    busy: null,
+    safetyKeepDays: 7,
     ...overrides,
   }
 }
