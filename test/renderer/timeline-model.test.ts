@@ -8,6 +8,7 @@ import {
   formatDayHeading,
   formatDuration,
   formatExact,
+  formatMoment,
   formatRelative,
   frameworkName,
   isoMoment,
@@ -144,5 +145,14 @@ describe('wording', () => {
     expect(formatRelative(NOW - 50_000, NOW)).toBe('1 minute ago')
     expect(frameworkName('drupal8')).toBe('Drupal 8')
     expect(frameworkName('wordpress')).toBe('WordPress')
+  })
+})
+
+describe('formatMoment', () => {
+  it('names a moment as the main process does, day month and 24-hour clock, with the year only when it differs', () => {
+    const at = new Date(2026, 10, 30, 2, 5).getTime()
+    expect(formatMoment(at, new Date(2026, 11, 1).getTime())).toBe('30 Nov 02:05')
+    expect(formatMoment(new Date(2025, 0, 3, 23, 59).getTime(), at)).toBe('3 Jan 2025 23:59')
+    expect(formatMoment(Number.NaN, at)).toBe('an unknown date')
   })
 })

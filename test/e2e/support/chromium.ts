@@ -42,16 +42,27 @@ export async function launchChromium(): Promise<Browser> {
   })
 }
 
-/** Runs a step; on failure saves a screenshot under test-results/ and rethrows. */
+async function saveScreenshot(page: Page, name: string): Promise<string> {
+  const dir = path.resolve('test-results')
+  await mkdir(dir, { recursive: true })
+  const file = path.join(dir, `${name.replace(/[^\w-]+/g, '_')}.png`)
+  await page.screenshot({ path: file, fullPage: true }).catch(() => {})
+  return file
+}
+
+/**
+ * Runs a step; on failure saves a screenshot under test-results/ and rethrows. With
+ * `E2E_SCREENSHOTS=1` it saves one after every step that passed too, to look at the screens.
+ */
 export async function withScreenshot<T>(page: Page, name: string, step: () => Promise<T>): Promise<T> {
+  let result: T
   try {
-    return await step()
+    result = await step()
   } catch (error) {
-    const dir = path.resolve('test-results')
-    await mkdir(dir, { recursive: true })
-    const file = path.join(dir, `${name.replace(/[^\w-]+/g, '_')}.png`)
-    await page.screenshot({ path: file, fullPage: true }).catch(() => {})
+    const file = await saveScreenshot(page, name)
     if (error instanceof Error) error.message += `\n(screenshot: ${file})`
     throw error
   }
+  if (process.env.E2E_SCREENSHOTS === '1') await saveScreenshot(page, name)
+  return result
 }

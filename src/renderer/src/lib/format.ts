@@ -65,8 +65,6 @@ const exactFormat = new Intl.DateTimeFormat(undefined, {
 })
 const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
 const secondsClockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
-const shortDayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' })
-const shortDayWithYearFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' })
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' })
 const dayWithYearFormat = new Intl.DateTimeFormat(undefined, {
   weekday: 'long',
@@ -90,14 +88,27 @@ export function formatClockSeconds(at: number): string {
   return isValidMoment(at) ? secondsClockFormat.format(at) : 'unknown time'
 }
 
+/** Day-month and 24-hour clock whatever the locale: the form the main process's sentences use. */
+const momentFormat = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+})
+
 /**
- * A backup's moment as buttons and titles name it: the short local day and the row's clock time,
- * e.g. "30 Nov 02:00", with the year when it is not this year's.
+ * A backup's moment as buttons and titles name it, local time: "30 Nov 02:00", with the year when
+ * it is not this year's ("30 Nov 2025 02:00"). It is written the way the main process writes
+ * moments in job summaries and previews, so that a dialog never mixes "Dec 1 11:59 PM" with
+ * "1 Dec 23:59".
  */
 export function formatMoment(at: number, now: number = Date.now()): string {
   if (!isValidMoment(at)) return 'an unknown date'
+  const parts = Object.fromEntries(momentFormat.formatToParts(at).map((part) => [part.type, part.value]))
   const sameYear = isValidMoment(now) && new Date(at).getFullYear() === new Date(now).getFullYear()
-  return `${(sameYear ? shortDayFormat : shortDayWithYearFormat).format(at)} ${clockFormat.format(at)}`
+  return `${parts.day} ${parts.month}${sameYear ? '' : ` ${parts.year}`} ${parts.hour}:${parts.minute}`
 }
 
 /** The local calendar day of a moment as `YYYY-MM-DD` (a stable group key). */
