@@ -5,25 +5,19 @@
  * test from live's backup; live's warning and the safer way; a second restore refused while one
  * runs; a restart of the app mid-restore, after which the job shows its progress and ends.
  */
-import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { list as listTar } from 'tar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { launchChromium, withScreenshot } from './support/chromium'
+import type { Locator, Page } from 'playwright-core'
+import { finishedRows, openEnvironment, sha256, useE2eSession } from './support/app-page'
+import { withScreenshot } from './support/chromium'
 import { startWebMode, type RunningWebMode } from './support/web-mode'
 
-let browser: Browser
-let home: string
+const session = useE2eSession()
 
 const JOB_TIMEOUT = 150_000
-
-const sha256 = async (file: string): Promise<string> =>
-  createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex')
 
 /** The platform's folder of one environment of a site, by the site's name. */
 async function envDir(dataDir: string, siteName: string, env: string): Promise<string> {
@@ -77,22 +71,6 @@ async function backupContent(dataDir: string, siteName: string, env: string, fol
   }
 }
 
-async function newPage(): Promise<Page> {
-  return browser.newPage({ viewport: { width: 1600, height: 1000 } })
-}
-
-async function openEnv(page: Page, web: RunningWebMode, site: string, env: string): Promise<void> {
-  await page.goto(web.url)
-  await page.getByTestId(`site-link-${site}`).click({ timeout: 120_000 })
-  await page.getByRole('tab', { name: new RegExp(`^${env}`) }).click()
-  await page.getByTestId('backup-row').first().waitFor({ timeout: 60_000 })
-}
-
-/** Finished backup rows of the open environment (a scheduled one may still be in the making). */
-function finishedRows(page: Page): Locator {
-  return page.getByTestId('backup-row').filter({ hasNot: page.getByTestId('backup-in-progress') })
-}
-
 /** The newest finished scheduled backup taken more than `hours` ago. */
 async function backupOlderThan(page: Page, hours: number): Promise<{ row: Locator; folder: string }> {
   const folders = await finishedRows(page).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-folder') ?? ''))
@@ -124,23 +102,13 @@ async function confirmAndStart(dialog: Locator, env: string, action: RegExp): Pr
   await dialog.waitFor({ state: 'detached' })
 }
 
-beforeAll(async () => {
-  home = await mkdtemp(path.join(os.tmpdir(), 'rd-home-'))
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await rm(home, { recursive: true, force: true })
-})
-
 describe('restores in Chromium', () => {
   let web: RunningWebMode
   let page: Page
 
   beforeAll(async () => {
-    web = await startWebMode({ env: { HOME: home }, args: ['--demo-seed', 'small'] })
-    page = await newPage()
+    web = await startWebMode({ env: { HOME: session.home }, args: ['--demo-seed', 'small'] })
+    page = await session.newPage()
   })
   afterAll(async () => {
     await page?.close()
@@ -152,7 +120,7 @@ describe('restores in Chromium', () => {
     const startedAt = Date.now() / 1000
     let folder = ''
     await withScreenshot(page, 'restore-dev', async () => {
-      await openEnv(page, web, 'demo-drupal', 'dev')
+      await openEnvironment(page, web, 'demo-drupal', 'dev')
       before = await envContent(web.dataDir, 'demo-drupal', 'dev')
       const found = await backupOlderThan(page, 20)
       folder = found.folder
@@ -196,7 +164,7 @@ describe('restores in Chromium', () => {
     let testBefore: Awaited<ReturnType<typeof envContent>> | undefined
     let folder = ''
     await withScreenshot(page, 'restore-test-from-live', async () => {
-      await openEnv(page, web, 'demo-drupal', 'live')
+      await openEnvironment(page, web, 'demo-drupal', 'live')
       testBefore = await envContent(web.dataDir, 'demo-drupal', 'test')
       const row = finishedRows(page).first()
       folder = (await row.getAttribute('data-folder'))!
@@ -228,7 +196,7 @@ describe('restores in Chromium', () => {
 
   it('refuses a second restore of an environment while one runs, saying why', async () => {
     await withScreenshot(page, 'restore-busy', async () => {
-      await openEnv(page, web, 'demo-wordpress', 'dev')
+      await openEnvironment(page, web, 'demo-wordpress', 'dev')
       const rows = finishedRows(page)
       await rows
         .nth(1)
@@ -248,12 +216,12 @@ describe('restores in Chromium', () => {
 describe('a restore that outlives the app', () => {
   it('shows the job’s progress again after a restart mid-restore, and finishes it', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rd-e2e-restart-'))
-    let web = await startWebMode({ dataDir, env: { HOME: home }, args: ['--demo-seed', 'small'] })
-    let page = await newPage()
+    let web = await startWebMode({ dataDir, env: { HOME: session.home }, args: ['--demo-seed', 'small'] })
+    let page = await session.newPage()
     let folder = ''
     try {
       await withScreenshot(page, 'restart-mid-restore', async () => {
-        await openEnv(page, web, 'demo-wordpress', 'test')
+        await openEnvironment(page, web, 'demo-wordpress', 'test')
         const found = await backupOlderThan(page, 20)
         folder = found.folder
         await found.row.getByRole('button', { name: /^Restore test from / }).click()
@@ -265,10 +233,10 @@ describe('a restore that outlives the app', () => {
       const saved = JSON.parse(await readFile(path.join(dataDir, 'jobs.json'), 'utf8')) as unknown
       expect(JSON.stringify(saved)).toContain('"state":"running"')
 
-      web = await startWebMode({ dataDir, env: { HOME: home }, args: ['--demo-seed', 'small'] })
-      page = await newPage()
+      web = await startWebMode({ dataDir, env: { HOME: session.home }, args: ['--demo-seed', 'small'] })
+      page = await session.newPage()
       await withScreenshot(page, 'restart-after', async () => {
-        await openEnv(page, web, 'demo-wordpress', 'test')
+        await openEnvironment(page, web, 'demo-wordpress', 'test')
         await jobCard(page).waitFor({ timeout: 30_000 })
         await waitForJob(page)
       })

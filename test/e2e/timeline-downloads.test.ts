@@ -4,22 +4,16 @@
  * byte for byte against the platform's archives, survive link expiry and a
  * restart of the app mid-download.
  */
-import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { launchChromium, withScreenshot } from './support/chromium'
+import type { Locator, Page } from 'playwright-core'
+import { finishedRows, openEnvironment, sha256, useE2eSession } from './support/app-page'
+import { withScreenshot } from './support/chromium'
 import { startWebMode, type RunningWebMode } from './support/web-mode'
 
-let browser: Browser
-let home: string
-
-const sha256 = async (file: string): Promise<string> =>
-  createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex')
+const session = useE2eSession()
 
 /** The platform's own copy of a backup archive (its data folder lives inside the app's). */
 async function platformArchive(dataDir: string, folder: string, filename: string): Promise<string> {
@@ -38,22 +32,6 @@ async function platformArchive(dataDir: string, folder: string, filename: string
   throw new Error(`the platform has no archive ${folder}/${filename}`)
 }
 
-async function openSite(page: Page, web: RunningWebMode, site: string, env: string): Promise<void> {
-  await page.goto(web.url)
-  await page.getByTestId(`site-link-${site}`).click({ timeout: 120_000 })
-  await page.getByTestId(`env-tab-${env}`).click()
-  await page.getByTestId('backup-row').first().waitFor({ timeout: 60_000 })
-}
-
-/** Backups that have finished (a scheduled one may be in the making when the platform starts). */
-function finishedRows(page: Page): Locator {
-  return page.getByTestId('backup-row').filter({ hasNot: page.getByTestId('backup-in-progress') })
-}
-
-async function newPage(): Promise<Page> {
-  return browser.newPage({ viewport: { width: 1600, height: 1000 } })
-}
-
 async function openDownloads(page: Page): Promise<void> {
   if (!(await page.getByTestId('downloads-panel').isVisible())) await page.getByTestId('downloads-toggle').click()
   await page.getByTestId('downloads-panel').waitFor()
@@ -63,23 +41,13 @@ function downloadItem(page: Page, element: string): Locator {
   return page.locator(`[data-testid="download-item"][data-element="${element}"]`)
 }
 
-beforeAll(async () => {
-  home = await mkdtemp(path.join(os.tmpdir(), 'rd-home-'))
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await rm(home, { recursive: true, force: true })
-})
-
 describe('timeline and downloads in Chromium', () => {
   let web: RunningWebMode
   let page: Page
 
   beforeAll(async () => {
-    web = await startWebMode({ env: { HOME: home }, args: ['--demo-seed', 'small'] })
-    page = await newPage()
+    web = await startWebMode({ env: { HOME: session.home }, args: ['--demo-seed', 'small'] })
+    page = await session.newPage()
   })
   afterAll(async () => {
     await page?.close()
@@ -88,7 +56,7 @@ describe('timeline and downloads in Chromium', () => {
 
   it('shows demo-drupal’s three environments, live marked, and their backups newest first', async () => {
     await withScreenshot(page, 'timeline', async () => {
-      await openSite(page, web, 'demo-drupal', 'dev')
+      await openEnvironment(page, web, 'demo-drupal', 'dev')
       for (const env of ['dev', 'test', 'live']) await page.getByTestId(`env-tab-${env}`).waitFor()
       await page.getByTestId('live-marker').first().waitFor()
       await page.getByTestId('env-commit').waitFor()
@@ -108,7 +76,7 @@ describe('timeline and downloads in Chromium', () => {
 
   it('downloads a database part whose sha256 matches the platform’s archive', async () => {
     await withScreenshot(page, 'download-database', async () => {
-      await openSite(page, web, 'demo-drupal', 'dev')
+      await openEnvironment(page, web, 'demo-drupal', 'dev')
       const row = finishedRows(page).first()
       const folder = (await row.getAttribute('data-folder'))!
       await row.getByTestId('part-download-database').click()
@@ -116,7 +84,9 @@ describe('timeline and downloads in Chromium', () => {
       const item = downloadItem(page, 'database').first()
       await item.and(page.locator('[data-state="done"]')).waitFor({ timeout: 60_000 })
       const finalPath = (await item.getByTestId('download-final-path').textContent())!.trim()
-      expect(finalPath.startsWith(path.join(home, 'Downloads', 'Restore Desk', 'demo-drupal', 'dev'))).toBe(true)
+      expect(finalPath.startsWith(path.join(session.home, 'Downloads', 'Restore Desk', 'demo-drupal', 'dev'))).toBe(
+        true,
+      )
       const original = await platformArchive(web.dataDir, folder, path.basename(finalPath))
       expect(await sha256(finalPath)).toBe(await sha256(original))
       // The digest the list shows, made as the bytes arrived, is that of the bytes served.
@@ -127,12 +97,12 @@ describe('timeline and downloads in Chromium', () => {
 
   it('downloads a full backup: three verified files on disk', async () => {
     await withScreenshot(page, 'download-all', async () => {
-      await openSite(page, web, 'demo-drupal', 'live')
+      await openEnvironment(page, web, 'demo-drupal', 'live')
       const row = finishedRows(page).nth(1)
       const folder = (await row.getAttribute('data-folder'))!
       await row.getByTestId('backup-download-all').click()
       await openDownloads(page)
-      const dir = path.join(home, 'Downloads', 'Restore Desk', 'demo-drupal', 'live')
+      const dir = path.join(session.home, 'Downloads', 'Restore Desk', 'demo-drupal', 'live')
       for (const element of ['code', 'database', 'files']) {
         await page
           .locator(`[data-testid="download-item"][data-element="${element}"][data-state="done"]`)
@@ -159,11 +129,11 @@ describe('downloads that outlive their links and the app', () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rd-e2e-slow-'))
     // 48 KiB/s makes the ~200 KB files part take several seconds: long enough to pause and to restart.
     const args = ['--demo-seed', 'small', '--platform-link-ttl', '2', '--download-limit', '48k']
-    let web = await startWebMode({ dataDir, env: { HOME: home }, args })
-    let page = await newPage()
+    let web = await startWebMode({ dataDir, env: { HOME: session.home }, args })
+    let page = await session.newPage()
     try {
       await withScreenshot(page, 'link-expiry', async () => {
-        await openSite(page, web, 'demo-wordpress', 'dev')
+        await openEnvironment(page, web, 'demo-wordpress', 'dev')
         const row = finishedRows(page).first()
         const folder = (await row.getAttribute('data-folder'))!
         await row.getByTestId('part-download-files').click()
@@ -185,7 +155,7 @@ describe('downloads that outlive their links and the app', () => {
       // Start another slow download, then stop the app in the middle of it.
       let folder = ''
       await withScreenshot(page, 'restart-before', async () => {
-        await openSite(page, web, 'demo-wordpress', 'test')
+        await openEnvironment(page, web, 'demo-wordpress', 'test')
         const row = finishedRows(page).first()
         folder = (await row.getAttribute('data-folder'))!
         await row.getByTestId('part-download-files').click()
@@ -204,8 +174,8 @@ describe('downloads that outlive their links and the app', () => {
       const interrupted = saved.downloads.map((d) => d.item).find((i) => i.folder === folder && i.element === 'files')
       expect(interrupted?.receivedBytes ?? 0).toBeGreaterThan(0)
 
-      web = await startWebMode({ dataDir, env: { HOME: home }, args })
-      page = await newPage()
+      web = await startWebMode({ dataDir, env: { HOME: session.home }, args })
+      page = await session.newPage()
       await withScreenshot(page, 'restart-after', async () => {
         await page.goto(web.url)
         await openDownloads(page)
