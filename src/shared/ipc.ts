@@ -11,6 +11,7 @@ import type { AppInfo, AppNotice, AppStatus, ConnectionSummary } from './app'
 import type { Backup, CodeLogEntry, Site, SiteDetails, Workflow, WorkflowProgress } from './platform-types'
 import { downloadIdSchema, type DownloadChange, type DownloadItem } from './downloads'
 import type { ClonePreview, Job, RestorePreview, SiteActivity } from './jobs'
+import type { ImportCapabilities, ImportInspection, ImportProgress, StagedFile } from './imports'
 
 /** A channel's runtime request schema, tagged with its (compile-time) response type. */
 export interface InvokeSpec<Req extends z.ZodType, Res> {
@@ -36,6 +37,7 @@ const backupElement = z.enum(['code', 'database', 'files'])
 const backupFolder = z.string().regex(/^\d{9,11}_(backup|automated)$/, 'must be a backup folder like 1700000000_backup')
 /** The environment's name as the person typed it to confirm a destructive act. */
 const typedConfirmation = z.string().max(200)
+const stagedToken = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a staged file token')
 const jobId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be a job id')
 const restoreSource = z.object({ siteId: platformId, env: platformId, sourceEnv: platformId, folder: backupFolder })
 /** A domain or URL for the WordPress URL replacement: no spaces, no quotes. */
@@ -134,6 +136,50 @@ export const invokeChannels = {
       .refine((input) => input.database || input.files, 'choose the database, the files, or both')
       .refine((input) => input.from !== input.to, 'clone from another environment'),
   ),
+  /**
+   * Electron only (the preload calls it with `webUtils.getPathForFile` of a dropped or picked
+   * file; the page never sees the path): stages a regular file, or packs a folder into a
+   * `.tar.gz`. Browser mode stages by streaming the file to the host instead (see the bridge).
+   */
+  'imports:stage-path': invoke<StagedFile>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  /** Inspects a staged file by content, streaming; `imports:progress` events report long ones. */
+  'imports:inspect': invoke<ImportInspection>()(z.object({ token: stagedToken }).strict()),
+  /** Forgets a staged file (the dialog was cancelled); an unknown token is not an error. */
+  'imports:discard': invoke<null>()(z.object({ token: stagedToken }).strict()),
+  /** What the active connection lets an import do (uploads from disk, limits). */
+  'imports:capabilities': invoke<ImportCapabilities>()(noPayload),
+  /**
+   * Imports inspected staged files into `env` as one job: files, then database (at most one of
+   * each); `confirm` must equal `env` when it is live.
+   */
+  'imports:start': invoke<Job>()(
+    z
+      .object({
+        siteId: platformId,
+        env: platformId,
+        database: stagedToken.nullable(),
+        files: stagedToken.nullable(),
+        safetyBackup: z.boolean(),
+        confirm: typedConfirmation,
+      })
+      .strict()
+      .refine((input) => input.database !== null || input.files !== null, 'choose a file to import'),
+  ),
+  /** Imports an archive the platform fetches from a URL (Pantheon's only way: up to 500 MB). */
+  'imports:start-url': invoke<Job>()(
+    z
+      .object({
+        siteId: platformId,
+        env: platformId,
+        kind: z.enum(['database', 'files']),
+        url: z.url({ protocol: /^https?$/ }).max(2000),
+        safetyBackup: z.boolean(),
+        confirm: typedConfirmation,
+      })
+      .strict(),
+  ),
+  /** Stops a running import's upload; the job fails as cancelled and nothing is imported. */
+  'imports:cancel': invoke<Job>()(z.object({ jobId }).strict()),
   /** The site's workflows (the platform's list), this app's jobs, which envs are busy, what can be undone. */
   'activity:site': invoke<SiteActivity>()(z.object({ siteId: platformId }).strict()),
 
@@ -171,6 +217,8 @@ export const eventChannels = {
   'workflows:progress': null as unknown as WorkflowProgress,
   /** A job changed (a step moved on, it ended): the whole job. */
   'jobs:changed': null as unknown as Job,
+  /** A long staging or inspection moved on. */
+  'imports:progress': null as unknown as ImportProgress,
 } as const
 
 export type InvokeChannel = keyof typeof invokeChannels
@@ -183,7 +231,25 @@ export type InvokeParsed<C extends InvokeChannel> = z.output<(typeof invokeChann
 export type InvokeResponse<C extends InvokeChannel> = Exclude<(typeof invokeChannels)[C]['response'], undefined>
 export type EventPayload<E extends EventChannel> = (typeof eventChannels)[E]
 
+/**
+ * Channels only the preload itself calls, never the page: `imports:stage-path` takes a path on
+ * disk, which the preload gets from a real dropped or picked `File`. Exposed to the page it would
+ * let a script stage any file the user can read; so the preload's `invoke` leaves it out and
+ * browser mode's host refuses it.
+ */
+export const PRELOAD_ONLY_CHANNELS = ['imports:stage-path'] as const
+export type PreloadOnlyChannel = (typeof PRELOAD_ONLY_CHANNELS)[number]
+/** Channels the page may invoke. */
+export type PageChannel = Exclude<InvokeChannel, PreloadOnlyChannel>
+
+/** Whether the page may invoke a channel (false for preload-only ones). */
+export function isPageChannel(name: InvokeChannel): name is PageChannel {
+  return !(PRELOAD_ONLY_CHANNELS as readonly string[]).includes(name)
+}
+
 export const invokeChannelNames = Object.keys(invokeChannels) as InvokeChannel[]
+/** The channels the page's bridge offers. */
+export const pageChannelNames = invokeChannelNames.filter(isPageChannel)
 export const eventChannelNames = Object.keys(eventChannels) as EventChannel[]
 
 /** Whether a string names a known invoke channel. */
@@ -221,8 +287,14 @@ export class IpcError extends Error {
  * bridge implements: one named function per channel, nothing else.
  */
 export interface RestoreDeskBridge {
+  /**
+   * Stages a file the person dropped or picked, for `imports:inspect` and `imports:start`:
+   * Electron's preload hands main its path (`webUtils.getPathForFile`); browser mode streams it
+   * to the host's upload route with progress. Either way the page gets a token, never a path.
+   */
+  readonly stageFile: (file: File, onProgress?: (sent: number, total: number) => void) => Promise<IpcResult<StagedFile>>
   readonly invoke: {
-    readonly [C in InvokeChannel]: (payload: InvokeRequest<C>) => Promise<IpcResult<InvokeResponse<C>>>
+    readonly [C in PageChannel]: (payload: InvokeRequest<C>) => Promise<IpcResult<InvokeResponse<C>>>
   }
   readonly subscribe: { readonly [E in EventChannel]: (listener: (payload: EventPayload<E>) => void) => () => void }
 }

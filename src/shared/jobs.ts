@@ -10,7 +10,7 @@
 import type { BackupElement, Workflow } from './platform-types'
 
 /** What a job does. */
-export type JobKind = 'restore' | 'undo' | 'clone'
+export type JobKind = 'restore' | 'undo' | 'clone' | 'import'
 
 /** What one step of a job does through the platform. */
 export type JobStepKind =
@@ -22,6 +22,8 @@ export type JobStepKind =
   | 'import'
   /** `clone_database` / `clone_files` from another environment. */
   | 'clone'
+  /** An archive sent to the platform's upload link (the import step that follows fetches it). */
+  | 'upload'
 
 /** pending → running → succeeded | failed; `skipped` when an earlier step failed. */
 export type JobStepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped'
@@ -32,6 +34,13 @@ export interface JobStepProgress {
   readonly of: number | null
   /** What the platform says it is doing now. */
   readonly activity: string
+  /** Upload steps: bytes sent of the total, the rate (bytes/s) and the time left (s), when known. */
+  readonly transfer?: {
+    readonly sent: number
+    readonly total: number
+    readonly bytesPerSecond: number | null
+    readonly secondsLeft: number | null
+  }
 }
 
 /** One step of a job: one platform workflow (started again when a signed link expired first). */
@@ -86,7 +95,17 @@ export interface CloneOptions {
   readonly replaceUrl: { readonly from: string; readonly to: string } | null
 }
 
-/** A restore, undo or clone as the app carries it out. */
+/** One archive an import brings in. */
+export interface ImportedArchive {
+  /** The file's name, or the URL for an import by URL. */
+  readonly name: string
+  readonly size: number | null
+  readonly fromUrl: boolean
+  /** What it holds, for the summary: "12 tables, 38.0 MiB uncompressed". */
+  readonly description: string | null
+}
+
+/** A restore, undo, clone or import as the app carries it out. */
 export interface Job {
   readonly id: string
   readonly connectionId: string
@@ -99,6 +118,8 @@ export interface Job {
   /** The parts it replaces, in the order it replaces them (code, files, database). */
   readonly parts: readonly BackupElement[]
   readonly clone: CloneOptions | null
+  /** For an import: the archives it brings in (file name or URL, size when known). */
+  readonly imports: { readonly [K in 'database' | 'files']?: ImportedArchive } | null
   readonly safety: JobSafety
   readonly steps: readonly JobStep[]
   readonly state: JobState
