@@ -6,8 +6,8 @@
  * (`inspectTarGz`, `checkGzipWhole`) are this same check fed from a file.
  */
 import type { ExpectedContent } from './describe'
-import type { TarSummary } from './entries'
-import { GunzipStage, openArchive, type InflatedSink } from './gunzip'
+import type { EntryKind, TarSummary } from './entries'
+import { asBuffer, GunzipStage, openArchive, type InflatedSink } from './gunzip'
 import { TarStage, type EntryConsumer } from './tar-listing'
 
 /** What the bytes should be: a gzipped tar, any gzip stream, or anything (only counted). */
@@ -152,18 +152,90 @@ class PlainCheck implements ArchiveCheck {
   abort(): void {}
 }
 
+/** What a tar check may be given beside its limits. */
+export interface TarCheckExtras {
+  /** Accepted entries and their bodies flow to it (extraction). */
+  readonly consume?: EntryConsumer
+  /** Sees each accepted file and folder. */
+  readonly onEntry?: (path: string, kind: EntryKind, size: number) => void
+}
+
 /** A tar.gz check; with `consume`, accepted entries and their bodies flow to it (extraction). */
 export function createTarGzCheck(
-  options: Omit<ArchiveCheckOptions, 'kind'> & { consume?: EntryConsumer },
+  options: Omit<ArchiveCheckOptions, 'kind'> & TarCheckExtras,
 ): GzipCheck<TarSummary, TarStage> {
   let check: GzipCheck<TarSummary, TarStage> | null = null
   const stage = new TarStage({
     maxEntries: options.maxEntries,
     consume: options.consume,
+    onEntry: options.onEntry,
     onDrain: () => check?.resume(),
   })
   check = new GzipCheck('tar.gz', 'tar', options.maxUncompressedBytes, stage)
   return check
+}
+
+/**
+ * A check of a plain (uncompressed) tar: the same listing and entry rules as a tar.gz, fed the
+ * file's bytes directly. `uncompressedBytes` is the file's size.
+ */
+export class PlainTarCheck implements ArchiveCheck {
+  private bytes = 0
+  private waiting: (() => void) | null = null
+  readonly content: TarStage
+  private finishing: Promise<{ bytes: number; uncompressedBytes: number; content: TarSummary | undefined }> | null =
+    null
+
+  constructor(options: Pick<ArchiveCheckOptions, 'maxEntries'> & TarCheckExtras) {
+    this.content = new TarStage({
+      maxEntries: options.maxEntries,
+      consume: options.consume,
+      onEntry: options.onEntry,
+      gzipped: false,
+      onDrain: () => this.wake(),
+    })
+    void this.content.whenFailed().then(() => this.wake())
+  }
+
+  get settled(): boolean {
+    return this.content.failure !== undefined
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.finishing !== null) return true
+    this.bytes += chunk.byteLength
+    return this.content.write(asBuffer(chunk))
+  }
+
+  drained(): Promise<void> {
+    if (this.content.failure !== undefined) return Promise.resolve()
+    return new Promise((resolve) => (this.waiting = resolve))
+  }
+
+  /** Like `finish()`, with the listing; a second call gets the same answer. */
+  finishContent(): Promise<{ bytes: number; uncompressedBytes: number; content: TarSummary | undefined }> {
+    this.finishing ??= (async () => {
+      const content = await this.content.end()
+      if (this.content.failure !== undefined) throw this.content.failure
+      return { bytes: this.bytes, uncompressedBytes: this.bytes, content }
+    })()
+    return this.finishing
+  }
+
+  async finish(): Promise<ArchiveCheckSummary> {
+    const { bytes, content } = await this.finishContent()
+    return { kind: 'none', bytes, uncompressedBytes: bytes, tar: content ?? null }
+  }
+
+  abort(): void {
+    this.content.fail(new Error('The archive check was stopped before the whole file was read.'))
+  }
+
+  private wake(): void {
+    const waiting = this.waiting
+    this.waiting = null
+    waiting?.()
+  }
 }
 
 /**
@@ -185,17 +257,38 @@ export function createArchiveCheck(options: ArchiveCheckOptions): ArchiveCheck {
   }
 }
 
+/** How a file is fed to a check: progress as it is read, and a way to stop. */
+export interface FeedOptions {
+  /** Bytes of the file read so far, and its size, after each piece. */
+  readonly onProgress?: ((bytesRead: number, total: number) => void) | undefined
+  /** Stops reading; the check then rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined
+}
+
 /**
  * Feeds a whole file to a check and finishes it: constant memory, one read, and reading stops
  * as soon as the outcome is settled. A missing file is `not_found`.
  */
-export async function checkFile<R>(file: string, check: ArchiveCheck, finish: () => Promise<R>): Promise<R> {
+export async function checkFile<R>(
+  file: string,
+  check: ArchiveCheck,
+  finish: () => Promise<R>,
+  options: FeedOptions = {},
+): Promise<R> {
+  const { onProgress, signal } = options
+  signal?.throwIfAborted()
   const handle = await openArchive(file)
   try {
+    const total = onProgress ? (await handle.stat()).size : 0
+    let read = 0
     for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 256 * 1024 })) {
+      signal?.throwIfAborted()
+      read += (chunk as Buffer).length
       if (!check.write(chunk as Buffer)) await check.drained()
+      onProgress?.(read, total)
       if (check.settled) break
     }
+    signal?.throwIfAborted()
     return await finish()
   } catch (error) {
     check.abort()

@@ -22,6 +22,16 @@ export const DEFAULT_MAX_ENTRIES = 1_000_000
 
 export const REMAKE_ADVICE = 'Make the archive again from a plain folder with `tar czf archive.tar.gz -C <folder> .`.'
 
+/** How the refusals tell a person to make the archive again with the tool that made it. */
+export interface RemakeAdvice {
+  /** A sentence: how to make the archive again from a plain folder. */
+  readonly remake: string
+  /** How that tool stores a link's file instead of the link. */
+  readonly storeFiles: string
+}
+
+export const TAR_ADVICE: RemakeAdvice = { remake: REMAKE_ADVICE, storeFiles: 'tar -h / --hard-dereference' }
+
 const UNSAFE_KINDS: Partial<Record<EntryKind, string>> = {
   symlink: 'a symbolic link',
   hardlink: 'a hard link',
@@ -30,13 +40,16 @@ const UNSAFE_KINDS: Partial<Record<EntryKind, string>> = {
   fifo: 'a FIFO (named pipe)',
 }
 
-/** Splits an entry name into safe relative segments, or throws `unsafe_entry` naming it. */
-export function safeSegments(name: string): string[] {
+/**
+ * Splits an entry name into safe relative segments, or throws `unsafe_entry` naming it;
+ * `remake` is the advice on making the archive again (tar's by default).
+ */
+export function safeSegments(name: string, remake = REMAKE_ADVICE): string[] {
   const unsafe = (why: string): ArchiveError =>
     new ArchiveError(
       'unsafe_entry',
-      `The archive contains an entry with ${why} ("${name}"), which could write outside the destination folder. Archives must hold relative paths only. ${REMAKE_ADVICE}`,
-      { entry: name },
+      `The archive contains an entry with ${why} ("${name}"), which could write outside the destination folder.`,
+      { entry: name, todo: `Archives must hold relative paths only. ${remake}`, refusal: 'unsafe_path' },
     )
   if (name.startsWith('/') || name.startsWith('\\')) throw unsafe('an absolute path')
   if (/^[A-Za-z]:/.test(name)) throw unsafe('a drive-letter path')
@@ -52,24 +65,36 @@ export function safeSegments(name: string): string[] {
   return segments
 }
 
-/** Throws `unsafe_entry` for links, devices and FIFOs, naming the entry (and a link's target). */
-export function refuseSpecialKind(kind: EntryKind, name: string, linkpath: string | undefined): void {
+/**
+ * Throws `unsafe_entry` for links, devices and FIFOs, naming the entry (and a link's target);
+ * `storeFiles` says how the archive's tool stores a link's file instead (tar's options by default).
+ */
+export function refuseSpecialKind(
+  kind: EntryKind,
+  name: string,
+  linkpath: string | undefined,
+  storeFiles = 'tar -h / --hard-dereference',
+): void {
   const what = UNSAFE_KINDS[kind]
   if (what === undefined) return
   const isLink = kind === 'symlink' || kind === 'hardlink'
   const target = isLink ? ` pointing to "${linkpath ?? ''}"` : ''
   const fix = isLink
-    ? 'Links are refused because they can reach outside the site; store the real files instead (tar -h / --hard-dereference) and make the archive again.'
+    ? `Links are refused because they can reach outside the site; store the real files instead (${storeFiles}) and make the archive again.`
     : 'Special files have no place in a site archive; remove it and make the archive again.'
-  throw new ArchiveError('unsafe_entry', `The archive contains ${what} ("${name}"${target}). ${fix}`, { entry: name })
+  throw new ArchiveError('unsafe_entry', `The archive contains ${what} ("${name}"${target}).`, {
+    entry: name,
+    todo: fix,
+    refusal: isLink ? 'link' : 'device',
+  })
 }
 
 /** The refusal for a path that is a file in one entry and a folder in another. */
 export function pathConflict(entry: string, conflicting: string): ArchiveError {
   return new ArchiveError(
     'bad_tar',
-    `The archive holds both a file and a folder named "${conflicting}" (at entry "${entry}"); a path can only be one of them. Rename one, then make the archive again.`,
-    { entry },
+    `The archive holds both a file and a folder named "${conflicting}" (at entry "${entry}"); a path can only be one of them.`,
+    { entry, todo: 'Rename one, then make the archive again.', refusal: 'path_conflict' },
   )
 }
 
@@ -88,22 +113,29 @@ export class TarListing {
   /** Files directly at the top level, without a folder (at most a few kept, for messages). */
   readonly topFiles: string[] = []
 
-  constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES) {}
+  constructor(
+    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+    private readonly advice: RemakeAdvice = TAR_ADVICE,
+  ) {}
 
   /**
    * Checks one entry and adds it; returns its path segments ([] for the archive root "./").
    * Throws `unsafe_entry`, `bad_tar` (a file and a folder of one name) or `too_large`.
    */
   add(name: string, kind: EntryKind, size: number, linkpath?: string): string[] {
-    const segments = safeSegments(name)
-    refuseSpecialKind(kind, name, linkpath)
+    const segments = safeSegments(name, this.advice.remake)
+    refuseSpecialKind(kind, name, linkpath, this.advice.storeFiles)
     if (segments.length === 0) return segments
     this.entries += 1
     if (this.entries > this.maxEntries) {
       throw new ArchiveError(
         'too_large',
-        `The archive holds more than ${this.maxEntries.toLocaleString('en-US')} files and folders, the limit here. Split the content into several smaller archives and try again.`,
-        { entry: name },
+        `The archive holds more than ${this.maxEntries.toLocaleString('en-US')} files and folders, the limit here.`,
+        {
+          entry: name,
+          todo: 'Split the content into several smaller archives and try again.',
+          refusal: 'too_many_entries',
+        },
       )
     }
     const own = segments.join('/')

@@ -43,11 +43,10 @@ export function asBuffer(chunk: Uint8Array): Buffer {
 
 /** The message for a file that is not there; only its base name, since full paths are internals. */
 export function notFound(file: string, cause: unknown): ArchiveError {
-  return new ArchiveError(
-    'not_found',
-    `The file ${path.basename(file)} does not exist. Check the path, or upload or download it again.`,
-    { cause },
-  )
+  return new ArchiveError('not_found', `The file ${path.basename(file)} does not exist.`, {
+    cause,
+    todo: 'Check the path, or upload or download it again.',
+  })
 }
 
 /** Opens a file for reading, turning a missing file into `not_found`. */
@@ -62,10 +61,10 @@ export async function openArchive(file: string): Promise<FileHandle> {
 
 /** The refusal for more inflated bytes than `limit`. */
 export function tooLarge(limit: number): ArchiveError {
-  return new ArchiveError(
-    'too_large',
-    `The archive unpacks to more than ${formatBytes(limit)}, the limit here. Split the content or make a smaller archive, and try again.`,
-  )
+  return new ArchiveError('too_large', `The archive unpacks to more than ${formatBytes(limit)}, the limit here.`, {
+    todo: 'Split the content or make a smaller archive, and try again.',
+    refusal: 'zip_bomb',
+  })
 }
 
 /** Turns a zlib failure into a reason a person can act on. */
@@ -75,17 +74,21 @@ export function mapZlibError(error: unknown, compressedBytes: number, expected: 
   if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message ?? '')) {
     return new ArchiveError(
       'truncated_gzip',
-      `The gzip file is cut short: it ends unexpectedly after ${formatBytes(compressedBytes)}, so the download or upload was incomplete. Get the whole file again (compare its size with the original) and retry. ${adviceFor(expected)}`,
-      { cause: error },
+      `The gzip file is cut short: it ends unexpectedly after ${formatBytes(compressedBytes)}, so the download or upload was incomplete.`,
+      {
+        cause: error,
+        todo: `Get the whole file again (compare its size with the original) and retry. ${adviceFor(expected)}`,
+        refusal: 'truncated',
+      },
     )
   }
   if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_NEED_DICT' || err.code === 'Z_STREAM_ERROR') {
     const detail = err.message ? ` (zlib: ${err.message})` : ''
-    return new ArchiveError(
-      'not_gzip',
-      `The file starts like gzip but its compressed data is damaged${detail}. It was probably corrupted in transfer or on disk; make or download it again. ${adviceFor(expected)}`,
-      { cause: error },
-    )
+    return new ArchiveError('not_gzip', `The file starts like gzip but its compressed data is damaged${detail}.`, {
+      cause: error,
+      todo: `It was probably corrupted in transfer or on disk; make or download it again. ${adviceFor(expected)}`,
+      refusal: 'corrupt',
+    })
   }
   return error
 }
@@ -147,10 +150,9 @@ export class GunzipStage {
       if (this.failure === undefined) {
         this.fail(
           this.compressedBytes === 0
-            ? new ArchiveError(
-                'empty',
-                'The file is empty (0 bytes). The upload or download did not complete; try again.',
-              )
+            ? new ArchiveError('empty', 'The file is empty (0 bytes).', {
+                todo: 'The upload or download did not complete; try again.',
+              })
             : this.notGzip(this.pending ?? Buffer.alloc(0)),
         )
       }

@@ -50,34 +50,53 @@ export interface TarStageOptions {
   readonly consume?: EntryConsumer | undefined
   /** Called when the parser, having asked to wait, can take more bytes. */
   readonly onDrain?: () => void
+  /** Sees each accepted file and folder (its safe relative path), e.g. to find the largest files. */
+  readonly onEntry?: (path: string, kind: EntryKind, size: number) => void
+  /** Whether the tar arrives inside a gzip (the default) or as a plain .tar, for the messages. */
+  readonly gzipped?: boolean
 }
 
 function padded(size: number): number {
   return Math.ceil(size / BLOCK) * BLOCK
 }
 
-export function truncatedTar(position: number): ArchiveError {
+export function truncatedTar(position: number, gzipped = true): ArchiveError {
   return new ArchiveError(
     'bad_tar',
-    `The tar archive inside the gzip is cut short (it ends in the middle of an entry at byte ${position}). The archive was made incompletely; make it again with \`tar czf\`.`,
+    `The tar archive${gzipped ? ' inside the gzip' : ''} is cut short (it ends in the middle of an entry at byte ${position}).`,
+    { todo: 'The archive was made incompletely; make it again with `tar czf`.', refusal: 'truncated' },
   )
 }
 
-function noEntries(): ArchiveError {
-  return new ArchiveError('empty', `The archive is a valid tar.gz but holds no files or folders. ${REMAKE_ADVICE}`)
+function noEntries(gzipped: boolean): ArchiveError {
+  return new ArchiveError(
+    'empty',
+    `The archive is a valid ${gzipped ? 'tar.gz' : 'tar'} but holds no files or folders.`,
+    {
+      todo: REMAKE_ADVICE,
+    },
+  )
 }
 
 /** A header that cannot be read; at the very start, data that is no tar archive at all. */
-function badHeader(position: number, why: string, notTar = position === 0): ArchiveError {
+function badHeader(position: number, why: string, notTar = position === 0, gzipped = true): ArchiveError {
   if (notTar) {
     return new ArchiveError(
       'bad_tar',
-      `The file is gzip-compressed but does not hold a tar archive (${why}). If it is a database dump, import it as the database instead; otherwise make the archive with \`tar czf archive.tar.gz -C <folder> .\`.`,
+      `The file is ${gzipped ? 'gzip-compressed but does not hold' : 'not'} a tar archive (${why}).`,
+      {
+        todo: 'If it is a database dump, import it as the database instead; otherwise make the archive with `tar czf archive.tar.gz -C <folder> .`.',
+        refusal: 'not_tar',
+      },
     )
   }
   return new ArchiveError(
     'bad_tar',
-    `The tar archive is damaged: the header at byte ${position} is invalid (${why}). Make the archive again with \`tar czf\`.`,
+    `The tar archive is damaged: the header at byte ${position} is invalid (${why}).`,
+    {
+      todo: 'Make the archive again with `tar czf`.',
+      refusal: 'corrupt',
+    },
   )
 }
 
@@ -163,7 +182,8 @@ export class TarStage {
         this.fail(
           new ArchiveError(
             'bad_tar',
-            'The archive is compressed twice: inside its gzip there is another gzip instead of a tar archive. Unpack it once with `gunzip` and use the resulting .tar.gz.',
+            `The archive is compressed twice: ${this.gzipped ? 'inside its gzip' : 'it'} there is another gzip instead of a tar archive.`,
+            { todo: 'Unpack it once with `gunzip` and use the resulting .tar.gz.', refusal: 'not_tar' },
           ),
         )
         return true
@@ -182,18 +202,18 @@ export class TarStage {
       this.parser.write(this.held)
     }
     if (this.failure === undefined && this.fed === 0) {
-      this.fail(noEntries())
+      this.fail(noEntries(this.gzipped))
     }
     if (this.failure === undefined) this.parser.end()
     if (this.failure === undefined) await Promise.race([this.done, this.failed])
     if (this.failure === undefined && !this.sawEnd) {
       // Writers may leave out the end-of-archive blocks, but not stop inside a block or header.
-      if (this.fed % BLOCK !== 0 || this.metaPending) this.fail(truncatedTar(this.fed))
+      if (this.fed % BLOCK !== 0 || this.metaPending) this.fail(truncatedTar(this.fed, this.gzipped))
     }
     if (this.failure !== undefined) return undefined
     const summary = this.listing.summary()
     if (summary.files === 0 && summary.dirs === 0) {
-      this.fail(noEntries())
+      this.fail(noEntries(this.gzipped))
       return undefined
     }
     return summary
@@ -219,6 +239,15 @@ export class TarStage {
   private resolveFailed: () => void = () => undefined
   private readonly failed = new Promise<void>((resolve) => (this.resolveFailed = resolve))
 
+  /** Resolves once a problem is recorded (never, for an archive that passes). */
+  whenFailed(): Promise<void> {
+    return this.failed
+  }
+
+  private get gzipped(): boolean {
+    return this.options.gzipped !== false
+  }
+
   private onHeader(entry: ReadEntry): boolean {
     this.counted.add(entry)
     if (this.sawEnd) return false
@@ -231,6 +260,7 @@ export class TarStage {
       const name = entry.path
       if (kind === undefined) throw this.unsupported(entry, name)
       const segments = this.listing.add(name, kind, entry.size, entry.linkpath)
+      if (segments.length > 0) this.options.onEntry?.(segments.join('/'), kind, entry.size)
       if (this.options.consume === undefined || segments.length === 0) return false
       this.segmentsOf.set(entry, segments)
       return true
@@ -249,7 +279,12 @@ export class TarStage {
     if (this.failure !== undefined || KINDS[entry.type] === 'skip') return
     if (entry.meta) {
       this.fail(
-        badHeader(at, `a ${entry.size}-byte metadata header, more than the ${MAX_META_BYTES} bytes allowed`, false),
+        badHeader(
+          at,
+          `a ${entry.size}-byte metadata header, more than the ${MAX_META_BYTES} bytes allowed`,
+          false,
+          this.gzipped,
+        ),
       )
       return
     }
@@ -259,8 +294,8 @@ export class TarStage {
   private unsupported(entry: ReadEntry, name: string): ArchiveError {
     return new ArchiveError(
       'bad_tar',
-      `The archive entry "${name}" has an unsupported type ('${entry.header.typeKey}', e.g. a sparse or multi-volume member). Make the archive again with plain \`tar czf\`.`,
-      { entry: name },
+      `The archive entry "${name}" has an unsupported type ('${entry.header.typeKey}', e.g. a sparse or multi-volume member).`,
+      { entry: name, todo: 'Make the archive again with plain `tar czf`.', refusal: 'unsupported' },
     )
   }
 
@@ -274,13 +309,13 @@ export class TarStage {
         text === 'checksum failure' && this.next === 0
           ? describeStart(this.head) || INVALID_REASONS[text]!
           : (INVALID_REASONS[text] ?? text)
-      this.fail(badHeader(this.next, why))
+      this.fail(badHeader(this.next, why, this.next === 0, this.gzipped))
     } else if (code === 'TAR_BAD_ARCHIVE' && /^Truncated input/.test(text)) {
-      this.fail(truncatedTar(this.fed))
+      this.fail(truncatedTar(this.fed, this.gzipped))
     } else if (code === 'TAR_BAD_ARCHIVE' && this.fed < BLOCK) {
-      this.fail(badHeader(0, `it holds only ${this.fed} bytes, less than one tar header`))
+      this.fail(badHeader(0, `it holds only ${this.fed} bytes, less than one tar header`, true, this.gzipped))
     } else {
-      this.fail(badHeader(this.next, text))
+      this.fail(badHeader(this.next, text, this.next === 0, this.gzipped))
     }
   }
 }
