@@ -1,5 +1,5 @@
 /**
- * Inspecting and safely extracting .tar.gz files. Both run the streaming check (check.ts, with
+ * Inspecting and safely extracting .tar.gz (and plain .tar) files. Both run the streaming check (check.ts, with
  * node-tar reading the listing); extraction runs it twice: once over the whole archive, refusing
  * it outright if any entry could escape the destination (absolute paths, `..`), is a link, a
  * device or a FIFO, so a refused archive never leaves a partial tree; then again with the bodies
@@ -7,16 +7,26 @@
  * `Unpack`, which would keep owners when run as root, follow its own path rules and modes, and
  * could not be told to clean up after itself.
  */
-import { mkdir, open, readdir, rm, utimes } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { ReadEntry } from 'tar'
-import { checkFile, createTarGzCheck } from './check'
-import { REMAKE_ADVICE, pathConflict, type TarSummary } from './entries'
+import { checkFile, createTarGzCheck, PlainTarCheck, type FeedOptions, type TarCheckExtras } from './check'
+import { REMAKE_ADVICE, type TarSummary } from './entries'
 import { ArchiveError } from './errors'
+import { MemberWriter } from './member-writer'
 
 export interface TarCheckOptions {
   readonly maxUncompressedBytes?: number
   readonly maxEntries?: number
+}
+
+/** A tar archive as a file holds it: gzipped (`.tar.gz`, `.tgz`) or plain (`.tar`). */
+export type TarFormat = 'tar.gz' | 'tar'
+
+type TarCheck = ReturnType<typeof createTarGzCheck> | PlainTarCheck
+
+function tarCheck(format: TarFormat, opts: TarCheckOptions & TarCheckExtras): TarCheck {
+  return format === 'tar' ? new PlainTarCheck(opts) : createTarGzCheck(opts)
 }
 
 /**
@@ -24,8 +34,22 @@ export interface TarCheckOptions {
  * entries (absolute, `..`, links, devices, FIFOs), bad headers, and truncated or non-gzip files.
  */
 export async function inspectTarGz(file: string, opts?: TarCheckOptions): Promise<TarSummary> {
-  const check = createTarGzCheck({ ...opts })
-  return checkFile(file, check, async () => (await check.finishContent()).content!)
+  return (await inspectTar(file, 'tar.gz', opts)).summary
+}
+
+/**
+ * `inspectTarGz` for either format; `onEntry` sees every accepted file and folder, and the
+ * feed options report progress and stop the read. Also says whether the archive holds exactly
+ * one top folder and nothing beside it.
+ */
+export async function inspectTar(
+  file: string,
+  format: TarFormat,
+  opts?: TarCheckOptions & Pick<TarCheckExtras, 'onEntry'> & FeedOptions,
+): Promise<{ readonly summary: TarSummary; readonly oneTopFolder: boolean }> {
+  const check = tarCheck(format, { ...opts })
+  const summary = await checkFile(file, check, async () => (await check.finishContent()).content!, opts)
+  return { summary, oneTopFolder: check.content!.hasOneTopFolder }
 }
 
 async function prepareDestination(destDir: string): Promise<boolean> {
@@ -46,14 +70,14 @@ async function prepareDestination(destDir: string): Promise<boolean> {
 class EntryWriter {
   failure: unknown = undefined
   private queue: Promise<void> = Promise.resolve()
-  private readonly madeDirs: Set<string>
+  private readonly members: MemberWriter
 
   constructor(
-    private readonly root: string,
+    root: string,
     private readonly strip: boolean,
     private readonly onFailure: () => void,
   ) {
-    this.madeDirs = new Set([root])
+    this.members = new MemberWriter(root, REMAKE_ADVICE)
   }
 
   /** Takes the next entry; node-tar hands out the next one only once this one's body is read. */
@@ -81,48 +105,16 @@ class EntryWriter {
 
   private async write(entry: ReadEntry, segments: readonly string[]): Promise<void> {
     const parts = this.strip ? segments.slice(1) : segments
-    if (parts.length === 0) {
-      entry.resume()
-      return
-    }
-    const target = path.join(this.root, ...parts)
-    const relative = path.relative(this.root, target)
-    if (relative.startsWith('..') || path.isAbsolute(relative)) {
-      throw new ArchiveError(
-        'unsafe_entry',
-        `The archive entry "${entry.path}" would land outside the destination. ${REMAKE_ADVICE}`,
-        { entry: entry.path },
-      )
-    }
-    try {
-      if (entry.type === 'Directory') {
-        entry.resume()
-        await this.ensureDir(target)
-        return
-      }
-      await this.ensureDir(path.dirname(target))
-      // Owner keeps read/write; execute bits survive (scripts in code archives), set-id bits never do.
-      const handle = await open(target, 'w', ((entry.mode ?? 0o644) & 0o755) | 0o644)
-      try {
-        for await (const chunk of entry as AsyncIterable<Buffer>) await handle.write(chunk)
-      } finally {
-        await handle.close()
-      }
-      const mtime = entry.mtime?.getTime() ?? 0
-      if (mtime > 0) await utimes(target, entry.mtime!, entry.mtime!)
-    } catch (error) {
-      // The inspection refuses file/folder clashes; these remain where names differ only in
-      // case on a case-insensitive disk, or the archive changed since it was inspected.
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') throw pathConflict(entry.path, parts.join('/'))
-      throw error
-    }
-  }
-
-  private async ensureDir(dir: string): Promise<void> {
-    if (this.madeDirs.has(dir)) return
-    await mkdir(dir, { recursive: true, mode: 0o755 })
-    this.madeDirs.add(dir)
+    const isDirectory = entry.type === 'Directory'
+    if (parts.length === 0 || isDirectory) entry.resume()
+    if (parts.length === 0) return
+    await this.members.write(parts, {
+      name: entry.path,
+      isDirectory,
+      mode: entry.mode,
+      mtime: entry.mtime,
+      body: isDirectory ? null : (entry as AsyncIterable<Buffer>),
+    })
   }
 }
 
@@ -137,8 +129,18 @@ export async function extractTarGzSafe(
   destDir: string,
   opts?: TarCheckOptions & { stripTopFolder?: boolean },
 ): Promise<TarSummary> {
+  return extractTarSafe(file, 'tar.gz', destDir, opts)
+}
+
+/** `extractTarGzSafe` for either format. */
+export async function extractTarSafe(
+  file: string,
+  format: TarFormat,
+  destDir: string,
+  opts?: TarCheckOptions & { stripTopFolder?: boolean },
+): Promise<TarSummary> {
   const limits = { maxUncompressedBytes: opts?.maxUncompressedBytes, maxEntries: opts?.maxEntries }
-  const inspection = createTarGzCheck(limits)
+  const inspection = tarCheck(format, limits)
   const summary = await checkFile(file, inspection, async () => (await inspection.finishContent()).content!)
   const strip = opts?.stripTopFolder === true
   if (strip && !inspection.content!.hasOneTopFolder) {
@@ -153,7 +155,7 @@ export async function extractTarGzSafe(
   try {
     const writer: EntryWriter = new EntryWriter(root, strip, () => extraction.abort())
     // Checked again while writing: the file could have been replaced since the inspection.
-    const extraction = createTarGzCheck({ ...limits, consume: (entry, segments) => writer.take(entry, segments) })
+    const extraction = tarCheck(format, { ...limits, consume: (entry, segments) => writer.take(entry, segments) })
     await checkFile(file, extraction, async () => {
       const finished = await extraction.finishContent().then(
         () => undefined,
