@@ -160,6 +160,46 @@ export interface TarCheckExtras {
   readonly onEntry?: (path: string, kind: EntryKind, size: number) => void
 }
 
+/**
+ * A check that hands a file's bytes as they are to a content stage (a plain .sql to the dump
+ * reader), for a stage that never asks to wait.
+ */
+export class PlainContentCheck<T> implements ArchiveCheck {
+  private bytes = 0
+
+  constructor(readonly content: ContentStage<T>) {}
+
+  get settled(): boolean {
+    return this.content.failure !== undefined
+  }
+
+  write(chunk: Uint8Array): boolean {
+    this.bytes += chunk.byteLength
+    this.content.write(asBuffer(chunk))
+    return true
+  }
+
+  drained(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  /** The stage's result; rejects with its first problem. */
+  async finishContent(): Promise<{ bytes: number; uncompressedBytes: number; content: T | undefined }> {
+    const content = this.content.failure === undefined ? await this.content.end() : undefined
+    if (this.content.failure !== undefined) throw this.content.failure
+    return { bytes: this.bytes, uncompressedBytes: this.bytes, content }
+  }
+
+  async finish(): Promise<ArchiveCheckSummary> {
+    await this.finishContent()
+    return { kind: 'none', bytes: this.bytes, uncompressedBytes: this.bytes, tar: null }
+  }
+
+  abort(): void {
+    this.content.fail(new Error('The check was stopped before the whole file was read.'))
+  }
+}
+
 /** A tar.gz check; with `consume`, accepted entries and their bodies flow to it (extraction). */
 export function createTarGzCheck(
   options: Omit<ArchiveCheckOptions, 'kind'> & TarCheckExtras,

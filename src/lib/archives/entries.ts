@@ -172,3 +172,21 @@ export class TarListing {
     }
   }
 }
+
+/** The few largest files of an archive, largest first, kept as entries stream by. */
+export class LargestFiles {
+  private readonly kept: { path: string; size: number }[] = []
+
+  constructor(private readonly count = 5) {}
+
+  add(path: string, size: number): void {
+    if (this.kept.length === this.count && size <= this.kept.at(-1)!.size) return
+    const at = this.kept.findIndex((file) => file.size < size)
+    this.kept.splice(at < 0 ? this.kept.length : at, 0, { path, size })
+    if (this.kept.length > this.count) this.kept.pop()
+  }
+
+  list(): { readonly path: string; readonly size: number }[] {
+    return this.kept.map((file) => ({ ...file }))
+  }
+}

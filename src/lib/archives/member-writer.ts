@@ -5,7 +5,7 @@
  * and could not be told to clean up after itself. Only members that passed the entry rules
  * (entries.ts) get here; the path is checked once more against the destination.
  */
-import { mkdir, open, utimes } from 'node:fs/promises'
+import { mkdir, open, readdir, rm, utimes } from 'node:fs/promises'
 import path from 'node:path'
 import { pathConflict } from './entries'
 import { ArchiveError } from './errors'
@@ -72,5 +72,35 @@ export class MemberWriter {
     if (this.madeDirs.has(dir)) return
     await mkdir(dir, { recursive: true, mode: 0o755 })
     this.madeDirs.add(dir)
+  }
+}
+
+async function prepareDestination(destDir: string): Promise<boolean> {
+  try {
+    const existing = await readdir(destDir)
+    if (existing.length > 0) {
+      throw new Error(`Cannot extract into ${destDir}: the folder is not empty. Extract into a new or empty folder.`)
+    }
+    return false
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  await mkdir(destDir, { recursive: true })
+  return true
+}
+
+/**
+ * Runs `extract` on `destDir` (made if missing, else it must be empty); if it fails, whatever
+ * it wrote is removed again (and the folder, when made here).
+ */
+export async function intoEmptyFolder(destDir: string, extract: (root: string) => Promise<void>): Promise<void> {
+  const root = path.resolve(destDir)
+  const created = await prepareDestination(root)
+  try {
+    await extract(root)
+  } catch (error) {
+    if (created) await rm(root, { recursive: true, force: true })
+    else for (const child of await readdir(root)) await rm(path.join(root, child), { recursive: true, force: true })
+    throw error
   }
 }

@@ -7,13 +7,11 @@
  * `Unpack`, which would keep owners when run as root, follow its own path rules and modes, and
  * could not be told to clean up after itself.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises'
-import path from 'node:path'
 import type { ReadEntry } from 'tar'
 import { checkFile, createTarGzCheck, PlainTarCheck, type FeedOptions, type TarCheckExtras } from './check'
 import { REMAKE_ADVICE, type TarSummary } from './entries'
 import { ArchiveError } from './errors'
-import { MemberWriter } from './member-writer'
+import { intoEmptyFolder, MemberWriter } from './member-writer'
 
 export interface TarCheckOptions {
   readonly maxUncompressedBytes?: number
@@ -50,20 +48,6 @@ export async function inspectTar(
   const check = tarCheck(format, { ...opts })
   const summary = await checkFile(file, check, async () => (await check.finishContent()).content!, opts)
   return { summary, oneTopFolder: check.content!.hasOneTopFolder }
-}
-
-async function prepareDestination(destDir: string): Promise<boolean> {
-  try {
-    const existing = await readdir(destDir)
-    if (existing.length > 0) {
-      throw new Error(`Cannot extract into ${destDir}: the folder is not empty. Extract into a new or empty folder.`)
-    }
-    return false
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-  }
-  await mkdir(destDir, { recursive: true })
-  return true
 }
 
 /** Writes the entries handed to it, one after another, below `root`. */
@@ -150,9 +134,7 @@ export async function extractTarSafe(
       `The archive should hold exactly one top folder (like files_live/) with everything inside it, but its top level has: ${found}. Make it with \`tar czf archive.tar.gz -C <parent> <folder>\`.`,
     )
   }
-  const root = path.resolve(destDir)
-  const created = await prepareDestination(root)
-  try {
+  await intoEmptyFolder(destDir, async (root) => {
     const writer: EntryWriter = new EntryWriter(root, strip, () => extraction.abort())
     // Checked again while writing: the file could have been replaced since the inspection.
     const extraction = tarCheck(format, { ...limits, consume: (entry, segments) => writer.take(entry, segments) })
@@ -164,10 +146,6 @@ export async function extractTarSafe(
       await writer.done()
       if (finished !== undefined) throw finished
     })
-  } catch (error) {
-    if (created) await rm(root, { recursive: true, force: true })
-    else for (const child of await readdir(root)) await rm(path.join(root, child), { recursive: true, force: true })
-    throw error
-  }
+  })
   return summary
 }
