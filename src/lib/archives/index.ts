@@ -1,7 +1,8 @@
 /**
  * Archive checks and creation shared by the app and the embedded platform: a streaming check of
  * .gz and .tar.gz bytes as they arrive, whole-file gzip checks, SQL dump recognition, tar.gz
- * inspection/creation/safe extraction. Every refusal is an `ArchiveError` whose message tells a
+ * inspection/creation/safe extraction, and for imports the inspection of every format by
+ * content (`inspectImport`), conversion to gzip forms and safe zip extraction. Every refusal is an `ArchiveError` whose message tells a
  * person what is wrong and what to do.
  */
 export { ArchiveError, type ArchiveErrorCode } from './errors'
@@ -14,5 +15,10 @@ export {
 } from './check'
 export { DEFAULT_MAX_ENTRIES, safeSegments, type TarSummary } from './entries'
 export { checkGzipWhole, checkSqlGz, gzipFile, looksLikeSqlDump } from './gzip'
-export { extractTarGzSafe, inspectTarGz, type TarCheckOptions } from './tar'
+export { extractTarGzSafe, extractTarSafe, inspectTar, inspectTarGz, type TarCheckOptions, type TarFormat } from './tar'
 export { createTarGz } from './tar-create'
+export { sniffFile, startsLikeDump, type SniffResult } from './sniff'
+export { ImportRefusalError, asRefusal, refusalFromArchiveError } from './refusal'
+export { inspectImport, type InspectImportOptions, type InspectImportResult } from './inspect-import'
+export { convertToGzipForm, gzipFormOf, gzipInto, zipSqlToSqlGz, zipToTarGz, type ConvertOptions } from './convert'
+export { extractZipSafe, zipEntries, type ZipMember } from './zip'
