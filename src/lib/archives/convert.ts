@@ -68,9 +68,9 @@ export async function zipSqlToSqlGz(
 }
 
 /** Feeds the zip's members to `pack` one after another, waiting for each body to be taken. */
-async function feedPack(file: string, pack: Pack, options: ConvertOptions): Promise<void> {
-  for await (const member of zipEntries(file, { maxUncompressedBytes: options.maxUncompressedBytes })) {
-    options.signal?.throwIfAborted()
+async function feedPack(file: string, pack: Pack, maxUncompressedBytes: number, signal: AbortSignal): Promise<void> {
+  for await (const member of zipEntries(file, { maxUncompressedBytes })) {
+    signal.throwIfAborted()
     const isDirectory = member.kind === 'directory'
     const entry = new ReadEntry(
       new Header({
@@ -85,7 +85,7 @@ async function feedPack(file: string, pack: Pack, options: ConvertOptions): Prom
     if (member.body) {
       for await (const chunk of member.body) {
         // The entry holds what the pack has not taken yet; wait rather than let it grow.
-        if (!entry.write(chunk)) await Promise.race([once(entry, 'drain'), once(pack, 'error')])
+        if (!entry.write(chunk)) await once(entry, 'drain', { signal })
       }
     }
     entry.end()
@@ -98,14 +98,21 @@ export async function zipToTarGz(file: string, dest: string, options: ConvertOpt
   // Not `portable`: that would drop folders' times and change modes. The headers carry no
   // owner anyway (the entries are made here without one), and no access or change times.
   const pack = new Pack({ strict: true })
-  const fed = feedPack(file, pack, options).catch((error: unknown) => {
-    pack.emit('error', error)
+  // Either side failing stops the other: a broken zip fails the write, a failed write the feed.
+  const stop = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal
+  const fed = feedPack(file, pack, options.maxUncompressedBytes, signal).catch((error: unknown) => {
+    stop.abort(error)
     throw error
   })
-  const written = writeAtomic(dest, [Readable.from(pack), createGzip()], options.signal)
-  // Whichever fails first says why; the other is then waited for so nothing runs on.
-  const results = await Promise.allSettled([fed, written])
-  for (const result of results) if (result.status === 'rejected') throw result.reason
+  const written = writeAtomic(dest, [Readable.from(pack), createGzip()], signal).catch((error: unknown) => {
+    stop.abort(error)
+    throw error
+  })
+  const [feeding, writing] = await Promise.allSettled([fed, written])
+  if (options.signal?.aborted) throw options.signal.reason
+  if (feeding.status === 'rejected') throw feeding.reason
+  if (writing.status === 'rejected') throw writing.reason
 }
 
 /**

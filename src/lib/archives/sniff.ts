@@ -253,7 +253,10 @@ export function classifyHead(head: Buffer, where: Where): HeadKind {
       'Export again with `mysqldump --result-file=dump.sql …` (or convert the file to UTF-8) and import that file.',
     )
   }
-  if (head.includes(0) || !isMostlyText(head)) {
+  const nul = head.indexOf(0)
+  // A dump with a stray NUL: the dump reader refuses it at the very byte.
+  if (nul > 0 && isMostlyText(head.subarray(0, nul)) && startsLikeDump(head.toString('utf8', 0, nul))) return 'sql'
+  if (nul >= 0 || !isMostlyText(head)) {
     throw new ImportRefusalError(
       'unknown_kind',
       `${the(where)} not a kind that can be imported: it starts with bytes ${head.subarray(0, 4).toString('hex')}, which match no dump or archive format.`,
