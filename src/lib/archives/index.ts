@@ -19,6 +19,13 @@ export { extractTarGzSafe, extractTarSafe, inspectTar, inspectTarGz, type TarChe
 export { createTarGz } from './tar-create'
 export { sniffFile, startsLikeDump, type SniffResult } from './sniff'
 export { ImportRefusalError, asRefusal, refusalFromArchiveError } from './refusal'
-export { inspectImport, type InspectImportOptions, type InspectImportResult } from './inspect-import'
+export {
+  IMPORT_FORMATS,
+  inspectImport,
+  isImportFormat,
+  type InspectImportOptions,
+  type InspectImportResult,
+} from './inspect-import'
+export type { DatabaseInspection, FilesInspection, ImportFormat, ImportRefusal } from '../../shared/imports'
 export { convertToGzipForm, gzipFormOf, gzipInto, zipSqlToSqlGz, zipToTarGz, type ConvertOptions } from './convert'
 export { extractZipSafe, zipEntries, type ZipMember } from './zip'

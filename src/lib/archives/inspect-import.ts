@@ -18,6 +18,21 @@ import { DumpStage, type DumpSummary } from './sql-dump'
 import { inspectTar } from './tar'
 import { listZip, readZip } from './zip'
 
+/** Every format an import can come in, as the embedded platform's upload limits list them. */
+export const IMPORT_FORMATS = [
+  'sql',
+  'sql.gz',
+  'sql.zip',
+  'tar.gz',
+  'tar',
+  'zip',
+] as const satisfies readonly ImportFormat[]
+
+/** Whether `value` names an import format. */
+export function isImportFormat(value: unknown): value is ImportFormat {
+  return typeof value === 'string' && (IMPORT_FORMATS as readonly string[]).includes(value)
+}
+
 export interface InspectImportOptions {
   /** The upload limit (the file's own size). */
   readonly maxBytes: number
