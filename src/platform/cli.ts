@@ -1,13 +1,14 @@
 /**
- * `npm run platform -- --data DIR [--port N] [--token T] [--seed demo|none] [--link-ttl S]`
+ * `npm run platform -- --data DIR [--port N] [--token T] [--seed demo|none] [--link-ttl S] ...`
  * runs the embedded platform in the foreground until SIGINT/SIGTERM. A bad command line
  * exits with status 2, a failed start (for example a data folder in use) with 1.
  */
 import { parseArgs } from 'node:util'
+import { IMPORT_FORMATS, isImportFormat } from '../lib/archives'
 import { startPlatform } from './index'
 
 const USAGE =
-  'Usage: npm run platform -- --data DIR [--port N] [--token T] [--seed demo|none] [--seed-scale full|small] [--link-ttl SECONDS] [--upload-limit BYTES] [--no-schedule]'
+  'Usage: npm run platform -- --data DIR [--port N] [--token T] [--seed demo|none] [--seed-scale full|small] [--link-ttl SECONDS] [--upload-limit BYTES] [--import-formats sql.gz,tar.gz] [--no-schedule]'
 
 /** A mistake in the command line: reported with the usage and exit status 2. */
 class UsageError extends Error {}
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
         'seed-scale': { type: 'string', default: 'full' },
         'link-ttl': { type: 'string' },
         'upload-limit': { type: 'string' },
+        'import-formats': { type: 'string' },
         'no-schedule': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -60,6 +62,12 @@ async function main(): Promise<void> {
     values['upload-limit'] === undefined
       ? undefined
       : wholeNumber('--upload-limit', values['upload-limit'], 1, 'a whole number of bytes above 0')
+  const importFormats = values['import-formats']?.split(',').map((format) => format.trim())
+  if (importFormats !== undefined && (importFormats.length === 0 || !importFormats.every(isImportFormat))) {
+    throw new UsageError(
+      `--import-formats must list import formats separated by commas (${IMPORT_FORMATS.join(', ')}), not "${values['import-formats']}". ${USAGE}`,
+    )
+  }
   const stepDelay = Number(process.env.RESTORE_DESK_PLATFORM_STEP_DELAY_MS ?? '0')
 
   const platform = await startPlatform({
@@ -70,6 +78,7 @@ async function main(): Promise<void> {
     seedScale: scale,
     ...(linkTtl !== undefined ? { linkTtlSeconds: linkTtl } : {}),
     ...(uploadLimit !== undefined ? { uploadLimitBytes: uploadLimit } : {}),
+    ...(importFormats !== undefined ? { importFormats: importFormats.filter(isImportFormat) } : {}),
     automatedBackups: !values['no-schedule'],
     workflowStepDelayMs: Number.isFinite(stepDelay) ? stepDelay : 0,
     log: (line) => console.error(line),

@@ -8,11 +8,14 @@ import type { EnvContent } from './storage/env-content'
 import { findEnvironment, siteEnvironments } from './storage/state'
 import type { EnvironmentRecord, PlatformSecrets, SiteRecord, StateStore, UserRecord } from './storage/state'
 import { HttpError } from './http'
+import type { ImportFormat } from '../lib/archives'
 
 /** Options after defaults. */
 export interface ResolvedOptions {
   readonly linkTtlSeconds: number
   readonly uploadLimitBytes: number
+  /** The formats `do_import` takes (all of them unless narrowed, see `PlatformOptions`). */
+  readonly importFormats: readonly ImportFormat[]
   readonly sessionTtlSeconds: number
   /** Pause before each workflow step (tests use it to stop the platform mid-workflow). */
   readonly stepDelayMs: number

@@ -7,6 +7,7 @@
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
+import { IMPORT_FORMATS, isImportFormat, type ImportFormat } from '../lib/archives'
 import type { DamagedFile } from '../lib/saved-state'
 import { PlatformContext, STANDARD_ENVIRONMENTS } from './core'
 import { listBackups } from './backups/backup-store'
@@ -36,6 +37,12 @@ export interface PlatformOptions {
   readonly linkTtlSeconds?: number
   /** Largest upload/import download; default 2 GiB (archives may unpack to 16 times that). */
   readonly uploadLimitBytes?: number
+  /**
+   * The import formats `do_import` takes and `GET .../uploads/limits` lists; default all of
+   * them. Narrowed (e.g. `['sql.gz', 'tar.gz']`, as Pantheon) it refuses the others with a
+   * reason, so that a client's conversion path can be tried against a real platform.
+   */
+  readonly importFormats?: readonly ImportFormat[]
   /** Lifetime of login sessions; default 30 days. */
   readonly sessionTtlSeconds?: number
   /** Run scheduled automated backups (the CLI turns this on); default off. */
@@ -67,6 +74,18 @@ export interface RunningPlatform {
 }
 
 const GIB = 1024 ** 3
+
+/** The `importFormats` option checked, in the canonical order; all formats when not given. */
+function importFormatsOption(formats: readonly ImportFormat[] | undefined): readonly ImportFormat[] {
+  if (formats === undefined) return IMPORT_FORMATS
+  const unknown = formats.filter((format) => !isImportFormat(format))
+  if (unknown.length > 0 || formats.length === 0) {
+    throw new Error(
+      `importFormats must name one or more of ${IMPORT_FORMATS.join(', ')}${unknown.length > 0 ? `, not ${unknown.join(', ')}` : ''}.`,
+    )
+  }
+  return IMPORT_FORMATS.filter((format) => formats.includes(format))
+}
 
 async function ensureUser(store: StateStore, userId: string): Promise<void> {
   if (store.current.users.some((user) => user.id === userId)) return
@@ -140,6 +159,7 @@ async function startLocked(dataDir: string, opts: PlatformOptions, lock: DataDir
     {
       linkTtlSeconds: opts.linkTtlSeconds ?? 900,
       uploadLimitBytes: opts.uploadLimitBytes ?? 2 * GIB,
+      importFormats: importFormatsOption(opts.importFormats),
       sessionTtlSeconds: opts.sessionTtlSeconds ?? 30 * 86400,
       stepDelayMs: opts.workflowStepDelayMs ?? 0,
     },

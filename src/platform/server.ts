@@ -16,6 +16,7 @@
  *   GET  /api/sites/{site_id}/environments/{env}/backups/schedule         {"0".."6": {hour, ttl}}
  *   POST /api/sites/{site_id}/environments/{env}/backups/catalog/{folder}/{element}/s3token
  *   POST /api/sites/{site_id}/environments/{env}/uploads                  [ext] {url, download_url}
+ *   GET  /api/sites/{site_id}/environments/{env}/uploads/limits           [ext] {max_bytes, formats}
  *   POST /api/sites/{site_id}/environments/{env}/workflows                202 workflow
  *   GET  /api/sites/{site_id}/workflows                    ?limit&start   newest first, <= 100
  *   GET  /api/sites/{site_id}/workflows/{id}                              workflow

@@ -44,6 +44,11 @@ const BAD_FLAGS: ReadonlyArray<{ readonly args: readonly string[]; readonly mess
   { args: ['--port', 'eighty'], message: /--port must be a port number/ },
   { args: ['--seed-scale', 'huge'], message: /--seed-scale must be full or small/ },
   { args: ['--colour'], message: /Unknown option '--colour'/ },
+  {
+    args: ['--import-formats', 'sql.gz,rar'],
+    message: /--import-formats must list import formats .*not "sql\.gz,rar"/,
+  },
+  { args: ['--import-formats', ','], message: /--import-formats must list import formats/ },
 ]
 
 describe('the platform command line', () => {

@@ -470,10 +470,10 @@ describe('imports', () => {
     reason: RegExp
   }> = [
     {
-      name: 'not gzip',
+      name: 'neither a dump nor an archive',
       type: 'do_import',
-      params: importDatabase('a.sql.gz', Buffer.from('CREATE TABLE x (id int);\n')),
-      reason: /not gzip|gzip-compressed|not a gzip/i,
+      params: importDatabase('a.sql.gz', Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1')),
+      reason: /database archive was refused: The file is a PDF document, which cannot be imported/,
     },
     {
       name: 'truncated gzip',

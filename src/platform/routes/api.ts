@@ -1,6 +1,7 @@
 /**
  * The `/api` routes of the contract: login, users, sites, environments, code log, backups
- * catalog and schedule, signed links, uploads [ext], connection info [ext] and workflows.
+ * catalog and schedule, signed links, uploads and their limits [ext], connection info [ext] and
+ * workflows.
  * Every route but login needs `Authorization: Bearer <session>`.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto'
@@ -261,6 +262,13 @@ export function addApiRoutes(router: Router, platform: PlatformContext, queue: W
       expires_at: expires,
       size,
     }
+  })
+
+  // [ext] What an upload may be: the app refuses a larger file before sending it, and converts
+  // to a listed format (`.sql.gz`, `.tar.gz`) when the file's own is not listed.
+  router.add('GET', '/api/sites/:site_id/environments/:env/uploads/limits', async (ctx) => {
+    env(ctx)
+    return { max_bytes: platform.options.uploadLimitBytes, formats: platform.options.importFormats }
   })
 
   router.add('POST', '/api/sites/:site_id/environments/:env/workflows', async (ctx) => {

@@ -14,6 +14,7 @@ import { WorkflowFailure, type WorkflowType } from './queue'
 import { backupTypes } from './backup-types'
 import { copyDatabase, noteUpdatedb, replaceUrlParam } from './clone-database'
 import { deployType } from './deploy'
+import { inspectDownloadedImport, installImportedDatabase, installImportedFiles } from './import-archive'
 import {
   archiveReason,
   cloneFiles,
@@ -170,12 +171,13 @@ const contentTypes = {
         if ((await stat(scratch)).size === 0)
           throw new WorkflowFailure('The downloaded archive is empty (0 bytes). Upload the whole file again.')
         await run.progress(2, `Checking the ${files ? 'files' : 'database'} archive`)
-        if (files) {
+        const detail = await inspectDownloadedImport(run, scratch, files ? 'files' : 'database')
+        if (detail.kind === 'files') {
           await run.progress(3, `Replacing files on "${workflow.environment}"`)
-          await installFiles(run, scratch, 'files archive')
+          await installImportedFiles(run, scratch, detail)
         } else {
           await run.progress(3, `Replacing the database on "${workflow.environment}"`)
-          await installDatabase(run, scratch, 'database archive', false)
+          await installImportedDatabase(run, scratch, detail)
         }
       } finally {
         await removeQuietly(scratch)
