@@ -310,6 +310,8 @@ export async function readZip(
       feed.signal?.throwIfAborted()
     }
   })
+  // The headers and the central directory count too: the whole file has been read now.
+  feed.onProgress?.(size, size)
 }
 
 /**

@@ -87,7 +87,7 @@ export async function installImportedDatabase(
   try {
     if (detail.format === 'sql.gz') await rename(file, scratch)
     else if (detail.format === 'sql') await gzipInto(file, scratch, run.signal)
-    else await zipSqlToSqlGz(file, detail.innerName ?? '', scratch, importLimits(run))
+    else await zipSqlToSqlGz(file, detail.innerName ?? '', scratch, { ...unpackLimit(run), signal: run.signal })
     await platform.content.swapDatabase(workflow.site_id, workflow.environment, scratch)
   } catch (error) {
     throw refusalFailure('database archive', error)
@@ -106,7 +106,7 @@ export async function installImportedFiles(run: WorkflowRun, file: string, detai
     platform.layout.envDir(workflow.site_id, workflow.environment),
     `files-new-${workflow.id.slice(0, 8)}-${Date.now().toString(36)}`,
   )
-  const options = { ...importLimits(run), stripTopFolder: detail.topFolder !== null }
+  const options = { ...unpackLimit(run), stripTopFolder: detail.topFolder !== null }
   try {
     if (detail.format === 'zip') await extractZipSafe(file, dir, options)
     else await extractTarSafe(file, detail.format, dir, options)
@@ -117,6 +117,7 @@ export async function installImportedFiles(run: WorkflowRun, file: string, detai
   }
 }
 
-function importLimits(run: WorkflowRun): { maxUncompressedBytes: number; signal: AbortSignal } {
-  return { maxUncompressedBytes: run.platform.options.uploadLimitBytes * 16, signal: run.signal }
+/** Archives may unpack to 16 times the upload limit, as the inspection allows. */
+function unpackLimit(run: WorkflowRun): { maxUncompressedBytes: number } {
+  return { maxUncompressedBytes: run.platform.options.uploadLimitBytes * 16 }
 }

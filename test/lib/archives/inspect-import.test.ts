@@ -186,6 +186,15 @@ describe('inspectImport: files', () => {
     expect(seen.at(-1)).toBe(1)
     expect(seen.every((fraction, i) => i === 0 || fraction >= seen[i - 1]!)).toBe(true)
 
+    const zipSeen: number[] = []
+    const zip = zipArchive([
+      { name: 'f/a.bin', data: randomBytes(1024 * 1024) },
+      { name: 'f/b.txt', data: 'b' },
+    ])
+    expect((await inspect(zip, { onProgress: (bytes, total) => zipSeen.push(bytes / total) })).ok).toBe(true)
+    expect(zipSeen.length).toBeGreaterThan(2)
+    expect(zipSeen.at(-1)).toBe(1)
+
     const controller = new AbortController()
     const stopped = inspect(data, {
       signal: controller.signal,
