@@ -104,6 +104,8 @@ export class DumpStage {
     if (this.failure !== undefined) return true
     try {
       this.sniffStart(chunk)
+      const nul = chunk.indexOf(0)
+      if (nul >= 0) throw this.notSql(this.seen + nul)
       this.lex(chunk)
       this.seen += chunk.length
     } catch (error) {
@@ -182,14 +184,34 @@ export class DumpStage {
     )
   }
 
-  /** One pass over the bytes; kept in one function so the per-byte path stays short. */
+  /**
+   * One pass over the bytes; kept in one function so the per-byte path stays short. Inside a
+   * string (most of a dump's bytes) it jumps to the next quote or backslash with `indexOf`,
+   * remembering where each lies in this chunk so that no byte is searched twice.
+   */
   private lex(chunk: Buffer): void {
     const length = chunk.length
+    const next = { [0x27]: -1, [0x22]: -1, [0x60]: -1, [0x5c]: -1 } as Record<number, number>
+    const find = (byte: number, from: number): number => {
+      if (next[byte]! < from) {
+        const at = chunk.indexOf(byte, from)
+        next[byte] = at < 0 ? length : at
+      }
+      return next[byte]!
+    }
     for (let i = 0; i < length; i += 1) {
-      const b = chunk[i]!
-      if (b === 0) throw this.notSql(this.seen + i)
+      let b = chunk[i]!
       switch (this.state) {
         case State.Quoted:
+          if (this.classified && b !== this.quote && b !== 0x5c) {
+            const end = this.quote === 0x60 ? find(0x60, i) : Math.min(find(this.quote, i), find(0x5c, i))
+            if (end >= length) {
+              i = length
+              break
+            }
+            i = end
+            b = chunk[i]!
+          }
           if (!this.classified && this.headLength < HEAD_BYTES) this.head[this.headLength++] = b
           if (b === this.quote) this.state = State.Statement
           else if (b === 0x5c && this.quote !== 0x60) this.state = State.QuotedEscape
@@ -301,6 +323,20 @@ export class DumpStage {
   }
 
   private statementByte(b: number): void {
+    // Inside a row only quotes, parentheses and comments matter.
+    if (
+      this.depth > 0 &&
+      b !== 0x27 &&
+      b !== 0x22 &&
+      b !== 0x60 &&
+      b !== 0x28 &&
+      b !== 0x29 &&
+      b !== 0x2d &&
+      b !== 0x2f &&
+      b !== 0x23
+    ) {
+      return
+    }
     if (this.headLength < HEAD_BYTES && !this.classified) this.head[this.headLength++] = b
     const letter = (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f
     if (this.depth === 0) {
