@@ -76,7 +76,8 @@ function quote(text: string): string {
   return `'${line.length > 40 ? `${line.slice(0, 40)}…` : line}'`
 }
 
-function the(where: Where): string {
+/** How a refusal names what it looks at: the file, or what its gzip holds. */
+function subject(where: Where): string {
   return where === 'gzip' ? 'The gzip file holds' : 'The file is'
 }
 
@@ -160,27 +161,27 @@ function refuseText(text: string, where: Where): never {
   if (xmlError) {
     throw new ImportRefusalError(
       'html',
-      `${the(where)} an XML error reply (${xmlError[1]}${xmlError[2] ? `: ${xmlError[2]}` : ''}), saved in place of the real download.`,
+      `${subject(where)} an XML error reply (${xmlError[1]}${xmlError[2] ? `: ${xmlError[2]}` : ''}), saved in place of the real download.`,
       'Download the real file again (signed links expire after a while) and import that.',
     )
   }
   if (/^<(?:!doctype\s+html|html|head|body|title|\?xml|!--)/i.test(body) || /^[^<]{0,200}<html[\s>]/i.test(body)) {
     throw new ImportRefusalError(
       'html',
-      `${the(where)} an HTML page, not a dump or an archive: most likely an error or login page saved in place of the real download.`,
+      `${subject(where)} an HTML page, not a dump or an archive: most likely an error or login page saved in place of the real download.`,
       'Open it in a browser to see what it says, then download the real file again (signed links expire) and import that.',
     )
   }
   if (POSTGRES.test(body.slice(0, SNIFF_BYTES))) {
     throw new ImportRefusalError(
       'postgres_dump',
-      `${the(where)} a PostgreSQL dump (made by pg_dump); this site's database is MySQL/MariaDB, which cannot load it.`,
+      `${subject(where)} a PostgreSQL dump (made by pg_dump); this site's database is MySQL/MariaDB, which cannot load it.`,
       OTHER_DATABASE_TODO,
     )
   }
   throw new ImportRefusalError(
     'not_sql',
-    `${the(where)} text but not a SQL dump: it starts with ${quote(body)}, with no mysqldump header or statement such as CREATE TABLE, INSERT INTO or SET at its start.`,
+    `${subject(where)} text but not a SQL dump: it starts with ${quote(body)}, with no mysqldump header or statement such as CREATE TABLE, INSERT INTO or SET at its start.`,
     DUMP_TODO,
   )
 }
@@ -225,14 +226,14 @@ export function classifyHead(head: Buffer, where: Where): HeadKind {
   if (startsWith(head, ascii('PGDMP'))) {
     throw new ImportRefusalError(
       'postgres_dump',
-      `${the(where)} a PostgreSQL custom-format dump (pg_dump -Fc, it starts with 'PGDMP'); this site's database is MySQL/MariaDB, which cannot load it.`,
+      `${subject(where)} a PostgreSQL custom-format dump (pg_dump -Fc, it starts with 'PGDMP'); this site's database is MySQL/MariaDB, which cannot load it.`,
       OTHER_DATABASE_TODO,
     )
   }
   if (startsWith(head, ascii('SQLite format 3\0'))) {
     throw new ImportRefusalError(
       'sqlite',
-      `${the(where)} an SQLite database file, not a MySQL/MariaDB dump; it cannot be imported as it is.`,
+      `${subject(where)} an SQLite database file, not a MySQL/MariaDB dump; it cannot be imported as it is.`,
       `Sites here run on MySQL or MariaDB. ${OTHER_DATABASE_TODO}`,
     )
   }
@@ -241,7 +242,7 @@ export function classifyHead(head: Buffer, where: Where): HeadKind {
     if (startsWith(head, signature.bytes)) {
       throw new ImportRefusalError(
         'unknown_kind',
-        `${the(where)} ${signature.what}, which cannot be imported.`,
+        `${subject(where)} ${signature.what}, which cannot be imported.`,
         signature.todo,
       )
     }
@@ -249,7 +250,7 @@ export function classifyHead(head: Buffer, where: Where): HeadKind {
   if (startsWith(head, [0xff, 0xfe]) || startsWith(head, [0xfe, 0xff]) || startsWith(head, [0x2d, 0x00, 0x2d, 0x00])) {
     throw new ImportRefusalError(
       'utf16',
-      `${the(where)} text in UTF-16 (as PowerShell's \`>\` writes it), not the UTF-8 text a SQL dump must be.`,
+      `${subject(where)} text in UTF-16 (as PowerShell's \`>\` writes it), not the UTF-8 text a SQL dump must be.`,
       'Export again with `mysqldump --result-file=dump.sql …` (or convert the file to UTF-8) and import that file.',
     )
   }
@@ -259,7 +260,7 @@ export function classifyHead(head: Buffer, where: Where): HeadKind {
   if (nul >= 0 || !isMostlyText(head)) {
     throw new ImportRefusalError(
       'unknown_kind',
-      `${the(where)} not a kind that can be imported: it starts with bytes ${head.subarray(0, 4).toString('hex')}, which match no dump or archive format.`,
+      `${subject(where)} not a kind that can be imported: it starts with bytes ${head.subarray(0, 4).toString('hex')}, which match no dump or archive format.`,
       FORMATS_TODO,
     )
   }
