@@ -172,6 +172,16 @@ export interface BackupSchedule {
 export interface UploadTarget {
   readonly url: string
   readonly downloadUrl: string
+  /** When both links stop working (epoch ms); null when the platform does not say. */
+  readonly expiresAt: number | null
+}
+
+/** What a platform's uploads take ([ext] `GET .../uploads/limits`). */
+export interface UploadLimits {
+  /** The largest upload, in bytes. */
+  readonly maxBytes: number
+  /** The formats its imports read (`sql`, `sql.gz`, `sql.zip`, `tar.gz`, `tar`, `zip`). */
+  readonly formats: readonly string[]
 }
 
 /** How a finished workflow ended. */

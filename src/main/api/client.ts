@@ -16,6 +16,7 @@ import type {
   PlatformUser,
   Site,
   StartableWorkflowType,
+  UploadLimits,
   UploadTarget,
   Workflow,
   WorkflowParamsByType,
@@ -44,9 +45,11 @@ import {
   toEnvironments,
   toSchedule,
   toSite,
+  toUploadLimits,
   toUploadTarget,
   toUser,
   toWorkflow,
+  uploadLimitsWire,
   uploadWire,
   userWire,
   workflowListWire,
@@ -314,6 +317,23 @@ export class PlatformClient {
       ...signalOf(options),
     })
     return toUploadTarget(parseWire(uploadWire, body, 'the upload link'))
+  }
+
+  /**
+   * How large an upload the environment takes and which formats its imports read ([ext]
+   * `uploads/limits`), or null where the platform has no uploads (Pantheon: 404).
+   */
+  async uploadLimits(siteId: string, env: string, options?: CallOptions): Promise<UploadLimits | null> {
+    try {
+      const body = await this.http.request(
+        apiPath`/sites/${siteId}/environments/${env}/uploads/limits`,
+        signalOf(options),
+      )
+      return toUploadLimits(parseWire(uploadLimitsWire, body, 'the upload limits'))
+    } catch (error) {
+      if (error instanceof PlatformApiError && error.status === 404) return null
+      throw error
+    }
   }
 
   /** Starts a workflow on an environment; the platform answers at once with it queued. */

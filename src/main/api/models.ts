@@ -19,6 +19,7 @@ import type {
   EnvironmentDomain,
   PlatformUser,
   Site,
+  UploadLimits,
   UploadTarget,
   Workflow,
   WorkflowMessage,
@@ -277,11 +278,25 @@ function mostCommon(values: readonly number[]): number {
 
 export const signedUrlWire = z.object({ url: z.url() })
 
-export const uploadWire = z.object({ url: z.url(), download_url: z.url() })
+export const uploadWire = z.object({
+  url: z.url(),
+  download_url: z.url(),
+  expires_at: z.number().nullish(),
+})
 
 /** `POST .../uploads` → UploadTarget. */
 export function toUploadTarget(wire: z.output<typeof uploadWire>): UploadTarget {
-  return { url: wire.url, downloadUrl: wire.download_url }
+  return { url: wire.url, downloadUrl: wire.download_url, expiresAt: secondsToMs(wire.expires_at) }
+}
+
+export const uploadLimitsWire = z.object({
+  max_bytes: z.number().int().nonnegative(),
+  formats: z.array(z.string()),
+})
+
+/** `GET .../uploads/limits` → UploadLimits. */
+export function toUploadLimits(wire: z.output<typeof uploadLimitsWire>): UploadLimits {
+  return { maxBytes: wire.max_bytes, formats: wire.formats }
 }
 
 // ---- workflows ---------------------------------------------------------------

@@ -225,9 +225,34 @@ describe('extensions of the embedded platform', () => {
       send(res, 200, { url: 'http://127.0.0.1:9/u/put?sig=a', download_url: 'http://127.0.0.1:9/u/get?sig=b' }),
     )
     const target = await client.createUpload('s1', 'dev', { filename: 'db.sql.gz', size: 1234 })
-    expect(target).toEqual({ url: 'http://127.0.0.1:9/u/put?sig=a', downloadUrl: 'http://127.0.0.1:9/u/get?sig=b' })
+    expect(target).toEqual({
+      url: 'http://127.0.0.1:9/u/put?sig=a',
+      downloadUrl: 'http://127.0.0.1:9/u/get?sig=b',
+      expiresAt: null,
+    })
     expect(requests).toEqual(['POST /api/sites/s1/environments/dev/uploads'])
     expect(JSON.parse(bodies[0]!)).toEqual({ filename: 'db.sql.gz', size: 1234 })
+  })
+
+  it('reads when the upload links expire', async () => {
+    const { client } = await serve((_u, _b, res) =>
+      send(res, 200, { url: 'http://127.0.0.1:9/p', download_url: 'http://127.0.0.1:9/g', expires_at: 1796158405 }),
+    )
+    const target = await client.createUpload('s1', 'dev', { filename: 'db.sql.gz', size: 1 })
+    expect(target.expiresAt).toBe(1796158405_000)
+  })
+
+  it('reads the upload limits, and null where the platform has none (404)', async () => {
+    let found = true
+    const { client, requests } = await serve((_u, _b, res) =>
+      found
+        ? send(res, 200, { max_bytes: 2 ** 31, formats: ['sql', 'sql.gz', 'tar.gz'] })
+        : send(res, 404, 'Nothing is served here.'),
+    )
+    expect(await client.uploadLimits('s1', 'dev')).toEqual({ maxBytes: 2 ** 31, formats: ['sql', 'sql.gz', 'tar.gz'] })
+    expect(requests).toEqual(['GET /api/sites/s1/environments/dev/uploads/limits'])
+    found = false
+    expect(await client.uploadLimits('s1', 'dev')).toBeNull()
   })
 
   it('passes a size-limit refusal through as too_large', async () => {
