@@ -1,7 +1,7 @@
 /**
  * The main process's services, independent of Electron: the context, the
  * connections (with the embedded platform), downloads, workflow tracking, the
- * restore/undo/clone jobs, the handlers and the router. Electron's bootstrap (index.ts) and browser mode's
+ * restore/undo/clone/import jobs, staged imports, the handlers and the router. Electron's bootstrap (index.ts) and browser mode's
  * host (web/cli.ts) both start exactly this.
  */
 import { mkdir } from 'node:fs/promises'
@@ -15,6 +15,12 @@ import { DownloadManager } from './downloads/manager'
 import { createNodeTransport } from './downloads/node-transport'
 import type { DownloadTransport } from './downloads/transport'
 import { scrubSystemText, withPageSafeError } from './errors'
+import type { ArchiveTools } from './imports/archive-tools'
+import { defaultArchiveTools } from './imports/default-tools'
+import { ImportInspector } from './imports/inspect'
+import { ImportService } from './imports/service'
+import { StagingStore } from './imports/staging'
+import { createUploadStepRunner } from './imports/upload-step'
 import { createHandlers, type DesktopShell } from './ipc/handlers'
 import { createIpcRouter, type IpcRouter } from './ipc/router'
 import { JobStore } from './restores/job-store'
@@ -30,6 +36,7 @@ export interface MainServices {
   readonly connections: ConnectionManager
   readonly downloads: DownloadManager
   readonly jobs: JobRunner
+  readonly imports: ImportService
   close(): Promise<void>
 }
 
@@ -56,6 +63,8 @@ export interface MainServicesOptions {
   readonly embedded?: EmbeddedPlatformOptions
   /** How jobs poll their workflows (tests); the defaults suit people. */
   readonly jobWatch?: JobRunnerOptions['watch']
+  /** The inspection and conversion of imports (tests hand in fakes); the library's by default. */
+  readonly archiveTools?: ArchiveTools
 }
 
 /** Starts everything the handlers need. */
@@ -116,6 +125,9 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     },
   })
   const desktop = options.desktop ?? null
+  const tools = options.archiveTools ?? defaultArchiveTools
+  const staging = new StagingStore({ root: path.join(options.dataDir, 'imports'), events: context.events, log })
+  let imports: ImportService | null = null
   const jobs = new JobRunner({
     store: jobStore,
     clientFor: (id) => connections.clientFor(id),
@@ -123,6 +135,25 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     notify: (title, body) => desktop?.notify?.(title, body),
     log,
     ...(options.jobWatch ? { watch: options.jobWatch } : {}),
+    uploads: createUploadStepRunner({ staging, convert: tools.convert }),
+    onEnd: (stored) => {
+      imports
+        ?.jobEnded(stored)
+        .catch((error: unknown) =>
+          log(`[imports] could not remove the staged files of job ${stored.job.id}: ${String(error)}`),
+        )
+    },
+  })
+  imports = new ImportService({
+    mode: options.mode,
+    staging,
+    inspector: new ImportInspector({ staging, inspect: tools.inspect, events: context.events }),
+    runner: jobs,
+    active: async () => ({
+      client: await connections.client(),
+      connectionId: connections.activeId,
+      kind: connections.active().kind,
+    }),
   })
   const restores = new RestoreService({
     runner: jobs,
@@ -140,6 +171,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       workflows,
       restores,
       jobs,
+      imports,
       downloadsRoot: options.downloadsRoot ?? defaultDownloadsRoot(),
       desktop,
     }),
@@ -151,6 +183,8 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     for (const damage of await connections.init()) context.addNotice(damage.message)
     await downloads.restore()
     await jobStore.load()
+    // Staged files older than a day go, unless a job that was running still uploads from them.
+    await staging.load(imports.tokensInUse())
     // Jobs that were running when the app stopped go on, in the background (asking the platform).
     jobs.resume(connections.activeId)
   } catch (error) {
@@ -169,6 +203,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     connections,
     downloads,
     jobs,
+    imports,
     async close() {
       // A start that asks meanwhile waits for this one instead of failing.
       lock.markExiting()

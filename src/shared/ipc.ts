@@ -146,8 +146,11 @@ export const invokeChannels = {
   'imports:inspect': invoke<ImportInspection>()(z.object({ token: stagedToken }).strict()),
   /** Forgets a staged file (the dialog was cancelled); an unknown token is not an error. */
   'imports:discard': invoke<null>()(z.object({ token: stagedToken }).strict()),
-  /** What the active connection lets an import do (uploads from disk, limits). */
-  'imports:capabilities': invoke<ImportCapabilities>()(noPayload),
+  /**
+   * What the active connection lets an import into `env` do (uploads from disk, limits): the
+   * limits are the environment's (`uploads/limits`), so the page asks for the one it shows.
+   */
+  'imports:capabilities': invoke<ImportCapabilities>()(z.object({ siteId: platformId, env: platformId }).strict()),
   /**
    * Imports inspected staged files into `env` as one job: files, then database (at most one of
    * each); `confirm` must equal `env` when it is live.

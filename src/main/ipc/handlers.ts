@@ -6,6 +6,7 @@ import type { ConnectionManager } from '../connections/manager'
 import type { DownloadManager } from '../downloads/manager'
 import { defaultDownloadFolder, startBackupDownloads } from '../downloads/service'
 import { AppError, withPageSafeError } from '../errors'
+import type { ImportService } from '../imports/service'
 import type { RestoreService } from '../restores/service'
 import type { JobRunner } from '../restores/runner'
 import type { WorkflowTracker } from '../workflows/tracker'
@@ -26,6 +27,7 @@ export interface HandlerServices {
   readonly workflows: WorkflowTracker
   readonly restores: RestoreService
   readonly jobs: JobRunner
+  readonly imports: ImportService
   readonly downloadsRoot: string
   readonly desktop: DesktopShell | null
 }
@@ -45,7 +47,7 @@ function requireDownload(downloads: DownloadManager, id: string) {
 
 /** Builds the full handler map; TypeScript refuses a map that misses a channel. */
 export function createHandlers(services: HandlerServices): IpcHandlers {
-  const { context, connections, downloads, workflows, restores } = services
+  const { context, connections, downloads, workflows, restores, imports } = services
   const client = () => connections.client()
 
   return {
@@ -98,6 +100,17 @@ export function createHandlers(services: HandlerServices): IpcHandlers {
     'clone:preview': (input) => restores.clonePreview(input),
     'clone:start': (input) => restores.startClone(input),
     'activity:site': ({ siteId }) => restores.activity(siteId),
+
+    'imports:stage-path': ({ path: filePath }) => imports.stagePath(filePath),
+    'imports:inspect': ({ token }) => imports.inspect(token),
+    'imports:discard': async ({ token }) => {
+      await imports.discard(token)
+      return null
+    },
+    'imports:capabilities': ({ siteId, env }) => imports.capabilities(siteId, env),
+    'imports:start': (input) => imports.start(input),
+    'imports:start-url': (input) => imports.startUrl(input),
+    'imports:cancel': ({ jobId }) => imports.cancel(jobId),
 
     'downloads:list': () => downloads.list().map(withPageSafeError),
     'downloads:start': async (input) => {

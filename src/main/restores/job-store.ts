@@ -14,6 +14,7 @@ import { z } from 'zod'
 import { writeFileAtomic } from '../../lib/atomic'
 import { readSavedState, type DamagedFile } from '../../lib/saved-state'
 import type { Job } from '../../shared/jobs'
+import { inspectionDetailSchema } from '../imports/schemas'
 import type { StepRequest } from './plan'
 
 /** How many finished jobs of one site are kept. */
@@ -26,6 +27,13 @@ export interface StepStart {
   readonly url: string | null
 }
 
+/** What an upload step sent: the link the import step that follows hands the platform. */
+export interface UploadedArchive {
+  readonly downloadUrl: string
+  /** When the link stops working (epoch ms), if the platform said. */
+  readonly expiresAt: number | null
+}
+
 /** A job as kept: the job, each step's platform request, and each step's start in flight. */
 export interface StoredJob {
   readonly job: Job
@@ -35,6 +43,8 @@ export interface StoredJob {
    * searched for the workflow from then on, instead of starting a second one.
    */
   readonly starting: Readonly<Record<string, StepStart>>
+  /** Upload steps that finished, by step id (absent in jobs saved before imports). */
+  readonly uploaded?: Readonly<Record<string, UploadedArchive>>
 }
 
 const element = z.enum(['code', 'database', 'files'])
@@ -42,17 +52,38 @@ const nullableTime = z.number().nullable()
 
 const stepSchema = z.object({
   id: z.string().min(1),
-  kind: z.enum(['safety-backup', 'restore', 'import', 'clone']),
+  kind: z.enum(['safety-backup', 'restore', 'import', 'clone', 'upload']),
   part: element.nullable(),
   label: z.string(),
   state: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
   workflowId: z.string().nullable(),
   workflowType: z.string().nullable(),
-  progress: z.object({ step: z.number().nullable(), of: z.number().nullable(), activity: z.string() }).nullable(),
+  progress: z
+    .object({
+      step: z.number().nullable(),
+      of: z.number().nullable(),
+      activity: z.string(),
+      transfer: z
+        .object({
+          sent: z.number().nonnegative(),
+          total: z.number().nonnegative(),
+          bytesPerSecond: z.number().nonnegative().nullable(),
+          secondsLeft: z.number().nonnegative().nullable(),
+        })
+        .optional(),
+    })
+    .nullable(),
   startedAt: nullableTime,
   finishedAt: nullableTime,
   error: z.string().nullable(),
   attempts: z.number().int().nonnegative(),
+})
+
+const importedArchive = z.object({
+  name: z.string().min(1),
+  size: z.number().int().nonnegative().nullable(),
+  fromUrl: z.boolean(),
+  description: z.string().nullable(),
 })
 
 const jobSchema = z.object({
@@ -61,7 +92,7 @@ const jobSchema = z.object({
   siteId: z.string().min(1),
   siteName: z.string(),
   env: z.string().min(1),
-  kind: z.enum(['restore', 'undo', 'clone']),
+  kind: z.enum(['restore', 'undo', 'clone', 'import']),
   source: z.object({ env: z.string().min(1), folder: z.string().nullable(), backupAt: nullableTime }),
   parts: z.array(element),
   clone: z
@@ -71,6 +102,11 @@ const jobSchema = z.object({
       replaceUrl: z.object({ from: z.string(), to: z.string() }).nullable(),
     })
     .nullable(),
+  // Jobs saved before imports have none.
+  imports: z
+    .object({ database: importedArchive.optional(), files: importedArchive.optional() })
+    .nullable()
+    .default(null),
   safety: z.object({ requested: z.boolean(), folder: z.string().nullable(), keepForDays: z.number().int().positive() }),
   steps: z.array(stepSchema).min(1),
   state: z.enum(['running', 'succeeded', 'failed']),
@@ -83,7 +119,10 @@ const jobSchema = z.object({
 
 const restoreParams = z.object({ key: z.string().min(1), bucket: z.string() })
 
-const requestSchema = z.discriminatedUnion('type', [
+const importElement = z.enum(['database', 'files'])
+
+// A plain union: the three `do_import` shapes share their type and differ by where the link comes from.
+const requestSchema = z.union([
   z.object({
     type: z.literal('do_export'),
     params: z.object({
@@ -99,9 +138,19 @@ const requestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('restore_files'), params: restoreParams }),
   z.object({
     type: z.literal('do_import'),
-    element: z.enum(['database', 'files']),
+    element: importElement,
     sourceEnv: z.string().min(1),
     folder: z.string().min(1),
+  }),
+  z.object({ type: z.literal('do_import'), element: importElement, uploadStep: z.string().min(1) }),
+  z.object({ type: z.literal('do_import'), element: importElement, url: z.url({ protocol: /^https?$/ }) }),
+  z.object({
+    type: z.literal('upload'),
+    element: importElement,
+    token: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+    name: z.string().min(1),
+    size: z.number().int().nonnegative(),
+    convert: inspectionDetailSchema.nullable(),
   }),
   z.object({ type: z.literal('clone_files'), params: z.object({ from_environment: z.string().min(1) }) }),
   z.object({
@@ -120,6 +169,7 @@ const storedJobSchema = z
     job: jobSchema,
     requests: z.record(z.string(), requestSchema),
     starting: z.record(z.string(), z.object({ at: z.number(), url: z.string().nullable() })),
+    uploaded: z.record(z.string(), z.object({ downloadUrl: z.url(), expiresAt: z.number().nullable() })).optional(),
   })
   // A running job whose steps have no request could never be resumed.
   .refine((stored) => stored.job.steps.every((step) => Object.hasOwn(stored.requests, step.id)), {
@@ -181,6 +231,14 @@ export class JobStore {
     this.#dirty = true
     this.#writing ??= this.#drain()
     await this.flush()
+  }
+
+  /**
+   * Replaces a job in memory only (an upload's bytes and rate, several times a second): the
+   * next {@link put} writes it with whatever else changed, so progress never costs a write.
+   */
+  setInMemory(stored: StoredJob): void {
+    if (this.#jobs.has(stored.job.id)) this.#jobs.set(stored.job.id, stored)
   }
 
   /** Drops a job that was never carried out (its first save failed); the next write leaves it out. */

@@ -13,6 +13,7 @@
  * Each step's platform request is kept beside the job ({@link PlannedJob.requests}), so a job
  * resumed after a restart asks for exactly what was planned.
  */
+import type { DatabaseInspection, FilesInspection } from '../../shared/imports'
 import type { CloneOptions, Job, JobKind, JobStep } from '../../shared/jobs'
 import type { Backup, BackupElement, WorkflowParamsByType } from '../../shared/platform-types'
 import { AppError } from '../errors'
@@ -38,8 +39,28 @@ export type StepRequest =
       readonly sourceEnv: string
       readonly folder: string
     }
+  /** An import of what an earlier upload step sent (its `download_url`, kept beside the job). */
+  | { readonly type: 'do_import'; readonly element: 'database' | 'files'; readonly uploadStep: string }
+  /** An import by URL: the platform fetches the archive itself. */
+  | { readonly type: 'do_import'; readonly element: 'database' | 'files'; readonly url: string }
+  /** A staged file sent to a new upload link (./plan-import). */
+  | UploadRequest
   | { readonly type: 'clone_files'; readonly params: WorkflowParamsByType['clone_files'] }
   | { readonly type: 'clone_database'; readonly params: WorkflowParamsByType['clone_database'] }
+
+/** A staged file to upload: by its token (the staging record knows where its bytes are). */
+export interface UploadRequest {
+  readonly type: 'upload'
+  readonly element: 'database' | 'files'
+  readonly token: string
+  readonly name: string
+  readonly size: number
+  /**
+   * The inspection, when the platform reads only `.sql.gz`/`.tar.gz` and this file is not one:
+   * it is converted in a stream before the upload. Null to send it as it is.
+   */
+  readonly convert: DatabaseInspection | FilesInspection | null
+}
 
 /** A job with the request of each of its steps, by step id. */
 export interface PlannedJob {
@@ -116,7 +137,13 @@ export function cloneDatabaseParams(from: string, options: CloneOptions): Workfl
   }
 }
 
-function pendingStep(id: string, kind: JobStep['kind'], part: BackupElement | null, label: string, type: string) {
+export function pendingStep(
+  id: string,
+  kind: JobStep['kind'],
+  part: BackupElement | null,
+  label: string,
+  type: string | null,
+) {
   const step: JobStep = {
     id,
     kind,
@@ -134,7 +161,7 @@ function pendingStep(id: string, kind: JobStep['kind'], part: BackupElement | nu
   return step
 }
 
-function safetyStep(env: string, parts: readonly BackupElement[]): { step: JobStep; request: StepRequest } {
+export function safetyStep(env: string, parts: readonly BackupElement[]): { step: JobStep; request: StepRequest } {
   return {
     step: pendingStep('safety', 'safety-backup', null, `Safety backup of ${env} (${joinWords(parts)})`, 'do_export'),
     request: {
@@ -150,10 +177,10 @@ function safetyStep(env: string, parts: readonly BackupElement[]): { step: JobSt
   }
 }
 
-function newJob(
+export function newJob(
   input: JobTarget,
   context: PlanContext,
-  fields: Pick<Job, 'kind' | 'source' | 'parts' | 'clone' | 'undoes'>,
+  fields: Pick<Job, 'kind' | 'source' | 'parts' | 'clone' | 'undoes'> & Partial<Pick<Job, 'imports'>>,
   safety: boolean,
   steps: readonly { step: JobStep; request: StepRequest }[],
 ): PlannedJob {
@@ -163,6 +190,7 @@ function newJob(
     siteId: input.siteId,
     siteName: input.siteName,
     env: input.env,
+    imports: null,
     ...fields,
     safety: { requested: safety, folder: null, keepForDays: SAFETY_KEEP_DAYS },
     steps: steps.map((s) => s.step),
@@ -280,11 +308,17 @@ export function planClone(input: ClonePlanInput, context: PlanContext): PlannedJ
   )
 }
 
-/** The typed confirmation a job needs: the env's name, for a clone only when the target is live. */
+/** The typed confirmation a job needs: the env's name, for a clone or an import only when the target is live. */
 export function checkConfirmation(kind: JobKind, env: string, isLive: boolean, typed: string): void {
-  if (kind === 'clone' && !isLive) return
+  if ((kind === 'clone' || kind === 'import') && !isLive) return
   if (typed === env) return
   const what =
-    kind === 'clone' ? `the clone into ${env}` : kind === 'undo' ? `the undo on ${env}` : `the restore of ${env}`
+    kind === 'clone'
+      ? `the clone into ${env}`
+      : kind === 'import'
+        ? `the import into ${env}`
+        : kind === 'undo'
+          ? `the undo on ${env}`
+          : `the restore of ${env}`
   throw new AppError('bad_request', `Type ${env} to confirm ${what}: the name must match exactly. Nothing was started.`)
 }

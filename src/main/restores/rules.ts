@@ -43,7 +43,7 @@ function jobReason(job: Job, clock: Clock): string {
   const index = job.steps.findIndex((s) => s.state === 'running' || s.state === 'pending')
   const step = index >= 0 ? `, step ${index + 1} of ${job.steps.length}: ${job.steps[index]!.label}` : ''
   return (
-    `A ${job.kind} of ${job.env} started from Restore Desk at ${formatWhen(job.createdAt, clock)} is still running${step}. ` +
+    `${job.kind === 'import' || job.kind === 'undo' ? 'An' : 'A'} ${job.kind} of ${job.env} started from Restore Desk at ${formatWhen(job.createdAt, clock)} is still running${step}. ` +
     'Wait until it has finished, then try again.'
   )
 }
@@ -79,10 +79,13 @@ export function busyReason(env: string, workflows: readonly Workflow[], jobs: re
   return Object.hasOwn(busy, env) ? busy[env]! : null
 }
 
-/** The parts an undo of `job` puts back: those whose step succeeded or failed. */
+/**
+ * The parts an undo of `job` puts back: those whose step succeeded or failed. An upload changes
+ * nothing on the environment (only the import after it does), so it does not count.
+ */
 export function undoParts(job: Job): BackupElement[] {
   return job.steps
-    .filter((s) => s.part !== null && (s.state === 'succeeded' || s.state === 'failed'))
+    .filter((s) => s.part !== null && s.kind !== 'upload' && (s.state === 'succeeded' || s.state === 'failed'))
     .map((s) => s.part as BackupElement)
 }
 

@@ -16,24 +16,29 @@
  * - The safety backup's folder is read back from the catalog before anything changes; without
  *   it the job stops there, having changed nothing.
  * - Imports fetch their signed link right before each start and start again (at most twice
- *   more) when the platform says the link had expired.
+ *   more) when the platform says the link had expired; an import of an uploaded archive whose
+ *   link expired uploads it again first.
+ * - Upload steps (imports of staged files) send the file through ./imports/upload-step; each
+ *   run asks for a new link, so one cut short by a restart is simply run again. They report
+ *   bytes, rate and time left (kept in memory, not written to disk every time), and
+ *   {@link JobRunner.cancel} stops one: the job fails there, nothing of that file is imported.
  */
-import type { Job, JobStep } from '../../shared/jobs'
-import type { Workflow } from '../../shared/platform-types'
-import { watchWorkflow, type WatchWorkflowOptions } from '../api/workflows'
-import { AppError, scrubSystemText } from '../errors'
+import type { Job } from '../../shared/jobs'
+import type { WatchWorkflowOptions } from '../api/workflows'
+import { AppError } from '../errors'
 import type { EventHub } from '../events'
+import type { UploadStepRunner } from '../imports/upload-step'
+import { JobRecords } from './job-records'
 import type { JobStore, StoredJob } from './job-store'
-import type { PlannedJob, StepRequest } from './plan'
+import type { PlannedJob } from './plan'
 import { busyReason, undoParts } from './rules'
-import { findSafetyBackup, findStartedWorkflow, startStepWorkflow, type JobClient } from './step-workflows'
+import { AGAIN, messageOf, StepRunner } from './step-runner'
+import type { JobClient } from './step-workflows'
 import { endTitle, jobSummary } from './summary'
-import { joinWords, systemClock, type Clock } from './wording'
+import { systemClock, type Clock } from './wording'
 
 export type { JobClient } from './step-workflows'
-
-/** How many workflows an import step may start (the first and at most two after expired links). */
-export const MAX_IMPORT_ATTEMPTS = 3
+export { isExpiredLinkFailure, MAX_IMPORT_ATTEMPTS } from './step-runner'
 
 export interface JobRunnerOptions {
   readonly store: JobStore
@@ -45,19 +50,14 @@ export interface JobRunnerOptions {
   readonly clock?: Clock
   /** Poll options (tests); the defaults suit people. */
   readonly watch?: Pick<WatchWorkflowOptions, 'intervalMs' | 'stallAfterMs' | 'now' | 'sleep'>
+  /** Carries out upload steps (imports of staged files). */
+  readonly uploads?: UploadStepRunner
+  /** Told when a job has ended (imports remove their staged files). */
+  readonly onEnd?: (stored: StoredJob) => void
 }
 
-/** A step ended: null when it succeeded, else the reason it failed. */
-type StepOutcome = string | null
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-/** The platform's reason for a failed import reads like an expired or refused link. */
-export function isExpiredLinkFailure(reason: string): boolean {
-  return /expired|\b403\b/i.test(reason)
-}
+/** Why an import asked to stop while its safety backup ran ends before its next step. */
+const CANCELLED_BEFORE = 'the import was cancelled before this step began'
 
 /** Starts, follows and records jobs; resumes them after a restart. */
 export class JobRunner {
@@ -66,10 +66,22 @@ export class JobRunner {
   readonly #controller = new AbortController()
   readonly #runs = new Map<string, Promise<void>>()
   readonly #reserved = new Set<string>()
+  readonly #records: JobRecords
+  readonly #steps: StepRunner
+  /** Imports asked to stop before their next step. */
+  readonly #cancelled = new Set<string>()
 
   constructor(options: JobRunnerOptions) {
     this.#options = options
     this.#clock = options.clock ?? systemClock
+    this.#records = new JobRecords(options.store, options.events, this.#clock)
+    this.#steps = new StepRunner({
+      records: this.#records,
+      clock: this.#clock,
+      ...(options.watch ? { watch: options.watch } : {}),
+      ...(options.uploads ? { uploads: options.uploads } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    })
   }
 
   /** This connection's jobs on a site, newest first. */
@@ -79,6 +91,11 @@ export class JobRunner {
       .map((s) => s.job)
       .filter((job) => job.connectionId === connectionId && job.siteId === siteId)
       .reverse()
+  }
+
+  /** Every job as kept, with its requests (imports look for the staged files they use). */
+  storedJobs(): StoredJob[] {
+    return this.#options.store.all()
   }
 
   get(jobId: string): Job | undefined {
@@ -106,7 +123,7 @@ export class JobRunner {
     if (this.#reserved.has(key)) {
       throw new AppError(
         'busy',
-        `Another restore, undo or clone of ${env} is being started from Restore Desk right now. Wait for it, then try again.`,
+        `Another restore, undo, clone or import of ${env} is being started from Restore Desk right now. Wait for it, then try again.`,
       )
     }
     this.#reserved.add(key)
@@ -132,7 +149,9 @@ export class JobRunner {
       }
       this.#options.events.emit('jobs:changed', stored.job)
       const undone = planned.job.undoes ? this.#options.store.get(planned.job.undoes) : undefined
-      if (undone) await this.#update(undone.job.id, (s) => ({ ...s, job: { ...s.job, undoneBy: stored.job.id } }))
+      if (undone) {
+        await this.#records.update(undone.job.id, (s) => ({ ...s, job: { ...s.job, undoneBy: stored.job.id } }))
+      }
       this.#launch(stored.job.id)
       return stored.job
     } finally {
@@ -145,6 +164,33 @@ export class JobRunner {
     for (const stored of this.#options.store.all()) {
       if (stored.job.state === 'running' && stored.job.connectionId === connectionId) this.#launch(stored.job.id)
     }
+  }
+
+  /**
+   * Stops an import: its running upload at once (the job fails there; what was imported before
+   * stays, and so does the safety backup), or, while its safety backup runs, before the upload.
+   * An import the platform is carrying out cannot be stopped half-way.
+   */
+  async cancel(jobId: string): Promise<Job> {
+    const job = this.get(jobId)
+    if (!job) throw new AppError('not_found', 'That import is not in the job list any more. Reload the activity.')
+    if (job.kind !== 'import') {
+      throw new AppError('bad_request', `Only an import's upload can be cancelled; a ${job.kind} runs to its end.`)
+    }
+    if (job.state !== 'running') return job
+    const step = job.steps.find((s) => s.state === 'running' || s.state === 'pending')
+    if (this.#steps.cancelUpload(jobId)) {
+      await this.settled(jobId)
+      return this.get(jobId) ?? job
+    }
+    if (step && step.kind === 'import' && step.state === 'running') {
+      throw new AppError(
+        'busy',
+        `The platform is importing into ${job.env} now, which cannot be stopped half-way. Wait until it has finished; the job then says what changed.`,
+      )
+    }
+    this.#cancelled.add(jobId)
+    return job
   }
 
   /** Resolves when the job's current run has stopped (tests, shutdown). */
@@ -165,39 +211,22 @@ export class JobRunner {
     this.#runs.set(id, run)
   }
 
-  #stored(id: string): StoredJob {
-    const stored = this.#options.store.get(id)
-    if (!stored) throw new Error(`The job ${id} is no longer in the job list.`)
-    return stored
-  }
-
-  /** Applies a change, rewrites the summary, saves (waiting for the disk) and tells every page. */
-  async #update(id: string, change: (stored: StoredJob) => StoredJob): Promise<StoredJob> {
-    const changed = change(this.#stored(id))
-    const next = { ...changed, job: { ...changed.job, summary: jobSummary(changed.job, this.#clock) } }
-    const saved = this.#options.store.put(next)
-    this.#options.events.emit('jobs:changed', next.job)
-    await saved
-    return next
-  }
-
-  #updateStep(id: string, stepId: string, patch: (step: JobStep) => Partial<JobStep>): Promise<StoredJob> {
-    return this.#update(id, (s) => ({
-      ...s,
-      job: { ...s.job, steps: s.job.steps.map((step) => (step.id === stepId ? { ...step, ...patch(step) } : step)) },
-    }))
-  }
-
   async #run(id: string): Promise<void> {
     const signal = this.#controller.signal
+    const records = this.#records
     try {
-      const client = await this.#options.clientFor(this.#stored(id).job.connectionId)
+      const client = await this.#options.clientFor(records.job(id).connectionId)
       for (;;) {
-        const step = this.#stored(id).job.steps.find((s) => s.state === 'pending' || s.state === 'running')
+        const step = records.job(id).steps.find((s) => s.state === 'pending' || s.state === 'running')
         if (!step) break
-        const outcome = await this.#runStep(client, id, step.id, signal)
+        if (this.#cancelled.has(id) && (step.state === 'pending' || step.kind === 'upload')) {
+          await records.failFrom(id, step.id, CANCELLED_BEFORE)
+          break
+        }
+        const outcome = await this.#steps.run(client, id, step.id, signal)
+        if (outcome === AGAIN) continue
         if (outcome !== null) {
-          await this.#failFrom(id, step.id, outcome)
+          await records.failFrom(id, step.id, outcome)
           break
         }
       }
@@ -208,190 +237,30 @@ export class JobRunner {
       this.#options.log?.(`[jobs] job ${id} stopped: ${messageOf(error)}`)
       const step = this.#options.store.get(id)?.job.steps.find((s) => s.state === 'pending' || s.state === 'running')
       if (!step) return
-      await this.#failFrom(
-        id,
-        step.id,
-        `Restore Desk stopped following this step: ${messageOf(error)} The site's activity shows how its workflow ended.`,
-      ).catch(() => undefined)
+      await records
+        .failFrom(
+          id,
+          step.id,
+          `Restore Desk stopped following this step: ${messageOf(error)} The site's activity shows how its workflow ended.`,
+        )
+        .catch(() => undefined)
       await this.#finish(id).catch(() => undefined)
+    } finally {
+      this.#cancelled.delete(id)
     }
-  }
-
-  async #runStep(client: JobClient, id: string, stepId: string, signal: AbortSignal): Promise<StepOutcome> {
-    const request = this.#stored(id).requests[stepId]!
-    for (;;) {
-      const workflow = await this.#startOrAdopt(client, id, stepId, request, signal)
-      if (typeof workflow === 'string') return workflow
-      const final = await this.#follow(client, id, stepId, workflow.id, workflow.known, signal)
-      if (!final.succeeded) {
-        const reason = final.failureReason ?? 'The workflow failed.'
-        const attempts = this.#step(id, stepId).attempts
-        if (request.type === 'do_import' && isExpiredLinkFailure(reason) && attempts < MAX_IMPORT_ATTEMPTS) {
-          // The link expired before the platform fetched it: a fresh link and a new start.
-          await this.#update(id, (s) => ({ ...s, starting: withoutKey(s.starting, stepId) }))
-          await this.#updateStep(id, stepId, () => ({ workflowId: null, error: reason, progress: null }))
-          continue
-        }
-        return reason
-      }
-      if (request.type === 'do_export') {
-        const folder = await findSafetyBackup(client, this.#stored(id).job, final, this.#clock)
-        if (!folder) {
-          const job = this.#stored(id).job
-          return (
-            `The safety backup of ${job.env} finished, but ${job.env}'s catalog lists no manual backup from that time ` +
-            `with the ${joinWords(job.parts)}, so nothing was changed. Look at ${job.env}'s backups, then start again.`
-          )
-        }
-        await this.#update(id, (s) => ({ ...s, job: { ...s.job, safety: { ...s.job.safety, folder: folder.folder } } }))
-      }
-      await this.#updateStep(id, stepId, () => ({
-        state: 'succeeded',
-        finishedAt: this.#clock.now(),
-        error: null,
-      }))
-      return null
-    }
-  }
-
-  #step(id: string, stepId: string): JobStep {
-    return this.#stored(id).job.steps.find((s) => s.id === stepId)!
-  }
-
-  /**
-   * The step's workflow: the one it has, the one a start cut short by a restart made, or a new
-   * one (`known`: its state as the platform last answered, when there is one at hand). A string
-   * is the reason the platform refused to start it.
-   */
-  async #startOrAdopt(
-    client: JobClient,
-    id: string,
-    stepId: string,
-    request: StepRequest,
-    signal: AbortSignal,
-  ): Promise<{ readonly id: string; readonly known: Workflow | null } | string> {
-    const stored = this.#stored(id)
-    const { job } = stored
-    const step = this.#step(id, stepId)
-    if (step.workflowId) return { id: step.workflowId, known: null }
-    const inFlight = Object.hasOwn(stored.starting, stepId) ? stored.starting[stepId]! : null
-    if (step.state === 'running' && inFlight) {
-      const adopted = await findStartedWorkflow(client, stored, request, inFlight, signal)
-      if (adopted) {
-        await this.#updateStep(id, stepId, () => ({ workflowId: adopted.id }))
-        return { id: adopted.id, known: adopted }
-      }
-    }
-    const refused = (error: unknown): string => {
-      if (signal.aborted) throw error
-      return `The platform did not start it: ${messageOf(error)}`
-    }
-    let url: string | null = null
-    if (request.type === 'do_import') {
-      try {
-        url = await client.getBackupDownloadUrl(job.siteId, request.sourceEnv, request.folder, request.element, {
-          signal,
-        })
-      } catch (error) {
-        return refused(error)
-      }
-    }
-    // On disk before the request goes out: a restart in between looks for the workflow first.
-    const at = this.#clock.now()
-    await this.#update(id, (s) => ({
-      ...s,
-      starting: { ...s.starting, [stepId]: { at, url } },
-      job: {
-        ...s.job,
-        steps: s.job.steps.map((current) =>
-          current.id === stepId
-            ? {
-                ...current,
-                state: 'running',
-                startedAt: current.startedAt ?? at,
-                attempts: current.attempts + 1,
-                workflowId: null,
-                progress: null,
-              }
-            : current,
-        ),
-      },
-    }))
-    let workflow: Workflow
-    try {
-      workflow = await startStepWorkflow(client, job, request, url, signal)
-    } catch (error) {
-      return refused(error)
-    }
-    await this.#updateStep(id, stepId, () => ({ workflowId: workflow.id, workflowType: workflow.type }))
-    return { id: workflow.id, known: workflow }
-  }
-
-  /** Follows a workflow to its end, recording its progress on the step. */
-  async #follow(
-    client: JobClient,
-    id: string,
-    stepId: string,
-    workflowId: string,
-    known: Workflow | null,
-    signal: AbortSignal,
-  ): Promise<Workflow> {
-    const record = (w: Workflow): void => {
-      const progress = { step: w.step, of: w.numberOfTasks, activity: w.activeDescription }
-      const current = this.#step(id, stepId).progress
-      if (current && JSON.stringify(current) === JSON.stringify(progress)) return
-      this.#updateStep(id, stepId, () => ({ progress })).catch((error: unknown) =>
-        this.#options.log?.(`[jobs] could not save the progress of job ${id}: ${messageOf(error)}`),
-      )
-    }
-    if (known) {
-      record(known)
-      if (known.finished) return known
-    }
-    // Polls survive network blips and 5xx (watchWorkflow); anything else ends the step.
-    return watchWorkflow(client, this.#stored(id).job.siteId, workflowId, {
-      ...this.#options.watch,
-      signal,
-      onUpdate: (update) => record(update.workflow),
-    })
-  }
-
-  /** Marks `stepId` failed with `reason`, the steps after it skipped, and the job failed. */
-  async #failFrom(id: string, stepId: string, reason: string): Promise<void> {
-    const now = this.#clock.now()
-    await this.#update(id, (s) => {
-      let after = false
-      const steps = s.job.steps.map((step): JobStep => {
-        if (step.id === stepId) {
-          after = true
-          return {
-            ...step,
-            state: 'failed',
-            error: scrubSystemText(reason),
-            finishedAt: now,
-            startedAt: step.startedAt ?? now,
-          }
-        }
-        return after && (step.state === 'pending' || step.state === 'running') ? { ...step, state: 'skipped' } : step
-      })
-      return { ...s, job: { ...s.job, steps, state: 'failed' } }
-    })
   }
 
   async #finish(id: string): Promise<void> {
-    const stored = await this.#update(id, (s) => {
+    const stored = await this.#records.update(id, (s) => {
       const failed = s.job.state === 'failed' || s.job.steps.some((step) => step.state === 'failed')
       return { ...s, job: { ...s.job, state: failed ? 'failed' : 'succeeded', finishedAt: this.#clock.now() } }
     })
     const undone = stored.job.undoes ? this.#options.store.get(stored.job.undoes) : undefined
     if (undone && undone.job.undoneBy === id && undoParts(stored.job).length === 0) {
       // An undo that changed nothing (its safety backup failed) leaves the job undoable again.
-      await this.#update(undone.job.id, (s) => ({ ...s, job: { ...s.job, undoneBy: null } }))
+      await this.#records.update(undone.job.id, (s) => ({ ...s, job: { ...s.job, undoneBy: null } }))
     }
     this.#options.notify?.(endTitle(stored.job), stored.job.summary)
+    this.#options.onEnd?.(stored)
   }
-}
-
-function withoutKey<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).filter(([k]) => k !== key))
 }

@@ -47,7 +47,8 @@ export interface CloneStart {
   readonly confirm: string
 }
 
-function envNamed(environments: readonly Environment[], name: string): Environment {
+/** The site's environment called `name`; refuses one the site does not have. */
+export function envNamed(environments: readonly Environment[], name: string): Environment {
   const env = environments.find((e) => e.name === name)
   if (!env) throw new AppError('not_found', `This site has no environment named ${name}. Reload the site.`)
   return env
@@ -125,7 +126,7 @@ export class RestoreService {
         'bad_request',
         job.undoneBy
           ? `This ${job.kind} was undone already. Its undo is in the activity list, with its own undo if it took a safety backup.`
-          : `This ${job.kind} can no longer be undone: only the latest restore or clone of ${job.env} with a safety backup still kept can be. Reload the activity.`,
+          : `This ${job.kind} can no longer be undone: only the latest restore, clone or import of ${job.env} with a safety backup still kept can be. Reload the activity.`,
       )
     }
     return { job, parts: [...offer.parts], folder: offer.folder }

@@ -14,11 +14,39 @@ import type { Clock } from './wording'
 /** The part of the API client jobs use. */
 export type JobClient = Pick<
   PlatformClient,
-  'startWorkflow' | 'getWorkflow' | 'listWorkflows' | 'backupCatalog' | 'getBackupDownloadUrl'
+  'startWorkflow' | 'getWorkflow' | 'listWorkflows' | 'backupCatalog' | 'getBackupDownloadUrl' | 'createUpload'
 >
 
 /** Slack around a workflow's times when matching it to a backup folder or a start in flight. */
 export const SLACK_MS = 5000
+/** An uploaded archive's link this close to its expiry is not handed to a new workflow. */
+export const LINK_MARGIN_MS = 60_000
+
+type ImportRequest = Extract<StepRequest, { type: 'do_import' }>
+
+/**
+ * The link an import step hands the platform now: a fresh signed link to another environment's
+ * backup part, the link of the archive the job uploaded, or the URL the person gave. Null when
+ * the uploaded archive's link is missing or (nearly) expired: the upload must run again.
+ */
+export async function importLink(
+  client: JobClient,
+  stored: StoredJob,
+  request: ImportRequest,
+  now: number,
+  signal: AbortSignal,
+): Promise<string | null> {
+  if ('url' in request) return request.url
+  if ('uploadStep' in request) {
+    const uploaded =
+      stored.uploaded && Object.hasOwn(stored.uploaded, request.uploadStep)
+        ? stored.uploaded[request.uploadStep]!
+        : null
+    if (!uploaded || (uploaded.expiresAt !== null && uploaded.expiresAt - LINK_MARGIN_MS <= now)) return null
+    return uploaded.downloadUrl
+  }
+  return client.getBackupDownloadUrl(stored.job.siteId, request.sourceEnv, request.folder, request.element, { signal })
+}
 
 /** Asks the platform to start a step's workflow (`url`: an import's signed link). */
 export function startStepWorkflow(
@@ -30,6 +58,8 @@ export function startStepWorkflow(
 ): Promise<Workflow> {
   const options = { signal }
   switch (request.type) {
+    case 'upload':
+      throw new Error('An upload step starts no workflow.')
     case 'do_import': {
       if (url === null) throw new Error('An import starts only with a signed link.')
       const params = request.element === 'database' ? { database: 1 as const, url } : { files: 1 as const, url }

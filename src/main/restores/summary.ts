@@ -21,11 +21,18 @@ const WORDS: Readonly<Record<JobKind, KindWords>> = {
   restore: { done: 'Restored', doneLower: 'restored', noun: 'restore' },
   undo: { done: 'Put back', doneLower: 'put back', noun: 'undo' },
   clone: { done: 'Cloned', doneLower: 'cloned', noun: 'clone' },
+  import: { done: 'Imported', doneLower: 'imported', noun: 'import' },
 }
 
 /** The button that undoes a job of this kind. */
 export function undoLabel(kind: JobKind): string {
-  return kind === 'clone' ? 'Undo clone' : kind === 'undo' ? 'Undo the undo' : 'Undo restore'
+  return kind === 'clone'
+    ? 'Undo clone'
+    : kind === 'import'
+      ? 'Undo import'
+      : kind === 'undo'
+        ? 'Undo the undo'
+        : 'Undo restore'
 }
 
 /** When a backup folder (`1795363200_backup`) was started, in epoch ms; null when not one. */
@@ -48,12 +55,15 @@ function whereShort(job: Job): string {
   return job.kind === 'clone' ? `from ${job.source.env} to ${job.env}` : `on ${job.env}`
 }
 
+/** The parts whose content-changing step (not an upload) is in `state`. */
 function partsIn(steps: readonly JobStep[], state: JobStep['state']): BackupElement[] {
-  return steps.filter((s) => s.part !== null && s.state === state).map((s) => s.part as BackupElement)
+  return steps
+    .filter((s) => s.part !== null && s.kind !== 'upload' && s.state === state)
+    .map((s) => s.part as BackupElement)
 }
 
 /** What the safety backup allows afterwards, as one sentence. */
-function undoSentence(job: Job, clock: Clock, afterFailure: boolean): string {
+export function undoSentence(job: Job, clock: Clock, afterFailure: boolean): string {
   if (job.safety.folder) {
     if (afterFailure) return `${undoLabel(job.kind)} puts back what changed.`
     const at = folderTime(job.safety.folder)
@@ -102,9 +112,54 @@ function failedSummary(job: Job, clock: Clock, failed: JobStep): string {
   return sentences.join(' ')
 }
 
+/** The archive an import step brings in, by name ("wp-dump.sql.gz"), or the part's name. */
+function archiveName(job: Job, part: 'database' | 'files'): string {
+  return job.imports?.[part]?.name ?? `the ${part} archive`
+}
+
+/** "Imported wp-dump.sql.gz (12 tables, 38.0 MiB uncompressed) into dev's database." */
+function importedSentence(job: Job, part: 'database' | 'files'): string {
+  const archive = job.imports?.[part]
+  const about = archive?.description ? ` (${archive.description})` : ''
+  return `Imported ${archiveName(job, part)}${about} into ${job.env}'s ${part}.`
+}
+
+/**
+ * An import's summary: each archive imported, the one that failed (nothing imported from a file
+ * whose upload failed or was cancelled; not imported when the platform refused it), the ones
+ * skipped, and what the safety backup allows.
+ */
+function importSummary(job: Job, clock: Clock): string {
+  const failed = job.steps.find((s) => s.state === 'failed')
+  const done = partsIn(job.steps, 'succeeded') as ('database' | 'files')[]
+  if (job.state === 'succeeded' || !failed) {
+    return [...done.map((part) => importedSentence(job, part)), undoSentence(job, clock, false)].join(' ')
+  }
+  if (failed.part === null) return failedSummary(job, clock, failed)
+  const part = failed.part as 'database' | 'files'
+  const reason = asSentence(failed.error ?? 'The platform gave no reason.')
+  const sentences = done.map((p) => importedSentence(job, p))
+  sentences.push(
+    failed.kind === 'upload'
+      ? `Nothing was imported from ${archiveName(job, part)}: ${reason}`
+      : `${archiveName(job, part)} was not imported into ${job.env}'s ${part}: ${reason}`,
+  )
+  const skipped = (partsIn(job.steps, 'skipped') as ('database' | 'files')[]).filter((p) => p !== part)
+  for (const p of skipped)
+    sentences.push(`${archiveName(job, p)} was not imported either (skipped after that failure).`)
+  const changed = done.length > 0 || failed.kind !== 'upload'
+  sentences.push(
+    changed
+      ? undoSentence(job, clock, true)
+      : `Nothing on ${job.env} was changed${job.safety.folder ? '; its safety backup stays in its backups' : ''}.`,
+  )
+  return sentences.join(' ')
+}
+
 /** The job's summary from its steps' states. */
 export function jobSummary(job: Job, clock: Clock): string {
   if (job.state === 'running') return runningSummary(job)
+  if (job.kind === 'import') return importSummary(job, clock)
   const failed = job.steps.find((s) => s.state === 'failed')
   if (job.state === 'failed' && failed) return failedSummary(job, clock, failed)
   if (job.state === 'failed') return `The ${WORDS[job.kind].noun} ${whereShort(job)} stopped before it began.`

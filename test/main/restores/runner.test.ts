@@ -74,6 +74,10 @@ class ScriptedPlatform implements JobClient {
     return this.catalog
   }
 
+  async createUpload(): Promise<never> {
+    throw new Error('No uploads in these tests (test/main/imports covers them).')
+  }
+
   async getBackupDownloadUrl(_site: string, env: string, folder: string, element: string): Promise<string> {
     const url = `https://links.example/${env}/${folder}/${element}?n=${this.links.length + 1}`
     this.links.push(url)
