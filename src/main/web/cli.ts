@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     events: services.context.events,
     staticDir: values.static ?? path.join(repoRoot, 'out', 'renderer'),
     port,
+    stage: (name, declared, body) => services.imports.stageUpload(name, declared, body),
   })
   console.log(`Restore Desk is running at ${host.url}`)
   console.error(`Data folder: ${dataDir}. Press Ctrl+C to stop.`)

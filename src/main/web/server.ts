@@ -7,7 +7,8 @@
  * HttpOnly SameSite=Strict cookie, or as a Bearer header), the Host header must
  * name this very port on a loopback name (no DNS rebinding), and any Origin
  * must be this host's own. Payloads are validated by the same router that
- * Electron's ipcMain uses.
+ * Electron's ipcMain uses. Files for an import arrive on a route of their own (./stage-route),
+ * streamed to disk; `imports:stage-path` (a path on disk) is refused here.
  *
  * No request, however malformed, may end the process: each one runs inside one guard that
  * turns anything thrown (sync or async) into a 500 without a stack, logs one line, and keeps
@@ -20,13 +21,14 @@ import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { pipeline } from 'node:stream/promises'
 import { errorLogLine } from '../../lib/error-line'
-import type { EventChannel, EventPayload } from '../../shared/ipc'
+import { isInvokeChannel, isPageChannel, type EventChannel, type EventPayload } from '../../shared/ipc'
 import { describeSystemError, systemErrorCode } from '../errors'
 import type { EventHub } from '../events'
 import type { IpcRouter } from '../ipc/router'
 import { contentTypeOf } from '../content-types'
 import { CONTENT_SECURITY_POLICY } from '../security'
 import { EventStreams } from './event-streams'
+import { handleStage, type StageUpload } from './stage-route'
 import {
   RequestRefused,
   decodeOrUndefined,
@@ -50,6 +52,8 @@ export interface WebHostOptions {
   readonly token?: string
   /** Where a request that failed inside the host is reported, one line each (default: stderr). */
   readonly log?: (line: string) => void
+  /** Stages a file the page streams (`PUT /api/stage`); without it the route answers 404. */
+  readonly stage?: StageUpload
 }
 
 export interface WebHost {
@@ -150,6 +154,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         'bad_request',
         'The request target is not a valid path: it has a malformed %-escape.',
       )
+    // A path on disk may come only from Electron's preload (a real dropped File), never over HTTP.
+    if (isInvokeChannel(channel) && !isPageChannel(channel))
+      throw new RequestRefused(
+        403,
+        'forbidden',
+        `"${channel}" is called only by the desktop app's preload; the page stages files with PUT /api/stage.`,
+      )
     if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
       throw new RequestRefused(415, 'bad_request', 'Send the request as application/json.')
     const text = await readBody(req, MAX_BODY_BYTES)
@@ -209,6 +220,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (invokeMatch) {
       if (req.method !== 'POST') throw new RequestRefused(405, 'bad_request', 'Use POST for IPC calls.')
       await handleInvoke(invokeMatch[1] ?? '', req, res)
+    } else if (url.pathname === '/api/stage') {
+      await handleStage(url, req, res, options.stage)
     } else if (url.pathname === '/api/events' && req.method === 'GET') {
       streams.open(req, res)
     } else if (url.pathname.startsWith('/api/')) {

@@ -6,6 +6,7 @@
  */
 import { vi } from 'vitest'
 import { createApiClient, setApiClient } from '../../../src/renderer/src/api/client'
+import type { StagedFile } from '../../../src/shared/imports'
 import {
   eventChannelNames,
   invokeChannelNames,
@@ -24,6 +25,12 @@ export type FakeHandler<C extends InvokeChannel> = (
 ) => InvokeResponse<C> | Promise<InvokeResponse<C>>
 export type FakeHandlers = { [C in InvokeChannel]?: FakeHandler<C> }
 
+/** Stages a file as the preload or the host would (tests may call `onProgress`). */
+export type FakeStage = (
+  file: File,
+  onProgress?: (sent: number, total: number) => void,
+) => StagedFile | Promise<StagedFile>
+
 /** A thrown value that becomes `{ ok: false, error }`. */
 export class FakeIpcFailure {
   constructor(
@@ -40,6 +47,10 @@ export interface FakeBridge {
   handle<C extends InvokeChannel>(channel: C, handler: FakeHandler<C>): void
   emit<E extends EventChannel>(channel: E, payload: EventPayload<E>): void
   listenerCount(channel: EventChannel): number
+  /** The files handed to `stageFile`, in order. */
+  readonly staged: File[]
+  /** How `stageFile` answers (throw a FakeIpcFailure for an error); unset, it answers not_handled. */
+  handleStage(stage: FakeStage): void
 }
 
 const DEFAULTS: FakeHandlers = {
@@ -90,7 +101,22 @@ export function installFakeBridge(handlers: FakeHandlers = {}): FakeBridge {
       },
     ]),
   )
-  const bridge = { invoke, subscribe } as unknown as RestoreDeskBridge
+  const staged: File[] = []
+  let stage: FakeStage | null = null
+  const stageFile = async (
+    file: File,
+    onProgress?: (sent: number, total: number) => void,
+  ): Promise<IpcResult<StagedFile>> => {
+    staged.push(file)
+    if (!stage) return { ok: false, error: { code: 'not_handled', message: 'The fake bridge stages no files.' } }
+    try {
+      return { ok: true, value: await stage(file, onProgress) }
+    } catch (cause) {
+      if (cause instanceof FakeIpcFailure) return { ok: false, error: { code: cause.code, message: cause.message } }
+      throw cause
+    }
+  }
+  const bridge = { invoke, subscribe, stageFile } as unknown as RestoreDeskBridge
   setApiClient(createApiClient(bridge))
 
   return {
@@ -102,5 +128,9 @@ export function installFakeBridge(handlers: FakeHandlers = {}): FakeBridge {
       for (const listener of listeners.get(channel) ?? []) listener(payload)
     },
     listenerCount: (channel) => listeners.get(channel)?.size ?? 0,
+    staged,
+    handleStage: (handler) => {
+      stage = handler
+    },
   }
 }

@@ -3,10 +3,15 @@
  * carried over HTTP to the host that runs the real main-process handlers.
  * The session token travels in an HttpOnly cookie the host set from the
  * printed link, so the page never handles it.
+ *
+ * `stageFile` sends a dropped file to the host's own route (`PUT /api/stage`)
+ * with XMLHttpRequest, which reports upload progress (fetch does not) and sends
+ * the File itself, so the browser streams it from disk instead of holding it.
  */
+import type { StagedFile } from '../../../shared/imports'
 import {
   eventChannelNames,
-  invokeChannelNames,
+  pageChannelNames,
   type EventChannel,
   type IpcResult,
   type RestoreDeskBridge,
@@ -31,7 +36,7 @@ export function createHttpBridge(base = '', fetchImpl: typeof fetch = (...args) 
   }
 
   const invoke = Object.fromEntries(
-    invokeChannelNames.map((channel) => [
+    pageChannelNames.map((channel) => [
       channel,
       async (payload: unknown): Promise<IpcResult<unknown>> => {
         let response: Response
@@ -81,5 +86,54 @@ export function createHttpBridge(base = '', fetchImpl: typeof fetch = (...args) 
     ]),
   )
 
-  return { invoke, subscribe } as unknown as RestoreDeskBridge
+  return {
+    invoke,
+    subscribe,
+    stageFile: (file, onProgress) => stageOverHttp(base, file, onProgress),
+  } as RestoreDeskBridge
+}
+
+const unreachable: IpcResult<never> = {
+  ok: false,
+  error: {
+    code: 'host_unreachable',
+    message:
+      'The file could not be sent: Restore Desk is not answering. Check that `npm run web` is still running, then try again.',
+  },
+}
+
+/** Streams `file` to the host's staging route, reporting the bytes sent. */
+export function stageOverHttp(
+  base: string,
+  file: File,
+  onProgress?: (sent: number, total: number) => void,
+  makeRequest: () => XMLHttpRequest = () => new XMLHttpRequest(),
+): Promise<IpcResult<StagedFile>> {
+  return new Promise((resolve) => {
+    const xhr = makeRequest()
+    xhr.open('PUT', `${base}/api/stage?name=${encodeURIComponent(file.name)}`)
+    xhr.withCredentials = true
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream')
+    xhr.upload.addEventListener('progress', (event) => {
+      onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size)
+    })
+    xhr.addEventListener('load', () => {
+      try {
+        resolve(JSON.parse(xhr.responseText) as IpcResult<StagedFile>)
+      } catch {
+        resolve({
+          ok: false,
+          error: {
+            code: 'bad_response',
+            message: `Restore Desk answered the file with HTTP ${xhr.status} and no result. Reload the page, then try again.`,
+          },
+        })
+      }
+    })
+    xhr.addEventListener('error', () => resolve(unreachable))
+    xhr.addEventListener('abort', () =>
+      resolve({ ok: false, error: { code: 'cancelled', message: 'Sending the file was stopped.' } }),
+    )
+    xhr.send(file)
+  })
 }
