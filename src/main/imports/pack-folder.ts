@@ -36,6 +36,8 @@ export interface FolderWalk {
   readonly bytes: number
   /** The uncompressed tar's size as ustar writes it (pax headers for long names add a little). */
   readonly tarBytes: number
+  /** Every entry, the folder's own name first, in archive order (sorted, depth first). */
+  readonly paths: readonly string[]
 }
 
 function refusedEntry(relative: string, info: Stats | ReadEntry): AppError {
@@ -52,14 +54,19 @@ function refusedEntry(relative: string, info: Stats | ReadEntry): AppError {
   )
 }
 
-async function walk(
-  root: string,
-  relative: string,
-  totals: { files: number; dirs: number; bytes: number; tar: number },
-) {
+interface Totals {
+  files: number
+  dirs: number
+  bytes: number
+  tar: number
+  readonly paths: string[]
+}
+
+async function walk(root: string, relative: string, totals: Totals): Promise<void> {
   for (const child of (await readdir(path.join(root, relative))).sort()) {
     const childRelative = relative === '' ? child : `${relative}/${child}`
     const info = await lstat(path.join(root, childRelative))
+    totals.paths.push(`${path.basename(root)}/${childRelative}`)
     if (info.isDirectory()) {
       totals.dirs += 1
       totals.tar += BLOCK
@@ -76,10 +83,11 @@ async function walk(
 
 /** Walks `folder` (refusing links and special files) and sizes the tar it makes. */
 export async function walkFolder(folder: string): Promise<FolderWalk> {
-  const totals = { files: 0, dirs: 1, bytes: 0, tar: BLOCK }
+  const totals: Totals = { files: 0, dirs: 1, bytes: 0, tar: BLOCK, paths: [path.basename(folder)] }
   await walk(folder, '', totals)
   // Two zero blocks end a tar; node-tar pads the stream to whole blocks.
-  return { files: totals.files, dirs: totals.dirs, bytes: totals.bytes, tarBytes: totals.tar + 2 * BLOCK }
+  const { files, dirs, bytes, paths } = totals
+  return { files, dirs, bytes, tarBytes: totals.tar + 2 * BLOCK, paths }
 }
 
 /** Counts the bytes passing through (the tar before gzip), for the progress bar. */
@@ -113,6 +121,8 @@ export async function packFolder(
     {
       cwd: path.dirname(root),
       portable: true,
+      // The walk's list, in its order: the same folder always gives the same archive.
+      noDirRecurse: true,
       linkCache: new NoHardLinks(),
       // A path that became a link or a special file since the walk fails the archive.
       filter: (entryPath: string, info: Stats | ReadEntry) => {
@@ -121,7 +131,7 @@ export async function packFolder(
         return plain
       },
     },
-    [name],
+    [...walked.paths],
   )
   const source = Readable.from(tar)
   const counter = new Counter((bytes) => options.onProgress?.(Math.min(bytes, walked.tarBytes), walked.tarBytes))

@@ -49,7 +49,7 @@ function transferOf(meter: RateMeter, sent: number, total: number): NonNullable<
     sent,
     total,
     bytesPerSecond: rate > 0 ? rate : null,
-    secondsLeft: rate > 0 ? Math.ceil((total - sent) / rate) : null,
+    secondsLeft: sent >= total ? 0 : rate > 0 ? Math.ceil((total - sent) / rate) : null,
   }
 }
 
@@ -83,7 +83,7 @@ export function createUploadStepRunner(options: UploadStepOptions): UploadStepRu
         const meter = new RateMeter()
         const started = now()
         meter.reset(0, started)
-        let last = 0
+        let last = Number.NEGATIVE_INFINITY
         const report = (sent: number): void => {
           const at = now()
           meter.sample(sent, at)

@@ -143,13 +143,17 @@ export async function putFile(
 
   const counter = new SentCounter(size, (sent) => options.onProgress?.(sent))
   const source = size === 0 ? null : createReadStream(file, { start: 0, end: size - 1 })
-  const sending = (
-    source ? pipeline(source, counter, request) : new Promise<void>((resolve) => request.end(resolve))
-  ).then(() => {
-    if (counter.sent !== size && source) {
-      throw new AppError('changed', 'The file got shorter while it was being uploaded. Drop it again.')
-    }
-  })
+  const sending = (source ? pipeline(source, counter, request) : new Promise<void>((resolve) => request.end(resolve)))
+    .then(() => {
+      if (counter.sent !== size && source) {
+        throw new AppError('changed', 'The file got shorter while it was being uploaded. Drop it again.')
+      }
+    })
+    .catch((error: unknown) => {
+      // The platform would wait for the missing bytes (or read a file that grew): the request ends here.
+      if (error instanceof AppError) request.destroy(error)
+      throw error
+    })
   try {
     const [sent, answered] = await Promise.allSettled([sending, answer])
     if (answered.status === 'fulfilled') {

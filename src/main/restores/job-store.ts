@@ -206,7 +206,7 @@ export class JobStore {
   /** Reads the saved jobs (a missing file is none; a damaged one is set aside and reported). */
   async load(): Promise<void> {
     const saved = await readSavedState(this.#options.file, fileSchema, {
-      what: 'The saved restores, undos and clones',
+      what: 'The saved restores, undos, clones and imports',
       startsWith:
         'the list starts empty (the platform keeps the workflows and the safety backups; look at the site activity)',
       report: (damage) => this.#options.onDamaged?.(damage),

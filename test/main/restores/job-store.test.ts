@@ -8,7 +8,8 @@ import { JobStore, KEEP_FINISHED_PER_SITE, type StoredJob } from '../../../src/m
 import type { DamagedFile } from '../../../src/lib/saved-state'
 import type { AppInfo } from '../../../src/shared/app'
 import type { IpcResult } from '../../../src/shared/ipc'
-import { NOW, restorePlan, withStates } from './fixtures'
+import { planImport } from '../../../src/main/restores/plan-import'
+import { clock, NOW, restorePlan, target, withStates } from './fixtures'
 
 let dir: string
 beforeEach(async () => {
@@ -53,6 +54,55 @@ describe('JobStore', () => {
     expect(ids).toContain('job-s1-0005')
   })
 
+  it('reads a job saved before imports as having none, and an import job with its uploads back the same', async () => {
+    const file = path.join(dir, 'jobs.json')
+    const old = stored('job-0001')
+    const { imports: _imports, ...withoutImports } = old.job
+    await writeFile(file, JSON.stringify({ version: 1, jobs: [{ ...old, job: withoutImports }] }))
+    const store = new JobStore({ file })
+    await store.load()
+    expect(store.get('job-0001')?.job.imports).toBeNull()
+
+    const planned = planImport(
+      {
+        ...target,
+        files: null,
+        safetyBackup: true,
+        database: {
+          token: 'tok_0123456789abcdef0123456789ab',
+          name: 'dump.sql',
+          size: 2048,
+          convert: true,
+          detail: {
+            kind: 'database',
+            format: 'sql',
+            tool: 'mysqldump',
+            serverVersion: null,
+            tables: [{ name: 'users', rows: 3 }],
+            uncompressedBytes: 2048,
+            innerName: null,
+          },
+        },
+      },
+      { id: 'job-import-1', clock },
+    )
+    const imported: StoredJob = {
+      ...planned,
+      starting: {},
+      uploaded: {
+        'database-upload': { downloadUrl: 'http://127.0.0.1:9/links/uploads/u/dump.sql.gz', expiresAt: NOW },
+      },
+    }
+    await store.put(imported)
+    const again = new JobStore({ file })
+    await again.load()
+    expect(again.get('job-import-1')).toEqual(imported)
+    expect(again.get('job-import-1')?.requests['database-upload']).toMatchObject({
+      type: 'upload',
+      convert: { format: 'sql' },
+    })
+  })
+
   it('sets a damaged file aside, says so, and starts empty', async () => {
     const file = path.join(dir, 'jobs.json')
     for (const body of [
@@ -70,7 +120,7 @@ describe('JobStore', () => {
       expect(store.all()).toEqual([])
       expect(damage).toHaveLength(1)
       expect(damage[0]!.message).toContain(file)
-      expect(damage[0]!.message).toMatch(/The saved restores, undos and clones/)
+      expect(damage[0]!.message).toMatch(/The saved restores, undos, clones and imports/)
     }
     expect((await readdir(dir)).filter((name) => name.startsWith('jobs.json.damaged-'))).toHaveLength(3)
   })
