@@ -76,7 +76,8 @@ export function createUploadStepRunner(options: UploadStepOptions): UploadStepRu
           // The conversion read the person's file: it must still be the one inspected.
           await options.staging.verify(request.token)
           file = converted
-          name = out.name
+          // The person's name with the new form's extension: wp-dump.sql → wp-dump.sql.gz.
+          name = `${name.replace(/\.(sql|sql\.gz|zip|tar|tgz|tar\.gz)$/i, '') || 'import'}${ext}`
           size = out.size
         }
         const target = await input.client.createUpload(input.siteId, input.env, { filename: name, size }, { signal })
