@@ -224,6 +224,7 @@ export function job(overrides: Partial<Job> = {}): Job {
     source: { env: 'dev', folder: '1700000000_automated', backupAt: 1_700_000_000_000 },
     parts: ['code', 'files', 'database'],
     clone: null,
+    imports: null,
     safety: { requested: true, folder: null, keepForDays: 7 },
     steps: [
       jobStep('safety', { state: 'running', progress: { step: 1, of: 3, activity: 'Backing up database of "dev"' } }),

@@ -1,10 +1,10 @@
 /**
- * How the page words jobs (restores, undos, clones) and the platform's workflows: titles, step
+ * How the page words jobs (restores, undos, clones, imports) and the platform's workflows: titles, step
  * states, results, and the defaults of the clone dialog. Pure, so it is tested without a DOM.
  */
-import type { Job, JobKind, JobStep } from '../../../shared/jobs'
+import type { ImportedArchive, Job, JobKind, JobStep, JobStepProgress } from '../../../shared/jobs'
 import type { BackupElement, Workflow } from '../../../shared/platform-types'
-import { formatMoment } from './format'
+import { formatBytes, formatDuration, formatMoment, formatRate } from './format'
 
 /** A part's name as checkboxes and lists show it. */
 export const PART_NAMES: Readonly<Record<BackupElement, string>> = {
@@ -25,7 +25,26 @@ export function isJobEnded(job: Job): boolean {
   return job.state !== 'running'
 }
 
-const VERBS: Readonly<Record<JobKind, string>> = { restore: 'Restore', undo: 'Undo', clone: 'Clone' }
+const VERBS: Readonly<Record<JobKind, string>> = { restore: 'Restore', undo: 'Undo', clone: 'Clone', import: 'Import' }
+
+/** An imported archive as a title names it: the file's name, or for a URL its last path segment (else its host). */
+export function archiveLabel(archive: ImportedArchive): string {
+  if (!archive.fromUrl) return archive.name
+  try {
+    const url = new URL(archive.name)
+    const last = url.pathname.split('/').filter(Boolean).at(-1)
+    return last ? decodeURIComponent(last) : url.hostname
+  } catch {
+    return archive.name
+  }
+}
+
+/** The archives of an import in the order it brings them in (files, then database). */
+function importedNames(job: Job): string {
+  const archives = [job.imports?.files, job.imports?.database].filter((entry) => entry !== undefined)
+  const names = archives.map(archiveLabel)
+  return names.length ? names.join(' and ') : 'an archive'
+}
 
 /** The job as its card names it: "Restore dev from 30 Nov 02:00", "Clone content from live to dev". */
 export function jobTitle(job: Job): string {
@@ -40,6 +59,8 @@ export function jobTitle(job: Job): string {
       return `Undo on ${env}: back to the safety backup of ${moment}`
     case 'clone':
       return `Clone content from ${source.env} to ${env}`
+    case 'import':
+      return `Import ${importedNames(job)} into ${env}`
   }
 }
 
@@ -56,6 +77,7 @@ export function stepStatus(step: JobStep): string {
     case 'running': {
       const progress = step.progress
       const activity = progress?.activity.trim() || 'Working…'
+      // An upload's bytes, rate and time left show beside it (see transferText), not in this line.
       if (progress?.step != null && progress.of) return `Step ${progress.step} of ${progress.of}: ${activity}`
       return activity
     }
@@ -66,6 +88,14 @@ export function stepStatus(step: JobStep): string {
     case 'skipped':
       return 'Skipped: an earlier step failed'
   }
+}
+
+/** An upload's progress: "12.0 MiB of 38.0 MiB · 4.2 MiB/s · 6 s left" (rate and time left when known). */
+export function transferText(transfer: NonNullable<JobStepProgress['transfer']>): string {
+  const parts = [`${formatBytes(transfer.sent)} of ${formatBytes(transfer.total)}`]
+  if (transfer.bytesPerSecond !== null && transfer.bytesPerSecond > 0) parts.push(formatRate(transfer.bytesPerSecond))
+  if (transfer.secondsLeft !== null) parts.push(`${formatDuration(transfer.secondsLeft)} left`)
+  return parts.join(' · ')
 }
 
 /** What the activity list says of a workflow. */
