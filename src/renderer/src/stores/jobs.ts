@@ -1,5 +1,5 @@
 /**
- * What the restore, undo and clone dialogs ask before anything happens (the previews) and the
+ * What the restore, undo, clone and import dialogs ask before anything happens (the previews) and the
  * starts themselves. A started job goes to the activity store at once, so its card shows before
  * the next poll; each start is a person's act, the one moment notifications may be asked for.
  */
@@ -18,6 +18,8 @@ export type RestoreRequest = InvokeRequest<'restore:start'>
 export type UndoRequest = InvokeRequest<'restore:undo'>
 export type CloneSource = InvokeRequest<'clone:preview'>
 export type CloneRequest = InvokeRequest<'clone:start'>
+export type ImportRequest = InvokeRequest<'imports:start'>
+export type UrlImportRequest = InvokeRequest<'imports:start-url'>
 
 export const useJobsStore = defineStore('jobs', () => {
   const restorePreviews = createResourceMap(
@@ -84,6 +86,24 @@ export const useJobsStore = defineStore('jobs', () => {
     return started(await useApi().call('clone:start', { ...request }))
   }
 
+  /** Starts an import of staged files (their tokens); throws main's message for the dialog to show. */
+  async function startImport(request: ImportRequest): Promise<Job> {
+    beforeStart()
+    return started(await useApi().call('imports:start', { ...request }))
+  }
+
+  async function startImportFromUrl(request: UrlImportRequest): Promise<Job> {
+    beforeStart()
+    return started(await useApi().call('imports:start-url', { ...request }))
+  }
+
+  /** Stops an import's upload; the job fails as cancelled, and its card shows that once main says so. */
+  async function cancelImport(jobId: string): Promise<Job> {
+    const job = await useApi().call('imports:cancel', { jobId })
+    void useActivityStore().refresh()
+    return job
+  }
+
   /** Forgets every preview (after switching connections). */
   function reset(): void {
     restorePreviews.reset()
@@ -101,6 +121,9 @@ export const useJobsStore = defineStore('jobs', () => {
     startRestore,
     startUndo,
     startClone,
+    startImport,
+    startImportFromUrl,
+    cancelImport,
     reset,
   }
 })
