@@ -2,9 +2,9 @@ import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setApiClient } from '../../src/renderer/src/api/client'
 import { formatMoment } from '../../src/renderer/src/lib/format'
-import type { Job } from '../../src/shared/jobs'
+import type { Job, JobStep } from '../../src/shared/jobs'
 import { getByRole, queryAllByRole } from './support/by-role'
-import { installFakeBridge } from './support/fake-bridge'
+import { FakeIpcFailure, installFakeBridge } from './support/fake-bridge'
 import { activity, job, jobStep, restorePreview, undoOffer, workflow } from './support/fixtures'
 import { mountSite, siteHandlers } from './support/mount-site'
 
@@ -150,3 +150,127 @@ describe('job progress on the environment', () => {
     expect(queryAllByRole(body(), 'button', 'Undo restore')).toHaveLength(0)
   })
 })
+
+describe('an import’s upload on the environment', () => {
+  const MiB = 1024 * 1024
+  const uploadStep = (overrides: Partial<JobStep> = {}) =>
+    jobStep('upload-database', {
+      kind: 'upload',
+      part: 'database',
+      label: 'Send wp-dump.sql.gz to the platform',
+      state: 'running',
+      progress: {
+        step: null,
+        of: null,
+        activity: 'Sending',
+        transfer: { sent: 12 * MiB, total: 38 * MiB, bytesPerSecond: 4 * MiB, secondsLeft: 7 },
+      },
+      ...overrides,
+    })
+  const importJob = (overrides: Partial<Job> = {}) =>
+    job({
+      id: 'job-import-0001',
+      kind: 'import',
+      parts: ['database'],
+      source: { env: 'dev', folder: null, backupAt: null },
+      imports: {
+        database: {
+          name: 'wp-dump.sql.gz',
+          size: 9 * MiB,
+          fromUrl: false,
+          description: '12 tables, 38.0 MiB uncompressed',
+        },
+      },
+      steps: [
+        jobStep('safety', { state: 'succeeded' }),
+        uploadStep(),
+        jobStep('database', { kind: 'import', label: 'Import the database' }),
+      ],
+      ...overrides,
+    })
+  const importCard = () => getByRole(body(), 'region', 'Import wp-dump.sql.gz into dev')
+
+  it('shows bytes sent of the total, the rate and the time left, and Cancel calls imports:cancel', async () => {
+    let current = importJob()
+    const fake = installFakeBridge(
+      siteHandlers({
+        'activity:site': () => activity({ jobs: [current] }),
+        'imports:cancel': ({ jobId }) => {
+          current = importJob({
+            id: jobId,
+            state: 'failed',
+            finishedAt: Date.now(),
+            summary: 'The import was cancelled: nothing was imported from wp-dump.sql.gz. Undo import puts back dev.',
+            steps: [
+              jobStep('safety', { state: 'succeeded' }),
+              uploadStep({ state: 'failed', error: 'Cancelled.' }),
+              jobStep('database', { kind: 'import', label: 'Import the database', state: 'skipped' }),
+            ],
+          })
+          return current
+        },
+      }),
+    )
+    mountSite('dev')
+    await flushPromises()
+    const transfer = importCard().querySelector('[data-testid="job-transfer"]')!
+    expect(transfer.querySelector('[data-testid="job-transfer-text"]')?.textContent).toBe(
+      '12.0 MiB of 38.0 MiB · 4.0 MiB/s · 7 s left',
+    )
+    expect((transfer.querySelector('progress') as HTMLProgressElement).value).toBe(31)
+    expect(transfer.querySelector('progress')?.getAttribute('aria-label')).toBe(
+      'Send wp-dump.sql.gz to the platform: 31 percent',
+    )
+    const listsBefore = fake.callsTo('backups:list').length
+
+    await click(getByRole(importCard(), 'button', 'Cancel'))
+    expect(fake.callsTo('imports:cancel')).toEqual([{ jobId: 'job-import-0001' }])
+    await flushPromises()
+    expect(importCard().dataset.state).toBe('failed')
+    expect(queryAllByRole(importCard(), 'button', 'Cancel')).toHaveLength(0)
+    expect(getByRole(importCard(), 'alert').textContent).toContain('nothing was imported from wp-dump.sql.gz')
+    // It ended: the environment and its timeline are asked again.
+    expect(fake.callsTo('backups:list').length).toBe(listsBefore + 1)
+  })
+
+  it('once the upload is done, the import step’s progress and no Cancel; a refused cancel says why', async () => {
+    const importing = importJob({
+      steps: [
+        jobStep('safety', { state: 'succeeded' }),
+        uploadStep({ state: 'succeeded' }),
+        jobStep('database', {
+          kind: 'import',
+          label: 'Import the database',
+          state: 'running',
+          progress: { step: 2, of: 3, activity: 'Importing the database' },
+        }),
+      ],
+    })
+    let current = importJob()
+    const fake = installFakeBridge(
+      siteHandlers({
+        'activity:site': () => activity({ jobs: [current] }),
+        'imports:cancel': () => {
+          throw new FakeIpcFailure('not_cancellable', 'The upload has finished: the import can no longer be cancelled.')
+        },
+      }),
+    )
+    mountSite('dev')
+    await flushPromises()
+    await click(getByRole(importCard(), 'button', 'Cancel'))
+    expect(getByRole(importCard(), 'alert').textContent).toContain('can no longer be cancelled')
+
+    current = importing
+    fake.emit('jobs:changed', importing)
+    await flushPromises()
+    expect(importCard().querySelector('[data-testid="job-transfer"]')).toBeNull()
+    expect(queryAllByRole(importCard(), 'button', 'Cancel')).toHaveLength(0)
+    expect(stepTexts(importCard())).toEqual(['Done', 'Done', 'Step 2 of 3: Importing the database'])
+  })
+})
+
+function stepTexts(element: HTMLElement): Array<string | undefined> {
+  return [...element.querySelectorAll('[data-testid="job-step"] .step-status')].map((status) =>
+    status.textContent?.trim(),
+  )
+}

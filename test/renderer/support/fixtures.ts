@@ -2,6 +2,13 @@
 import type { AppInfo, ConnectionSummary } from '../../../src/shared/app'
 import type { DownloadItem } from '../../../src/shared/downloads'
 import type {
+  DatabaseInspection,
+  FilesInspection,
+  ImportCapabilities,
+  ImportInspection,
+  ImportRefusal,
+} from '../../../src/shared/imports'
+import type {
   ClonePreview,
   ContentChangePreview,
   Job,
@@ -328,5 +335,76 @@ export function clonePreview(overrides: Partial<ClonePreview> = {}): ClonePrevie
     busy: null,
     safetyKeepDays: 7,
     ...overrides,
+  }
+}
+
+/** What the embedded platform lets an import do: uploads up to 2 GiB, any URL. */
+export function importCapabilities(overrides: Partial<ImportCapabilities> = {}): ImportCapabilities {
+  return { upload: true, uploadNote: null, maxUploadBytes: 2 * 1024 ** 3, maxUrlBytes: null, ...overrides }
+}
+
+/** Pantheon: no uploads from disk, imports by URL up to 500 MB. */
+export const PANTHEON_UPLOAD_NOTE =
+  'Pantheon has no upload endpoint: import from a URL instead (up to 500 MB), for example a signed link to the file.'
+export function pantheonCapabilities(): ImportCapabilities {
+  return { upload: false, uploadNote: PANTHEON_UPLOAD_NOTE, maxUploadBytes: null, maxUrlBytes: 500 * 1000 * 1000 }
+}
+
+/** A WordPress dump of 12 tables, 38 MiB once uncompressed. */
+export function databaseInspection(overrides: Partial<DatabaseInspection> = {}): DatabaseInspection {
+  const names = ['wp_commentmeta', 'wp_comments', 'wp_links', 'wp_options', 'wp_postmeta', 'wp_posts']
+  const more = ['wp_term_relationships', 'wp_term_taxonomy', 'wp_termmeta', 'wp_terms', 'wp_usermeta', 'wp_users']
+  return {
+    kind: 'database',
+    format: 'sql.gz',
+    tool: 'mysqldump',
+    serverVersion: '8.0.36',
+    tables: [...names, ...more].map((name, index) => ({ name, rows: index * 10 })),
+    uncompressedBytes: 38 * 1024 * 1024,
+    innerName: null,
+    ...overrides,
+  }
+}
+
+/** A files archive of 1,204 files in `files_dev/`. */
+export function filesInspection(overrides: Partial<FilesInspection> = {}): FilesInspection {
+  return {
+    kind: 'files',
+    format: 'tar.gz',
+    fileCount: 1204,
+    dirCount: 38,
+    totalBytes: 52 * 1024 * 1024,
+    topFolder: 'files_dev/',
+    largest: [
+      { path: 'files_dev/video/intro.mp4', size: 12 * 1024 * 1024 },
+      { path: 'files_dev/2026/11/banner.png', size: 3 * 1024 * 1024 },
+    ],
+    ...overrides,
+  }
+}
+
+/** Main's answer to `imports:inspect` for an importable file. */
+export function inspected(
+  token: string,
+  name: string,
+  detail: DatabaseInspection | FilesInspection,
+  size = 9_437_184,
+): ImportInspection {
+  return { token, name, size, ok: true, detail, convertForUpload: false }
+}
+
+/** Main's answer to `imports:inspect` for a refused file. */
+export function refused(token: string, name: string, refusal: Partial<ImportRefusal> = {}): ImportInspection {
+  return {
+    token,
+    name,
+    size: 2_048,
+    ok: false,
+    refusal: {
+      code: 'not_sql',
+      problem: 'This file is not a SQL dump: it starts with an HTML page.',
+      todo: 'Export the database again with mysqldump (or your host’s backup) and import that file.',
+      ...refusal,
+    },
   }
 }
