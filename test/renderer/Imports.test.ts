@@ -144,9 +144,19 @@ describe('imports on the environment', () => {
     panel().querySelector('[data-testid="env-header"]')!.dispatchEvent(enter)
     await flushPromises()
     expect(enter.defaultPrevented).toBe(true)
+    const over = new Event('dragover', { bubbles: true, cancelable: true })
+    Object.defineProperty(over, 'dataTransfer', { value: transfer })
+    panel().dispatchEvent(over)
+    // Taken by the panel (a copy), not just refused by the page's guard (which says none).
+    expect([over.defaultPrevented, transfer.dropEffect]).toEqual([true, 'copy'])
     expect(panel().querySelector('[data-testid="import-drop-zone"]')?.textContent).toContain(
       'Drop a database dump or a files archive here',
     )
+
+    // Dropped outside the environment: the browser must not open it, and nothing is staged.
+    const outside = await drop(body().querySelector('.site-header')!, [file('elsewhere.sql.gz')])
+    expect(outside.defaultPrevented).toBe(true)
+    expect(fake.staged).toEqual([])
 
     const dropped = await drop(panel().querySelector('[data-testid="env-header"]')!, [file('wp-dump.sql.gz')])
     // The browser must not open the file in place of the app.
