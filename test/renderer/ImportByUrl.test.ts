@@ -65,6 +65,8 @@ describe('imports on a Pantheon connection', () => {
     const fake = urlMain()
     mountSite('dev')
     await flushPromises()
+    // Asked for the environment shown: the limits are its own.
+    expect(fake.callsTo('imports:capabilities')).toEqual([{ siteId: 'site-1', env: 'dev' }])
     const pick = getByRole(panel(), 'button', 'Import...') as HTMLButtonElement
     expect(pick.disabled).toBe(true)
     expect(descriptionOf(pick)).toBe(PANTHEON_UPLOAD_NOTE)

@@ -5,7 +5,7 @@ import { useAppStore } from '../../src/renderer/src/stores/app'
 import type { ImportInspection } from '../../src/shared/imports'
 import type { Job } from '../../src/shared/jobs'
 import { descriptionOf, getByRole, queryAllByRole } from './support/by-role'
-import { FakeIpcFailure, installFakeBridge, stagedToken, type FakeBridge } from './support/fake-bridge'
+import { FakeIpcFailure, installFakeBridge, type FakeBridge } from './support/fake-bridge'
 import {
   activity,
   appInfo,
@@ -17,6 +17,7 @@ import {
   refused,
 } from './support/fixtures'
 import { mountSite, siteHandlers } from './support/mount-site'
+import { stagedToken, stageWith } from './support/staging'
 
 enableAutoUnmount(afterEach)
 
@@ -119,6 +120,7 @@ function importMain(overrides: Parameters<typeof siteHandlers>[0] = {}) {
     ...overrides,
   })
   fake = installFakeBridge(handlers)
+  stageWith(fake)
   return fake
 }
 
@@ -209,7 +211,8 @@ describe('imports on the environment', () => {
   it('shows a file’s progress while it streams to the host, and a failed staging as an alert', async () => {
     const fake = importMain()
     let finish: (() => void) | null = null
-    fake.stageWith(
+    stageWith(
+      fake,
       (staged, report, index) =>
         new Promise((resolve) => {
           report(4, 12)
@@ -231,7 +234,7 @@ describe('imports on the environment', () => {
     // Cancelled: main forgets the staged file.
     expect(fake.callsTo('imports:discard')).toEqual([{ token: stagedToken(1) }])
 
-    fake.stageWith(() => {
+    stageWith(fake, () => {
       throw new FakeIpcFailure(
         'too_large',
         'wp-dump.sql.gz is 3.0 GiB, over the 2.0 GiB upload limit: split the import.',
@@ -318,7 +321,7 @@ describe('imports on the environment', () => {
 
     fake.handle('app:info', () => appInfo({ mode: 'electron' }))
     await useAppStore().load()
-    fake.stageWith((staged, _report, index) => ({
+    stageWith(fake, (staged, _report, index) => ({
       token: stagedToken(index),
       name: `${staged.name}.tar.gz`,
       size: 40_000,

@@ -1,13 +1,12 @@
 /**
  * A scriptable stand-in for the preload bridge: tests give handlers per channel (a value, or a
  * thrown `{ code, message }` for an IpcError), read what the page called, and push events as
- * the main process would. `stageFile` records each file and answers with a token (or what
- * `stageWith` says), reporting its progress through the page's callback like browser mode. It goes through the real `createApiClient`, so envelopes and error
+ * the main process would. It goes through the real `createApiClient`, so envelopes and error
  * rebuilding are exercised too.
  */
 import { vi } from 'vitest'
-import type { StagedFile } from '../../../src/shared/imports'
 import { createApiClient, setApiClient } from '../../../src/renderer/src/api/client'
+import type { StagedFile } from '../../../src/shared/imports'
 import {
   eventChannelNames,
   invokeChannelNames,
@@ -26,29 +25,18 @@ export type FakeHandler<C extends InvokeChannel> = (
 ) => InvokeResponse<C> | Promise<InvokeResponse<C>>
 export type FakeHandlers = { [C in InvokeChannel]?: FakeHandler<C> }
 
+/** Stages a file as the preload or the host would (tests may call `onProgress`). */
+export type FakeStage = (
+  file: File,
+  onProgress?: (sent: number, total: number) => void,
+) => StagedFile | Promise<StagedFile>
+
 /** A thrown value that becomes `{ ok: false, error }`. */
 export class FakeIpcFailure {
   constructor(
     readonly code: string,
     readonly message: string,
   ) {}
-}
-
-/** How the fake stages a file: a staged file, or a thrown `FakeIpcFailure`; `report` is the page's progress callback. */
-export type FakeStager = (
-  file: File,
-  report: (sent: number, total: number) => void,
-  index: number,
-) => StagedFile | Promise<StagedFile>
-
-/** The token the default stager gives the `index`th file staged (from 1). */
-export function stagedToken(index: number): string {
-  return `staged-token-${String(index).padStart(6, '0')}`
-}
-
-const defaultStager: FakeStager = (file, report, index) => {
-  report(file.size, file.size)
-  return { token: stagedToken(index), name: file.name, size: file.size, packedFolder: false, stagedAt: Date.now() }
 }
 
 export interface FakeBridge {
@@ -59,9 +47,10 @@ export interface FakeBridge {
   handle<C extends InvokeChannel>(channel: C, handler: FakeHandler<C>): void
   emit<E extends EventChannel>(channel: E, payload: EventPayload<E>): void
   listenerCount(channel: EventChannel): number
-  /** Every file handed to `stageFile`, in order. */
+  /** The files handed to `stageFile`, in order. */
   readonly staged: File[]
-  stageWith(stager: FakeStager): void
+  /** How `stageFile` answers (throw a FakeIpcFailure for an error); unset, it answers not_handled. */
+  handleStage(stage: FakeStage): void
 }
 
 const DEFAULTS: FakeHandlers = {
@@ -113,18 +102,20 @@ export function installFakeBridge(handlers: FakeHandlers = {}): FakeBridge {
     ]),
   )
   const staged: File[] = []
-  let stager = defaultStager
-  const stageFile = vi.fn(
-    async (file: File, onProgress?: (sent: number, total: number) => void): Promise<IpcResult<StagedFile>> => {
-      staged.push(file)
-      try {
-        return { ok: true, value: await stager(file, (sent, total) => onProgress?.(sent, total), staged.length) }
-      } catch (cause) {
-        if (cause instanceof FakeIpcFailure) return { ok: false, error: { code: cause.code, message: cause.message } }
-        throw cause
-      }
-    },
-  )
+  let stage: FakeStage | null = null
+  const stageFile = async (
+    file: File,
+    onProgress?: (sent: number, total: number) => void,
+  ): Promise<IpcResult<StagedFile>> => {
+    staged.push(file)
+    if (!stage) return { ok: false, error: { code: 'not_handled', message: 'The fake bridge stages no files.' } }
+    try {
+      return { ok: true, value: await stage(file, onProgress) }
+    } catch (cause) {
+      if (cause instanceof FakeIpcFailure) return { ok: false, error: { code: cause.code, message: cause.message } }
+      throw cause
+    }
+  }
   const bridge = { invoke, subscribe, stageFile } as unknown as RestoreDeskBridge
   setApiClient(createApiClient(bridge))
 
@@ -138,8 +129,8 @@ export function installFakeBridge(handlers: FakeHandlers = {}): FakeBridge {
     },
     listenerCount: (channel) => listeners.get(channel)?.size ?? 0,
     staged,
-    stageWith: (next) => {
-      stager = next
+    handleStage: (handler) => {
+      stage = handler
     },
   }
 }

@@ -11,13 +11,13 @@
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ImportProgress } from '../../../shared/imports'
+import type { ImportCapabilities, ImportProgress } from '../../../shared/imports'
 import { useApi } from '../api/client'
 import type { ImportPick } from '../lib/file-drop'
 import { messageOf } from '../lib/format'
 import { chooseImports, isEmptyChoice, type ImportChoice, type LeftOut, type ReadyImport } from '../lib/imports'
 import { useAppStore } from './app'
-import { createResource } from './resource'
+import { createResourceMap, type Resource } from './resource'
 
 /** A file being staged or inspected, with its progress. */
 export interface ImportEntry {
@@ -49,7 +49,11 @@ export const FOLDER_IN_BROWSER =
   'Folders cannot be read in the browser: pack it into a .tar.gz or .zip first, or use the desktop app.'
 
 export const useImportsStore = defineStore('imports', () => {
-  const capabilities = createResource(() => useApi().call('imports:capabilities'))
+  // Per environment: the limits are the environment's own (main asks the platform's uploads/limits).
+  const capabilityMap = createResourceMap(
+    (siteId: string, env: string) => `${siteId}/${env}`,
+    (siteId: string, env: string) => useApi().call('imports:capabilities', { siteId, env }),
+  )
   const entries = ref<ImportEntry[]>([])
   const alerts = ref<ImportAlert[]>([])
   const pending = ref<PendingImport | null>(null)
@@ -107,7 +111,7 @@ export const useImportsStore = defineStore('imports', () => {
     const entry = () => entries.value.find((candidate) => candidate.id === id)
     const api = useApi()
     try {
-      const staged = await api.stageFile(pick.file, (sent, total) => {
+      const staged = await api.stage(pick.file, (sent, total) => {
         const current = entry()
         if (!current) return
         current.bytes = sent
@@ -164,7 +168,7 @@ export const useImportsStore = defineStore('imports', () => {
     listen()
     const mine = generation
     // Null when the question failed: main still refuses what the connection cannot take.
-    const allowed = await capabilities.load()
+    const allowed = await capabilityMap.entry(siteId, env).load()
     if (allowed && !allowed.upload) {
       for (const pick of picks)
         alert(siteId, env, {
@@ -188,6 +192,11 @@ export const useImportsStore = defineStore('imports', () => {
       return
     }
     offer(siteId, env, ready)
+  }
+
+  /** What the connection lets an import into `env` do; `load()` it to ask. */
+  function capabilities(siteId: string, env: string): Resource<ImportCapabilities> {
+    return capabilityMap.get(siteId, env)
   }
 
   function entriesFor(siteId: string, env: string): ImportEntry[] {
@@ -221,7 +230,7 @@ export const useImportsStore = defineStore('imports', () => {
     cancelPending()
     alerts.value = []
     entries.value = []
-    capabilities.reset()
+    capabilityMap.reset()
   }
 
   return {
