@@ -320,10 +320,8 @@ describe('an import job', () => {
       label: 'Undo import',
       parts: ['files', 'database'],
     })
-    // The job has ended: what was staged for it is gone.
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(staging.get(database)).toBeUndefined()
-    expect(staging.get(files)).toBeUndefined()
+    // The job has ended: what was staged for it goes (right after, not in the same tick).
+    await expect.poll(() => [staging.get(database), staging.get(files)]).toEqual([undefined, undefined])
   })
 
   it('reports the upload’s bytes, rate and time left on its step, ending at the whole file', async () => {
