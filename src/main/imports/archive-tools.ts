@@ -19,12 +19,13 @@ export type InspectImportResult =
 
 export type InspectImport = (file: string, options: InspectImportOptions) => Promise<InspectImportResult>
 
+/** Writes `detail`'s gzip form of `file` into `out` (atomically); answers which form it wrote. */
 export type ConvertForUpload = (
   file: string,
   detail: DatabaseInspection | FilesInspection,
   out: string,
-  options?: { readonly signal?: AbortSignal; readonly onProgress?: (bytes: number) => void },
-) => Promise<{ readonly name: string; readonly size: number }>
+  options: { readonly maxUncompressedBytes: number; readonly signal?: AbortSignal },
+) => Promise<'sql.gz' | 'tar.gz'>
 
 export interface ArchiveTools {
   readonly inspect: InspectImport

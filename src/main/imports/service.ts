@@ -22,7 +22,7 @@ import { planImport, planUrlImport, type StagedArchive } from '../restores/plan-
 import type { JobRunner } from '../restores/runner'
 import { envNamed } from '../restores/service'
 import { systemClock, type Clock } from '../restores/wording'
-import { importPolicy, PANTHEON_POLICY, type ImportPolicy } from './capabilities'
+import { importPolicy, PANTHEON_POLICY, UNCOMPRESSED_FACTOR, type ImportPolicy } from './capabilities'
 import type { ImportInspector } from './inspect'
 import type { StagingStore } from './staging'
 
@@ -193,6 +193,7 @@ export class ImportService {
       size: inspection.size,
       detail: inspection.detail,
       convert: inspection.convertForUpload,
+      maxUncompressedBytes: (policy.capabilities.maxUploadBytes ?? inspection.size) * UNCOMPRESSED_FACTOR,
     }
   }
 

@@ -5,7 +5,7 @@
  * the rate and the time left reported at most four times a second. Each run starts over with a
  * new link, so a restart mid-upload simply uploads again from the staged file.
  */
-import { rm, mkdir } from 'node:fs/promises'
+import { mkdir, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { JobStepProgress } from '../../shared/jobs'
 import type { UploadTarget } from '../../shared/platform-types'
@@ -42,6 +42,15 @@ export interface UploadStepOptions {
   readonly put?: typeof putFile
 }
 
+/**
+ * The name a converted file is uploaded under: its own with the gzip form's extension
+ * (`dump.sql` → `dump.sql.gz`, `site.zip` → `site.tar.gz`, `db.zip` → `db.sql.gz`).
+ */
+export function convertedName(name: string, form: 'sql.gz' | 'tar.gz'): string {
+  const base = name.replace(/\.(sql\.zip|sql|zip|tar)$/i, '')
+  return `${base === '' ? 'upload' : base}.${form}`
+}
+
 /** "12.0 MiB/s" needs a few samples; until then rate and time left are unknown. */
 function transferOf(meter: RateMeter, sent: number, total: number): NonNullable<JobStepProgress['transfer']> {
   const rate = meter.bytesPerSecond
@@ -72,13 +81,16 @@ export function createUploadStepRunner(options: UploadStepOptions): UploadStepRu
           const dir = path.join(options.staging.folderOf(request.token), 'converted')
           await mkdir(dir, { recursive: true, mode: 0o700 })
           converted = path.join(dir, 'data')
-          const out = await options.convert(file, request.convert, converted, { signal })
+          const form = await options.convert(file, request.convert, converted, {
+            maxUncompressedBytes: request.maxUncompressedBytes,
+            signal,
+          })
           // The conversion read the person's file: it must still be the one inspected.
           await options.staging.verify(request.token)
           file = converted
           // The person's name with the new form's extension: wp-dump.sql → wp-dump.sql.gz.
-          name = `${name.replace(/\.(sql|sql\.gz|zip|tar|tgz|tar\.gz)$/i, '') || 'import'}${ext}`
-          size = out.size
+          name = convertedName(name, form)
+          size = (await stat(converted)).size
         }
         const target = await input.client.createUpload(input.siteId, input.env, { filename: name, size }, { signal })
         const meter = new RateMeter()

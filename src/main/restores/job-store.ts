@@ -151,6 +151,7 @@ const requestSchema = z.union([
     name: z.string().min(1),
     size: z.number().int().nonnegative(),
     convert: inspectionDetailSchema.nullable(),
+    maxUncompressedBytes: z.number().int().positive(),
   }),
   z.object({ type: z.literal('clone_files'), params: z.object({ from_environment: z.string().min(1) }) }),
   z.object({

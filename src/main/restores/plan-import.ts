@@ -31,6 +31,8 @@ export interface StagedArchive {
   readonly detail: DatabaseInspection | FilesInspection
   /** The platform reads only `.sql.gz`/`.tar.gz` and this is neither: convert before upload. */
   readonly convert: boolean
+  /** How far a conversion may unpack (16 times the platform's upload limit). */
+  readonly maxUncompressedBytes: number
 }
 
 export interface ImportPlanInput extends JobTarget {
@@ -80,6 +82,7 @@ function uploadSteps(env: string, archive: StagedArchive, element: ImportKind) {
       name: archive.name,
       size: archive.size,
       convert: archive.convert ? archive.detail : null,
+      maxUncompressedBytes: archive.maxUncompressedBytes,
     },
   }
   const importing: { step: JobStep; request: StepRequest } = {

@@ -60,6 +60,8 @@ export interface UploadRequest {
    * it is converted in a stream before the upload. Null to send it as it is.
    */
   readonly convert: DatabaseInspection | FilesInspection | null
+  /** How far a conversion may unpack (the platform's own limit: 16 times the upload limit). */
+  readonly maxUncompressedBytes: number
 }
 
 /** A job with the request of each of its steps, by step id. */

@@ -190,11 +190,10 @@ const tools: ArchiveTools = {
       refusal: { code: 'corrupt', problem: 'The gzip stream is damaged.', todo: 'Make the dump again.' },
     }
   },
-  convert: async (file, _detail, out) => {
-    const gz = gzipSync(await readFile(file))
-    await writeFile(out, gz)
-    converted.push(file)
-    return { name: 'dump.sql.gz', size: gz.length }
+  convert: async (file, _detail, out, options) => {
+    await writeFile(out, gzipSync(await readFile(file)))
+    converted.push(`${file} ${options.maxUncompressedBytes}`)
+    return 'sql.gz'
   },
 }
 let converted: string[]
@@ -444,7 +443,7 @@ describe('an import job', () => {
     )
     expect(done.state).toBe('succeeded')
     expect(done.steps[0]!.label).toBe(`Upload dump.sql (${plain.length} bytes, converted to .sql.gz)`)
-    expect(converted).toEqual([path.join(dir, 'dump.sql')])
+    expect(converted).toEqual([`${path.join(dir, 'dump.sql')} ${16 * 64 * MiB}`])
     const gz = gzipSync(plain)
     expect(platform.uploads[0]).toMatchObject({ filename: 'dump.sql.gz', size: gz.length })
     expect(server.received.get('1')).toEqual({ sha: sha(gz), bytes: gz.length })

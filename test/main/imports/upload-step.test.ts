@@ -9,7 +9,7 @@ import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { EventHub } from '../../../src/main/events'
 import { StagingStore } from '../../../src/main/imports/staging'
-import { createUploadStepRunner } from '../../../src/main/imports/upload-step'
+import { convertedName, createUploadStepRunner } from '../../../src/main/imports/upload-step'
 import type { putFile } from '../../../src/main/imports/upload'
 import type { JobStepProgress } from '../../../src/shared/jobs'
 
@@ -44,7 +44,7 @@ describe('the upload step', () => {
     const reports: JobStepProgress[] = []
     const runner = createUploadStepRunner({
       staging,
-      convert: async () => ({ name: '', size: 0 }),
+      convert: async () => 'sql.gz' as const,
       now: () => now,
       put,
     })
@@ -59,6 +59,7 @@ describe('the upload step', () => {
         name: 'dump.sql.gz',
         size: SIZE,
         convert: null,
+        maxUncompressedBytes: 16 * SIZE,
       },
       signal: new AbortController().signal,
       onProgress: (p) => reports.push(p),
@@ -80,7 +81,7 @@ describe('the upload step', () => {
       controller.abort()
       throw new Error('socket hang up')
     }
-    const runner = createUploadStepRunner({ staging, convert: async () => ({ name: '', size: 0 }), put })
+    const runner = createUploadStepRunner({ staging, convert: async () => 'sql.gz' as const, put })
     await expect(
       runner.run({
         client,
@@ -93,10 +94,19 @@ describe('the upload step', () => {
           name: 'dump.sql.gz',
           size: 4,
           convert: null,
+          maxUncompressedBytes: 64,
         },
         signal: controller.signal,
         onProgress: () => {},
       }),
     ).rejects.toMatchObject({ code: 'cancelled', message: 'the upload was cancelled' })
+  })
+
+  it('names a converted file by its own name with the gzip form’s extension', () => {
+    expect(convertedName('dump.sql', 'sql.gz')).toBe('dump.sql.gz')
+    expect(convertedName('db.sql.zip', 'sql.gz')).toBe('db.sql.gz')
+    expect(convertedName('db.zip', 'sql.gz')).toBe('db.sql.gz')
+    expect(convertedName('site-files.ZIP', 'tar.gz')).toBe('site-files.tar.gz')
+    expect(convertedName('files.tar', 'tar.gz')).toBe('files.tar.gz')
   })
 })

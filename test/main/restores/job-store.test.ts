@@ -73,6 +73,7 @@ describe('JobStore', () => {
           name: 'dump.sql',
           size: 2048,
           convert: true,
+          maxUncompressedBytes: 32_768,
           detail: {
             kind: 'database',
             format: 'sql',
