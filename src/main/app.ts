@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { AppMode } from '../shared/app'
+import type { ImportFormat } from '../shared/imports'
 import { startPlatform } from '../platform'
 import { ConnectionManager, type EmbeddedPlatformHandle } from './connections/manager'
 import { createFileSecretStore, type SecretStore } from './connections/secrets'
@@ -45,6 +46,8 @@ export interface EmbeddedPlatformOptions {
   readonly linkTtlSeconds?: number
   /** Demo seed size; 'small' keeps tests quick (default 'full'). */
   readonly seedScale?: 'small' | 'full'
+  /** The formats its imports read (default all); narrowed, as Pantheon's, uploads are converted (tests). */
+  readonly importFormats?: readonly ImportFormat[]
   /** Replaces the in-process platform (tests). */
   readonly start?: () => Promise<EmbeddedPlatformHandle>
 }
@@ -89,6 +92,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
           // Like a real host, the embedded platform makes its scheduled backups while the app runs.
           automatedBackups: true,
           ...(options.embedded?.linkTtlSeconds ? { linkTtlSeconds: options.embedded.linkTtlSeconds } : {}),
+          ...(options.embedded?.importFormats ? { importFormats: options.embedded.importFormats } : {}),
           log: (line) => log(`[platform] ${line}`),
         })
         for (const damage of platform.damaged) context.addNotice(`The embedded platform: ${damage.message}`)
