@@ -11,22 +11,12 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest'
 import type { Page } from 'playwright-core'
 import { tarGzBytes } from '../lib/archives/craft'
 import { zipArchive } from '../lib/archives/zip-craft'
-import { openEnvironment, sha256, useE2eSession } from './support/app-page'
+import { openEnvironment, platformEnvDir as envDir, sha256, useE2eSession } from './support/app-page'
 import { withScreenshot } from './support/chromium'
 import { startWebMode, type RunningWebMode } from './support/web-mode'
 
 const session = useE2eSession()
 const JOB_TIMEOUT = 150_000
-
-/** The platform's folder of one environment of a site, by the site's name. */
-async function envDir(dataDir: string, siteName: string, env: string): Promise<string> {
-  const state = JSON.parse(await readFile(path.join(dataDir, 'platform', 'state.json'), 'utf8')) as {
-    sites: { id: string; name: string }[]
-  }
-  const site = state.sites.find((candidate) => candidate.name === siteName)
-  if (!site) throw new Error(`the platform has no site ${siteName}`)
-  return path.join(dataDir, 'platform', 'sites', site.id, 'envs', env)
-}
 
 /** The environment's database digest and its files (path → bytes). */
 async function envContent(dataDir: string, siteName: string, env: string) {

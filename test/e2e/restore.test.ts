@@ -11,23 +11,13 @@ import path from 'node:path'
 import { list as listTar } from 'tar'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
-import { finishedRows, openEnvironment, sha256, useE2eSession } from './support/app-page'
+import { finishedRows, openEnvironment, platformEnvDir as envDir, sha256, useE2eSession } from './support/app-page'
 import { withScreenshot } from './support/chromium'
 import { startWebMode, type RunningWebMode } from './support/web-mode'
 
 const session = useE2eSession()
 
 const JOB_TIMEOUT = 150_000
-
-/** The platform's folder of one environment of a site, by the site's name. */
-async function envDir(dataDir: string, siteName: string, env: string): Promise<string> {
-  const state = JSON.parse(await readFile(path.join(dataDir, 'platform', 'state.json'), 'utf8')) as {
-    sites: { id: string; name: string }[]
-  }
-  const site = state.sites.find((candidate) => candidate.name === siteName)
-  if (!site) throw new Error(`the platform has no site ${siteName}`)
-  return path.join(dataDir, 'platform', 'sites', site.id, 'envs', env)
-}
 
 /** What an environment holds now: its commit (from the platform's state), dump digest, file list. */
 async function envContent(dataDir: string, siteName: string, env: string) {

@@ -66,3 +66,13 @@ export async function sha256(file: string): Promise<string> {
     .update(await readFile(file))
     .digest('hex')
 }
+
+/** The embedded platform's folder of one environment of a site, by the site's name (under the app's data). */
+export async function platformEnvDir(dataDir: string, siteName: string, env: string): Promise<string> {
+  const state = JSON.parse(await readFile(path.join(dataDir, 'platform', 'state.json'), 'utf8')) as {
+    sites: { id: string; name: string }[]
+  }
+  const site = state.sites.find((candidate) => candidate.name === siteName)
+  if (!site) throw new Error(`the platform has no site ${siteName}`)
+  return path.join(dataDir, 'platform', 'sites', site.id, 'envs', env)
+}
