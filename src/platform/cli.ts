@@ -83,8 +83,10 @@ async function main(): Promise<void> {
     workflowStepDelayMs: Number.isFinite(stepDelay) ? stepDelay : 0,
     log: (line) => console.error(line),
   })
-  console.log(`Platform listening on ${platform.url}`)
-  if (platform.tokenWasGenerated) console.log(`Machine token: ${platform.machineToken}`)
+  // One write: a reader that acts on the first line must find the token beside it, not in a later chunk.
+  const lines = [`Platform listening on ${platform.url}`]
+  if (platform.tokenWasGenerated) lines.push(`Machine token: ${platform.machineToken}`)
+  console.log(lines.join('\n'))
   let stopping = false
   const stop = (): void => {
     if (stopping) return
