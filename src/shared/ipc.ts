@@ -12,6 +12,7 @@ import type { Backup, CodeLogEntry, Site, SiteDetails, Workflow, WorkflowProgres
 import { downloadIdSchema, type DownloadChange, type DownloadItem } from './downloads'
 import type { ClonePreview, Job, RestorePreview, SiteActivity } from './jobs'
 import type { ImportCapabilities, ImportInspection, ImportProgress, StagedFile } from './imports'
+import type { CommitDetail, FileDiff, HistoryOverview, HistoryPage, HistorySearchPage, RepoStatus } from './history'
 
 /** A channel's runtime request schema, tagged with its (compile-time) response type. */
 export interface InvokeSpec<Req extends z.ZodType, Res> {
@@ -41,6 +42,18 @@ const stagedToken = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a staged
 const jobId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be a job id')
 const restoreSource = z.object({ siteId: platformId, env: platformId, sourceEnv: platformId, folder: backupFolder })
 /** A domain or URL for the WordPress URL replacement: no spaces, no quotes. */
+/** A full commit id (SHA-1 or SHA-256), lower case. */
+const commitId = z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, 'must be a full commit id')
+/** An opaque cursor main handed out for the next page. */
+const historyCursor = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'must be a cursor from a previous page')
+/** A path inside the repository as git writes it: relative, forward slashes. */
+const repoPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.startsWith('/') && !p.split('/').some((part) => part === '' || part === '.' || part === '..'), {
+    message: 'must be a path inside the repository',
+  })
 const urlText = z
   .string()
   .trim()
@@ -186,6 +199,36 @@ export const invokeChannels = {
   /** The site's workflows (the platform's list), this app's jobs, which envs are busy, what can be undone. */
   'activity:site': invoke<SiteActivity>()(z.object({ siteId: platformId }).strict()),
 
+  /**
+   * Opens the site's code history: clones the dev repository on first use (or fetches, when
+   * `refresh` or when the last fetch is old), with `history:progress` events, and answers with
+   * where dev, test and live stand. On a platform whose git the app cannot speak (Pantheon: SSH)
+   * and with no local clone opened, it answers with `repo.state` "needs-local-clone".
+   */
+  'history:open': invoke<HistoryOverview>()(z.object({ siteId: platformId, refresh: z.boolean().optional() }).strict()),
+  /** Uses a clone of the site the person already has (a folder with `.git`, or a bare repository). */
+  'history:open-local': invoke<HistoryOverview>()(
+    z.object({ siteId: platformId, path: z.string().min(1).max(1000) }).strict(),
+  ),
+  /** Forgets the opened local clone (the folder itself is left alone). */
+  'history:close-local': invoke<RepoStatus>()(z.object({ siteId: platformId }).strict()),
+  /** A folder picker for a local clone (Electron); null when cancelled or in browser mode (type a path instead). */
+  'history:choose-local': invoke<string | null>()(z.object({ siteId: platformId }).strict()),
+  /** Stops the site's clone, fetch or search; a cancelled clone leaves nothing behind. */
+  'history:cancel': invoke<void>()(z.object({ siteId: platformId }).strict()),
+  /** A page of 100 commits, newest first (git's order), from the newest or after `cursor`. */
+  'history:page': invoke<HistoryPage>()(z.object({ siteId: platformId, cursor: historyCursor.nullable() }).strict()),
+  /** Commits whose message, author name or e-mail contains the words, or whose id starts with them. */
+  'history:search': invoke<HistorySearchPage>()(
+    z
+      .object({ siteId: platformId, query: z.string().trim().min(1).max(200), cursor: historyCursor.nullable() })
+      .strict(),
+  ),
+  /** A commit's message, parents, files changed and diff (large diffs cut). */
+  'history:commit': invoke<CommitDetail>()(z.object({ siteId: platformId, oid: commitId }).strict()),
+  /** One file's whole diff in a commit ("Show all"). */
+  'history:file-diff': invoke<FileDiff>()(z.object({ siteId: platformId, oid: commitId, path: repoPath }).strict()),
+
   'downloads:list': invoke<DownloadItem[]>()(noPayload),
   'downloads:start': invoke<DownloadItem[]>()(
     z
@@ -222,6 +265,8 @@ export const eventChannels = {
   'jobs:changed': null as unknown as Job,
   /** A long staging or inspection moved on. */
   'imports:progress': null as unknown as ImportProgress,
+  /** A site's repository changed state or a clone, fetch or search moved on. */
+  'history:progress': null as unknown as RepoStatus,
 } as const
 
 export type InvokeChannel = keyof typeof invokeChannels
