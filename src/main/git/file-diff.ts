@@ -1,0 +1,301 @@
+/**
+ * One file's change as `git diff -M --numstat` and `git diff -U3` show it: binary or not, lines
+ * added and removed, and hunks with three lines of context and each line's numbers.
+ *
+ * Lines are split at "\n" only, each keeping its ending, so a CRLF line differs from an LF one
+ * and a last line without a newline differs from the same line with one, as in git. The line
+ * diff is jsdiff's Myers (`diffArrays`); around it, two steps git's xdiff takes too: the common
+ * first and last lines are set aside, and lines that occur on one side only are left out of the
+ * comparison (they cannot be common, so the result is as short; on a 100,000-line file with
+ * scattered edits this turns minutes into milliseconds). What jsdiff still cannot finish within
+ * `MAX_EDIT_LENGTH` edits or `DIFF_TIMEOUT_MS` (files reordered wholesale) is shown as one
+ * replacement between the common ends: a correct diff, but its counts may exceed git's there.
+ * Where a block of changes could sit in more than one place (a line added next to an equal
+ * one), git's indent heuristic may place it differently; the counts are the same.
+ */
+import { diffArrays } from 'diff'
+import type { DiffHunk, DiffLine, FileChange } from '../../shared/history'
+import type { PathChange } from './renames'
+import { isSubmoduleMode } from './tree-diff'
+
+/** Git looks for a NUL byte in this many first bytes of each side to call a file binary. */
+export const BINARY_PROBE_BYTES = 8000
+/** Git's `core.bigFileThreshold`: larger blobs are binary to its diff. */
+export const BIG_FILE_BYTES = 512 * 1024 * 1024
+/** Lines of context around each change (`-U3`). */
+export const CONTEXT_LINES = 3
+/** A file's diff in a commit's detail stops after this many lines ("Show all" gives the rest). */
+export const FILE_DIFF_LINE_LIMIT = 2000
+/** A commit's detail carries at most this many diff lines over all its files. */
+export const COMMIT_DIFF_LINE_LIMIT = 10_000
+/** jsdiff gives up past this many edits (of the lines both sides share) ... */
+export const MAX_EDIT_LENGTH = 10_000
+/** ... or after this long on one file, so one pathological file cannot hold up the worker. */
+export const DIFF_TIMEOUT_MS = 2000
+
+/** Git's rule: a NUL byte in the first 8,000 bytes, or a blob past the big-file threshold. */
+export function isBinaryContent(data: Buffer): boolean {
+  if (data.length > BIG_FILE_BYTES) return true
+  return data.subarray(0, BINARY_PROBE_BYTES).includes(0)
+}
+
+/** Lines each with its "\n" (the last may lack one), as latin1 strings so equal means equal bytes. */
+export function splitLines(data: Buffer): string[] {
+  const text = data.toString('latin1')
+  const lines: string[] = []
+  let start = 0
+  while (start < text.length) {
+    const end = text.indexOf('\n', start)
+    if (end === -1) {
+      lines.push(text.slice(start))
+      break
+    }
+    lines.push(text.slice(start, end + 1))
+    start = end + 1
+  }
+  return lines
+}
+
+/** A run of lines both sides share: old lines [old, old + length) are new lines [new, new + length). */
+interface CommonRun {
+  readonly old: number
+  readonly new: number
+  readonly length: number
+}
+
+/** The lines of `before` and `after` in common, in order, as runs (the edit script's complement). */
+function commonRuns(before: readonly string[], after: readonly string[]): CommonRun[] {
+  let prefix = 0
+  while (prefix < before.length && prefix < after.length && before[prefix] === after[prefix]) prefix++
+  let suffix = 0
+  while (
+    suffix < before.length - prefix &&
+    suffix < after.length - prefix &&
+    before[before.length - 1 - suffix] === after[after.length - 1 - suffix]
+  )
+    suffix++
+  const runs: CommonRun[] = []
+  const push = (old: number, at: number, length: number): void => {
+    const last = runs[runs.length - 1]
+    if (last && last.old + last.length === old && last.new + last.length === at)
+      runs[runs.length - 1] = { old: last.old, new: last.new, length: last.length + length }
+    else if (length > 0) runs.push({ old, new: at, length })
+  }
+  push(0, 0, prefix)
+
+  // Number the middle's distinct lines and keep, on each side, only those the other side has.
+  const ids = new Map<string, number>()
+  const idOf = (line: string): number => {
+    let id = ids.get(line)
+    if (id === undefined) {
+      id = ids.size
+      ids.set(line, id)
+    }
+    return id
+  }
+  const oldIds = before.slice(prefix, before.length - suffix).map(idOf)
+  const newIds = after.slice(prefix, after.length - suffix).map(idOf)
+  const inOld = new Set(oldIds)
+  const inNew = new Set(newIds)
+  const keptOld: number[] = []
+  const keptNew: number[] = []
+  oldIds.forEach((id, i) => {
+    if (inNew.has(id)) keptOld.push(i)
+  })
+  newIds.forEach((id, i) => {
+    if (inOld.has(id)) keptNew.push(i)
+  })
+  if (keptOld.length > 0 && keptNew.length > 0) {
+    const changes = diffArrays(
+      keptOld.map((i) => oldIds[i] ?? -1),
+      keptNew.map((i) => newIds[i] ?? -1),
+      { maxEditLength: MAX_EDIT_LENGTH, timeout: DIFF_TIMEOUT_MS },
+    )
+    let o = 0
+    let n = 0
+    for (const change of changes ?? []) {
+      if (change.added) n += change.count
+      else if (change.removed) o += change.count
+      else
+        for (let k = 0; k < change.count; k++, o++, n++) push(prefix + (keptOld[o] ?? 0), prefix + (keptNew[n] ?? 0), 1)
+    }
+  }
+  push(before.length - suffix, after.length - suffix, suffix)
+  return runs
+}
+
+/** A stretch where the sides differ: old lines [old, old + removed) became new lines [new, new + added). */
+interface Change {
+  readonly old: number
+  readonly removed: number
+  readonly new: number
+  readonly added: number
+}
+
+/** The changes between common runs; each lists its removed lines, then its added ones, as git does. */
+function changesBetween(runs: readonly CommonRun[], oldLength: number, newLength: number): Change[] {
+  const changes: Change[] = []
+  let old = 0
+  let at = 0
+  for (const run of [...runs, { old: oldLength, new: newLength, length: 0 }]) {
+    if (run.old > old || run.new > at) changes.push({ old, removed: run.old - old, new: at, added: run.new - at })
+    old = run.old + run.length
+    at = run.new + run.length
+  }
+  return changes
+}
+
+/** A line's text for the page: without its "\n", its bytes read as UTF-8. */
+function textOf(line: string): string {
+  const bare = line.endsWith('\n') ? line.slice(0, -1) : line
+  return Buffer.from(bare, 'latin1').toString('utf8')
+}
+
+/** The hunks (`-U3`), stopping after `budget` lines; `cut` when lines were left out. */
+function hunksOf(
+  before: readonly string[],
+  after: readonly string[],
+  changes: readonly Change[],
+  budget: number,
+): { hunks: DiffHunk[]; shown: number; cut: boolean } {
+  const hunks: DiffHunk[] = []
+  let shown = 0
+  let index = 0
+  while (index < changes.length) {
+    // Git joins changes whose gap is at most twice the context into one hunk.
+    let last = index
+    for (;;) {
+      const current = changes[last]
+      const next = changes[last + 1]
+      if (!current || !next || next.old - (current.old + current.removed) > 2 * CONTEXT_LINES) break
+      last++
+    }
+    const first = changes[index]
+    const end = changes[last]
+    if (!first || !end) break
+    const lead = Math.min(CONTEXT_LINES, first.old)
+    const oldStart = first.old - lead
+    const newStart = first.new - lead
+    const oldEnd = Math.min(before.length, end.old + end.removed + CONTEXT_LINES)
+    const lines: DiffLine[] = []
+    let o = oldStart
+    let n = newStart
+    let oldCount = 0
+    let newCount = 0
+    const emit = (kind: DiffLine['kind'], line: string): boolean => {
+      if (shown >= budget) return false
+      const noNewline = !line.endsWith('\n')
+      lines.push({
+        kind,
+        text: textOf(line),
+        oldNumber: kind === '+' ? null : o + 1,
+        newNumber: kind === '-' ? null : n + 1,
+        ...(noNewline ? { noNewline } : {}),
+      })
+      if (kind !== '+') {
+        o++
+        oldCount++
+      }
+      if (kind !== '-') {
+        n++
+        newCount++
+      }
+      shown++
+      return true
+    }
+    const context = (untilOld: number): boolean => {
+      while (o < untilOld) if (!emit(' ', before[o] ?? '')) return false
+      return true
+    }
+    let complete = true
+    for (let c = index; c <= last && complete; c++) {
+      const change = changes[c]
+      if (!change) break
+      complete = context(change.old)
+      for (let k = 0; complete && k < change.removed; k++) complete = emit('-', before[change.old + k] ?? '')
+      for (let k = 0; complete && k < change.added; k++) complete = emit('+', after[change.new + k] ?? '')
+    }
+    if (complete) complete = context(oldEnd)
+    if (lines.length > 0)
+      hunks.push({
+        // Git's header: an empty side's start is the line before it.
+        oldStart: oldCount === 0 ? oldStart : oldStart + 1,
+        oldLines: oldCount,
+        newStart: newCount === 0 ? newStart : newStart + 1,
+        newLines: newCount,
+        lines,
+      })
+    if (!complete) return { hunks, shown, cut: true }
+    index = last + 1
+  }
+  return { hunks, shown, cut: false }
+}
+
+/** A line diff's counts and hunks. */
+export interface TextDiff {
+  readonly added: number
+  readonly removed: number
+  readonly hunks: DiffHunk[]
+  /** Lines of hunks given (at most the budget). */
+  readonly shown: number
+  readonly cut: boolean
+}
+
+/** Diffs two texts (as bytes); hunks stop after `budget` lines, the counts are always whole. */
+export function diffText(before: Buffer, after: Buffer, budget: number = Infinity): TextDiff {
+  const oldLines = splitLines(before)
+  const newLines = splitLines(after)
+  const changes = changesBetween(commonRuns(oldLines, newLines), oldLines.length, newLines.length)
+  let added = 0
+  let removed = 0
+  for (const change of changes) {
+    added += change.added
+    removed += change.removed
+  }
+  return { added, removed, ...hunksOf(oldLines, newLines, changes, budget) }
+}
+
+/** What git diffs for a submodule: one line naming the commit it points at. */
+function submoduleText(oid: string): Buffer {
+  return Buffer.from(`Subproject commit ${oid}\n`)
+}
+
+/** The contents of one side, as the diff sees them (`null` where the side is absent). */
+export function sideContent(mode: string | null, oid: string | null, blob: Buffer | null): Buffer | null {
+  if (mode === null || oid === null) return null
+  if (isSubmoduleMode(mode)) return submoduleText(oid)
+  return blob
+}
+
+/**
+ * A changed path as the page shows it. `before` and `after` are the sides' contents (see
+ * {@link sideContent}); `budget` is how many diff lines it may carry (0: none, then `hunks`
+ * is null and `cut` true unless the diff is empty). Returns the lines it used.
+ */
+export function fileChangeOf(
+  change: PathChange,
+  before: Buffer | null,
+  after: Buffer | null,
+  budget: number,
+): { readonly file: FileChange; readonly shown: number } {
+  const base = {
+    path: change.path,
+    oldPath: change.oldPath,
+    status: change.status,
+    similarity: change.similarity,
+    oldMode: change.oldMode,
+    newMode: change.newMode,
+  }
+  const binary = (before !== null && isBinaryContent(before)) || (after !== null && isBinaryContent(after))
+  if (binary) return { file: { ...base, binary, added: null, removed: null, hunks: null, cut: false }, shown: 0 }
+  const empty = Buffer.alloc(0)
+  const same = change.oldOid !== null && change.oldOid === change.newOid
+  const diff = same
+    ? { added: 0, removed: 0, hunks: [], shown: 0, cut: false }
+    : diffText(before ?? empty, after ?? empty, Math.max(0, budget))
+  const hunks = diff.cut && diff.hunks.length === 0 ? null : diff.hunks
+  return {
+    file: { ...base, binary, added: diff.added, removed: diff.removed, hunks, cut: diff.cut },
+    shown: diff.shown,
+  }
+}
