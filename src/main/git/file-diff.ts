@@ -15,6 +15,7 @@
  */
 import { diffArrays } from 'diff'
 import type { DiffHunk, DiffLine, FileChange } from '../../shared/history'
+import { compactChanges } from './diff-compact'
 import type { PathChange } from './renames'
 import { isSubmoduleMode } from './tree-diff'
 
@@ -56,72 +57,71 @@ export function splitLines(data: Buffer): string[] {
   return lines
 }
 
-/** A run of lines both sides share: old lines [old, old + length) are new lines [new, new + length). */
-interface CommonRun {
-  readonly old: number
-  readonly new: number
-  readonly length: number
+/** Numbers the lines of both sides (equal lines, equal numbers, counted from 0); also returns how many distinct. */
+function numberLines(before: readonly string[], after: readonly string[]): [Int32Array, Int32Array, number] {
+  const ids = new Map<string, number>()
+  const number = (lines: readonly string[]): Int32Array => {
+    const out = new Int32Array(lines.length)
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] ?? ''
+      let id = ids.get(line)
+      if (id === undefined) {
+        id = ids.size
+        ids.set(line, id)
+      }
+      out[i] = id
+    }
+    return out
+  }
+  return [number(before), number(after), ids.size]
 }
 
-/** The lines of `before` and `after` in common, in order, as runs (the edit script's complement). */
-function commonRuns(before: readonly string[], after: readonly string[]): CommonRun[] {
+/**
+ * Flags the lines that differ (1 on the old side: removed; on the new side: added), from a
+ * shortest edit script; every line is flagged until shown to be common.
+ */
+function flagChanges(oldIds: Int32Array, newIds: Int32Array, distinct: number): [Uint8Array, Uint8Array] {
+  const oldChanged = new Uint8Array(oldIds.length).fill(1)
+  const newChanged = new Uint8Array(newIds.length).fill(1)
   let prefix = 0
-  while (prefix < before.length && prefix < after.length && before[prefix] === after[prefix]) prefix++
+  while (prefix < oldIds.length && prefix < newIds.length && oldIds[prefix] === newIds[prefix]) prefix++
   let suffix = 0
   while (
-    suffix < before.length - prefix &&
-    suffix < after.length - prefix &&
-    before[before.length - 1 - suffix] === after[after.length - 1 - suffix]
+    suffix < oldIds.length - prefix &&
+    suffix < newIds.length - prefix &&
+    oldIds[oldIds.length - 1 - suffix] === newIds[newIds.length - 1 - suffix]
   )
     suffix++
-  const runs: CommonRun[] = []
-  const push = (old: number, at: number, length: number): void => {
-    const last = runs[runs.length - 1]
-    if (last && last.old + last.length === old && last.new + last.length === at)
-      runs[runs.length - 1] = { old: last.old, new: last.new, length: last.length + length }
-    else if (length > 0) runs.push({ old, new: at, length })
-  }
-  push(0, 0, prefix)
+  oldChanged.fill(0, 0, prefix).fill(0, oldIds.length - suffix)
+  newChanged.fill(0, 0, prefix).fill(0, newIds.length - suffix)
 
-  // Number the middle's distinct lines and keep, on each side, only those the other side has.
-  const ids = new Map<string, number>()
-  const idOf = (line: string): number => {
-    let id = ids.get(line)
-    if (id === undefined) {
-      id = ids.size
-      ids.set(line, id)
-    }
-    return id
-  }
-  const oldIds = before.slice(prefix, before.length - suffix).map(idOf)
-  const newIds = after.slice(prefix, after.length - suffix).map(idOf)
-  const inOld = new Set(oldIds)
-  const inNew = new Set(newIds)
+  // In the middle, only lines the other side also has can be common: compare just those.
+  const inOld = new Uint8Array(distinct)
+  const inNew = new Uint8Array(distinct)
+  for (let i = prefix; i < oldIds.length - suffix; i++) inOld[oldIds[i] ?? 0] = 1
+  for (let i = prefix; i < newIds.length - suffix; i++) inNew[newIds[i] ?? 0] = 1
   const keptOld: number[] = []
   const keptNew: number[] = []
-  oldIds.forEach((id, i) => {
-    if (inNew.has(id)) keptOld.push(i)
-  })
-  newIds.forEach((id, i) => {
-    if (inOld.has(id)) keptNew.push(i)
-  })
-  if (keptOld.length > 0 && keptNew.length > 0) {
-    const changes = diffArrays(
-      keptOld.map((i) => oldIds[i] ?? -1),
-      keptNew.map((i) => newIds[i] ?? -1),
-      { maxEditLength: MAX_EDIT_LENGTH, timeout: DIFF_TIMEOUT_MS },
-    )
-    let o = 0
-    let n = 0
-    for (const change of changes ?? []) {
-      if (change.added) n += change.count
-      else if (change.removed) o += change.count
-      else
-        for (let k = 0; k < change.count; k++, o++, n++) push(prefix + (keptOld[o] ?? 0), prefix + (keptNew[n] ?? 0), 1)
-    }
+  for (let i = prefix; i < oldIds.length - suffix; i++) if (inNew[oldIds[i] ?? 0]) keptOld.push(i)
+  for (let i = prefix; i < newIds.length - suffix; i++) if (inOld[newIds[i] ?? 0]) keptNew.push(i)
+  if (keptOld.length === 0 || keptNew.length === 0) return [oldChanged, newChanged]
+  const script = diffArrays(
+    keptOld.map((i) => oldIds[i] ?? -1),
+    keptNew.map((i) => newIds[i] ?? -1),
+    { maxEditLength: MAX_EDIT_LENGTH, timeout: DIFF_TIMEOUT_MS },
+  )
+  let o = 0
+  let n = 0
+  for (const part of script ?? []) {
+    if (part.added) n += part.count
+    else if (part.removed) o += part.count
+    else
+      for (let k = 0; k < part.count; k++, o++, n++) {
+        oldChanged[keptOld[o] ?? 0] = 0
+        newChanged[keptNew[n] ?? 0] = 0
+      }
   }
-  push(before.length - suffix, after.length - suffix, suffix)
-  return runs
+  return [oldChanged, newChanged]
 }
 
 /** A stretch where the sides differ: old lines [old, old + removed) became new lines [new, new + added). */
@@ -132,15 +132,22 @@ interface Change {
   readonly added: number
 }
 
-/** The changes between common runs; each lists its removed lines, then its added ones, as git does. */
-function changesBetween(runs: readonly CommonRun[], oldLength: number, newLength: number): Change[] {
+/** The flagged runs as changes; each lists its removed lines, then its added ones, as git does. */
+function changesOf(oldChanged: Uint8Array, newChanged: Uint8Array): Change[] {
   const changes: Change[] = []
-  let old = 0
-  let at = 0
-  for (const run of [...runs, { old: oldLength, new: newLength, length: 0 }]) {
-    if (run.old > old || run.new > at) changes.push({ old, removed: run.old - old, new: at, added: run.new - at })
-    old = run.old + run.length
-    at = run.new + run.length
+  let o = 0
+  let n = 0
+  while (o < oldChanged.length || n < newChanged.length) {
+    if (oldChanged[o] === 0 && newChanged[n] === 0) {
+      o++
+      n++
+      continue
+    }
+    const old = o
+    const at = n
+    while (oldChanged[o] === 1) o++
+    while (newChanged[n] === 1) n++
+    changes.push({ old, removed: o - old, new: at, added: n - at })
   }
   return changes
 }
@@ -245,7 +252,13 @@ export interface TextDiff {
 export function diffText(before: Buffer, after: Buffer, budget: number = Infinity): TextDiff {
   const oldLines = splitLines(before)
   const newLines = splitLines(after)
-  const changes = changesBetween(commonRuns(oldLines, newLines), oldLines.length, newLines.length)
+  const [oldIds, newIds, distinct] = numberLines(oldLines, newLines)
+  const [oldChanged, newChanged] = flagChanges(oldIds, newIds, distinct)
+  compactChanges(
+    { lines: oldLines, ids: oldIds, changed: oldChanged },
+    { lines: newLines, ids: newIds, changed: newChanged },
+  )
+  const changes = changesOf(oldChanged, newChanged)
   let added = 0
   let removed = 0
   for (const change of changes) {

@@ -118,7 +118,7 @@ function spansOf(data: Buffer): Spans {
     if (++length < CHUNK_BYTES && c !== 0x0a) continue
     add()
   }
-  if (length > 0) add()
+  // Git drops the bytes after the last newline when fewer than 64: they count for nothing.
   return { size: data.length, counts }
 }
 
