@@ -1,21 +1,11 @@
 /**
  * One file's change as `git diff -M --numstat` and `git diff -U3` show it: binary or not, lines
- * added and removed, and hunks with three lines of context and each line's numbers.
- *
- * Lines are split at "\n" only, each keeping its ending, so a CRLF line differs from an LF one
- * and a last line without a newline differs from the same line with one, as in git. The line
- * diff is jsdiff's Myers (`diffArrays`); around it, two steps git's xdiff takes too: the common
- * first and last lines are set aside, and lines that occur on one side only are left out of the
- * comparison (they cannot be common, so the result is as short; on a 100,000-line file with
- * scattered edits this turns minutes into milliseconds). What jsdiff still cannot finish within
- * `MAX_EDIT_LENGTH` edits or `DIFF_TIMEOUT_MS` (files reordered wholesale) is shown as one
- * replacement between the common ends: a correct diff, but its counts may exceed git's there.
- * Where a block of changes could sit in more than one place (a line added next to an equal
- * one), git's indent heuristic may place it differently; the counts are the same.
+ * added and removed (from `line-diff.ts`), and hunks with three lines of context, each line with
+ * its numbers, joined and headed as git joins and heads them. A commit's detail caps how many
+ * diff lines it carries; the counts are always whole.
  */
-import { diffArrays } from 'diff'
 import type { DiffHunk, DiffLine, FileChange } from '../../shared/history'
-import { compactChanges } from './diff-compact'
+import { lineChanges, splitLines, type LineChange } from './line-diff'
 import type { PathChange } from './renames'
 import { isSubmoduleMode } from './tree-diff'
 
@@ -29,127 +19,11 @@ export const CONTEXT_LINES = 3
 export const FILE_DIFF_LINE_LIMIT = 2000
 /** A commit's detail carries at most this many diff lines over all its files. */
 export const COMMIT_DIFF_LINE_LIMIT = 10_000
-/** jsdiff gives up past this many edits (of the lines both sides share) ... */
-export const MAX_EDIT_LENGTH = 10_000
-/** ... or after this long on one file, so one pathological file cannot hold up the worker. */
-export const DIFF_TIMEOUT_MS = 2000
 
 /** Git's rule: a NUL byte in the first 8,000 bytes, or a blob past the big-file threshold. */
 export function isBinaryContent(data: Buffer): boolean {
   if (data.length > BIG_FILE_BYTES) return true
   return data.subarray(0, BINARY_PROBE_BYTES).includes(0)
-}
-
-/** Lines each with its "\n" (the last may lack one), as latin1 strings so equal means equal bytes. */
-export function splitLines(data: Buffer): string[] {
-  const text = data.toString('latin1')
-  const lines: string[] = []
-  let start = 0
-  while (start < text.length) {
-    const end = text.indexOf('\n', start)
-    if (end === -1) {
-      lines.push(text.slice(start))
-      break
-    }
-    lines.push(text.slice(start, end + 1))
-    start = end + 1
-  }
-  return lines
-}
-
-/** Numbers the lines of both sides (equal lines, equal numbers, counted from 0); also returns how many distinct. */
-function numberLines(before: readonly string[], after: readonly string[]): [Int32Array, Int32Array, number] {
-  const ids = new Map<string, number>()
-  const number = (lines: readonly string[]): Int32Array => {
-    const out = new Int32Array(lines.length)
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] ?? ''
-      let id = ids.get(line)
-      if (id === undefined) {
-        id = ids.size
-        ids.set(line, id)
-      }
-      out[i] = id
-    }
-    return out
-  }
-  return [number(before), number(after), ids.size]
-}
-
-/**
- * Flags the lines that differ (1 on the old side: removed; on the new side: added), from a
- * shortest edit script; every line is flagged until shown to be common.
- */
-function flagChanges(oldIds: Int32Array, newIds: Int32Array, distinct: number): [Uint8Array, Uint8Array] {
-  const oldChanged = new Uint8Array(oldIds.length).fill(1)
-  const newChanged = new Uint8Array(newIds.length).fill(1)
-  let prefix = 0
-  while (prefix < oldIds.length && prefix < newIds.length && oldIds[prefix] === newIds[prefix]) prefix++
-  let suffix = 0
-  while (
-    suffix < oldIds.length - prefix &&
-    suffix < newIds.length - prefix &&
-    oldIds[oldIds.length - 1 - suffix] === newIds[newIds.length - 1 - suffix]
-  )
-    suffix++
-  oldChanged.fill(0, 0, prefix).fill(0, oldIds.length - suffix)
-  newChanged.fill(0, 0, prefix).fill(0, newIds.length - suffix)
-
-  // In the middle, only lines the other side also has can be common: compare just those.
-  const inOld = new Uint8Array(distinct)
-  const inNew = new Uint8Array(distinct)
-  for (let i = prefix; i < oldIds.length - suffix; i++) inOld[oldIds[i] ?? 0] = 1
-  for (let i = prefix; i < newIds.length - suffix; i++) inNew[newIds[i] ?? 0] = 1
-  const keptOld: number[] = []
-  const keptNew: number[] = []
-  for (let i = prefix; i < oldIds.length - suffix; i++) if (inNew[oldIds[i] ?? 0]) keptOld.push(i)
-  for (let i = prefix; i < newIds.length - suffix; i++) if (inOld[newIds[i] ?? 0]) keptNew.push(i)
-  if (keptOld.length === 0 || keptNew.length === 0) return [oldChanged, newChanged]
-  const script = diffArrays(
-    keptOld.map((i) => oldIds[i] ?? -1),
-    keptNew.map((i) => newIds[i] ?? -1),
-    { maxEditLength: MAX_EDIT_LENGTH, timeout: DIFF_TIMEOUT_MS },
-  )
-  let o = 0
-  let n = 0
-  for (const part of script ?? []) {
-    if (part.added) n += part.count
-    else if (part.removed) o += part.count
-    else
-      for (let k = 0; k < part.count; k++, o++, n++) {
-        oldChanged[keptOld[o] ?? 0] = 0
-        newChanged[keptNew[n] ?? 0] = 0
-      }
-  }
-  return [oldChanged, newChanged]
-}
-
-/** A stretch where the sides differ: old lines [old, old + removed) became new lines [new, new + added). */
-interface Change {
-  readonly old: number
-  readonly removed: number
-  readonly new: number
-  readonly added: number
-}
-
-/** The flagged runs as changes; each lists its removed lines, then its added ones, as git does. */
-function changesOf(oldChanged: Uint8Array, newChanged: Uint8Array): Change[] {
-  const changes: Change[] = []
-  let o = 0
-  let n = 0
-  while (o < oldChanged.length || n < newChanged.length) {
-    if (oldChanged[o] === 0 && newChanged[n] === 0) {
-      o++
-      n++
-      continue
-    }
-    const old = o
-    const at = n
-    while (oldChanged[o] === 1) o++
-    while (newChanged[n] === 1) n++
-    changes.push({ old, removed: o - old, new: at, added: n - at })
-  }
-  return changes
 }
 
 /** A line's text for the page: without its "\n", its bytes read as UTF-8. */
@@ -162,7 +36,7 @@ function textOf(line: string): string {
 function hunksOf(
   before: readonly string[],
   after: readonly string[],
-  changes: readonly Change[],
+  changes: readonly LineChange[],
   budget: number,
 ): { hunks: DiffHunk[]; shown: number; cut: boolean } {
   const hunks: DiffHunk[] = []
@@ -252,13 +126,7 @@ export interface TextDiff {
 export function diffText(before: Buffer, after: Buffer, budget: number = Infinity): TextDiff {
   const oldLines = splitLines(before)
   const newLines = splitLines(after)
-  const [oldIds, newIds, distinct] = numberLines(oldLines, newLines)
-  const [oldChanged, newChanged] = flagChanges(oldIds, newIds, distinct)
-  compactChanges(
-    { lines: oldLines, ids: oldIds, changed: oldChanged },
-    { lines: newLines, ids: newIds, changed: newChanged },
-  )
-  const changes = changesOf(oldChanged, newChanged)
+  const changes = lineChanges(oldLines, newLines)
   let added = 0
   let removed = 0
   for (const change of changes) {
