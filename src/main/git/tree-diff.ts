@@ -62,9 +62,13 @@ export function isSubmoduleMode(mode: string): boolean {
 /** Throws `git_cancelled` when the signal has fired: called between reads so a stopped request ends soon. */
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted)
-    throw new GitError('git_cancelled', 'Stopped reading the commit because a newer request replaced it.', {
-      cause: signal.reason,
-    })
+    throw new GitError(
+      'git_cancelled',
+      'Stopped reading the commit because the request was cancelled. Open the commit again to see it.',
+      {
+        cause: signal.reason,
+      },
+    )
 }
 
 /**
