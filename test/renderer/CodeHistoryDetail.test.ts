@@ -158,12 +158,12 @@ describe('commit detail', () => {
     await flushPromises()
     expect((getByRole(panel(), 'radio', 'Split') as HTMLInputElement).checked).toBe(true)
     const split = [...fileNamed('web/index.php').querySelectorAll('[data-testid="split-row"]')].map((row) =>
-      [...row.querySelectorAll('td')].map((cell) => cell.textContent?.trim()),
+      [...row.querySelectorAll('td')].map((cell) => cell.textContent),
     )
     expect(split).toEqual([
-      ['1', '', '<?php', '1', '', '<?php'],
+      ['1', ' ', '<?php', '1', ' ', '<?php'],
       ['2', '-', "echo 'old';", '2', '+', "echo 'new';"],
-      ['3', '', '// end', '3', '', '// end'],
+      ['3', ' ', '// end', '3', ' ', '// end'],
     ])
     expect(fileNamed('web/index.php').querySelectorAll('[data-testid="diff-line"]')).toHaveLength(0)
 
