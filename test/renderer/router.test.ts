@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWebHashHistory, type RouterHistory } from 'vue-router'
 import { createAppRouter } from '../../src/renderer/src/router'
-import { CONNECTIONS, siteLocation, siteParams } from '../../src/renderer/src/router/places'
+import {
+  codeHistoryLocation,
+  codeHistoryParams,
+  CONNECTIONS,
+  siteLocation,
+  siteParams,
+} from '../../src/renderer/src/router/places'
 
 let history: RouterHistory | null = null
 afterEach(() => {
@@ -16,7 +22,9 @@ async function land(path: string) {
   const router = createAppRouter(history)
   await router.push(path)
   const route = router.currentRoute.value
-  return { name: route.name, ...(route.name === 'site' ? siteParams(route) : {}), hash: location.hash }
+  const params =
+    route.name === 'site' ? siteParams(route) : route.name === 'code-history' ? codeHistoryParams(route) : {}
+  return { name: route.name, ...params, hash: location.hash }
 }
 
 describe('routes', () => {
@@ -66,5 +74,43 @@ describe('routes', () => {
     expect(document.title).toBe('Connections – Restore Desk')
     await land('/sites/site-1/dev')
     expect(document.title).toBe('Restore Desk')
+  })
+
+  it('opens a site’s code history, with the commit its address names when that is a full commit id', async () => {
+    const sha1 = 'abcdef0123456789abcdef0123456789abcdef01'
+    const sha256 = 'ab'.repeat(32)
+    expect(await land('/sites/site-1/code-history')).toEqual({
+      name: 'code-history',
+      siteId: 'site-1',
+      oid: null,
+      hash: '#/sites/site-1/code-history',
+    })
+    expect(await land(`/sites/site-1/code-history/${sha1}`)).toEqual({
+      name: 'code-history',
+      siteId: 'site-1',
+      oid: sha1,
+      hash: `#/sites/site-1/code-history/${sha1}`,
+    })
+    expect(await land(`/sites/site-1/code-history/${sha256}`)).toMatchObject({ oid: sha256 })
+    expect(document.title).toBe('Code history – Restore Desk')
+  })
+
+  it('drops a commit that is not a full lower-case id, and sends a malformed site home', async () => {
+    const dropped = { name: 'code-history', siteId: 'site-1', oid: null, hash: '#/sites/site-1/code-history' }
+    for (const oid of ['abcdef0', 'ABCDEF0123456789ABCDEF0123456789ABCDEF01', 'g'.repeat(40), 'a'.repeat(41), 'HEAD'])
+      expect(await land(`/sites/site-1/code-history/${oid}`)).toEqual(dropped)
+    expect(await land('/sites/%20x/code-history')).toEqual({ name: 'home', hash: '#/' })
+    // Environments keep their addresses beside it.
+    expect(await land('/sites/site-1/test')).toEqual({
+      name: 'site',
+      siteId: 'site-1',
+      env: 'test',
+      hash: '#/sites/site-1/test',
+    })
+    const router = createAppRouter((history = createWebHashHistory()))
+    expect(router.resolve(codeHistoryLocation('site-1')).href).toBe('#/sites/site-1/code-history')
+    expect(router.resolve(codeHistoryLocation('site-1', 'f'.repeat(40))).href).toBe(
+      `#/sites/site-1/code-history/${'f'.repeat(40)}`,
+    )
   })
 })

@@ -1,12 +1,16 @@
 /**
  * The page's places as route locations, kept apart from the route table so views can link to
  * each other without importing one another. The addresses are the ones the app has always used:
- * `#/`, `#/sites/<siteId>/<env>` and `#/connections`.
+ * `#/`, `#/sites/<siteId>/<env>` and `#/connections`, and the site's code history at
+ * `#/sites/<siteId>/code-history` with the chosen commit after it.
  */
 import type { RouteLocationNormalizedGeneric, RouteLocationRaw } from 'vue-router'
 
 /** What a site id or environment name in an address may look like: the platform's own ids and names. */
 export const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
+
+/** A full commit id as the history names commits: SHA-1 or SHA-256, lower case. */
+export const COMMIT_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/
 
 export const HOME = { name: 'home' } as const satisfies RouteLocationRaw
 export const CONNECTIONS = { name: 'connections' } as const satisfies RouteLocationRaw
@@ -23,4 +27,18 @@ export function siteLocation(
 export function siteParams(route: RouteLocationNormalizedGeneric): { siteId: string; env: string | null } {
   const { siteId, env } = route.params
   return { siteId: typeof siteId === 'string' ? siteId : '', env: typeof env === 'string' && env !== '' ? env : null }
+}
+
+/** A site's code history, with one commit open or none. */
+export function codeHistoryLocation(
+  siteId: string,
+  oid: string | null = null,
+): { readonly name: 'code-history'; readonly params: Readonly<Record<string, string>> } {
+  return { name: 'code-history', params: oid ? { siteId, oid } : { siteId } }
+}
+
+/** The site and commit a code-history route names; `oid` is null when the address has none. */
+export function codeHistoryParams(route: RouteLocationNormalizedGeneric): { siteId: string; oid: string | null } {
+  const { siteId, oid } = route.params
+  return { siteId: typeof siteId === 'string' ? siteId : '', oid: typeof oid === 'string' && oid !== '' ? oid : null }
 }
