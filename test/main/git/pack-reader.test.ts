@@ -348,6 +348,7 @@ describe('failures', () => {
       expect(error.message).toContain('0123456789')
       expect(error.message).toMatch(/Fetch the history again/)
       await expectGitError(reader.read('not an id'), 'git_missing_object')
+      expect(await reader.has('not an id')).toBe(false)
     } finally {
       reader.close()
     }
