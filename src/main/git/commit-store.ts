@@ -3,6 +3,8 @@
  * long as the repository is open (a 20,000-commit history is a few megabytes of parsed
  * commits). The walk, the search and the environments' standing all read through one store.
  */
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { GitError } from './git-error'
 import { parseCommit, type ObjectReader, type ParsedCommit } from './objects'
 
@@ -34,7 +36,11 @@ export class CommitStore {
         'git_corrupt',
         `${oid.slice(0, 10)} is a ${object.type} where the history needs a commit. Fetch the history again; if it persists, delete the clone.`,
       )
-    let commit = parseCommit(oid, object.data)
+    return this.remember(oid, object.data)
+  }
+
+  private remember(oid: string, data: Buffer): ParsedCommit {
+    let commit = parseCommit(oid, data)
     if (this.shallow.has(oid) && commit.parents.length > 0) commit = { ...commit, parents: [] }
     this.commits.set(oid, commit)
     return commit
@@ -52,7 +58,7 @@ export class CommitStore {
       if (this.commits.has(current)) return current
       const object = await this.reader.read(current)
       if (object.type === 'commit') {
-        await this.get(current)
+        this.remember(current, object.data)
         return current
       }
       if (object.type !== 'tag')
@@ -70,4 +76,19 @@ export class CommitStore {
     }
     throw new GitError('git_corrupt', `The tag ${oid.slice(0, 10)} points through too many tags. Check the deploy tag.`)
   }
+}
+
+/**
+ * The commits a shallow clone has without their parents (`<gitdir>/shallow`, one id a line);
+ * empty for a full clone. Pass them to the store so the walk ends there as git's does.
+ */
+export async function shallowCommits(gitdir: string): Promise<Set<string>> {
+  let text: string
+  try {
+    text = await readFile(path.join(gitdir, 'shallow'), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set()
+    throw error
+  }
+  return new Set(text.split('\n').filter((line) => /^[0-9a-f]{40}$/.test(line)))
 }

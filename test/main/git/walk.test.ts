@@ -7,7 +7,7 @@
 import path from 'node:path'
 import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CommitStore } from '../../../src/main/git/commit-store'
+import { CommitStore, shallowCommits } from '../../../src/main/git/commit-store'
 import { GitError } from '../../../src/main/git/git-error'
 import type { ObjectReader } from '../../../src/main/git/objects'
 import { openPackReader, type PackObjectReader } from '../../../src/main/git/pack-reader'
@@ -171,6 +171,26 @@ describe('a generated history', () => {
     const expected = await revList(gitdir, head)
     const next = await walker.page([head], first.cursor, 10)
     expect(next.commits.map((commit) => commit.oid)).toEqual(expected.slice(10, 20))
+  })
+
+  it('refuses a tip that names a tree, with git_corrupt', async () => {
+    const tree = await git(gitdir, 'rev-parse', `${head}^{tree}`)
+    const error = await expectGitError((await walkerFor(gitdir)).page([tree], null), 'git_corrupt')
+    expect(error.message).toMatch(/names a tree, not a commit/)
+  })
+
+  it('ends at the shallow commits of a shallow clone, as git does there', async () => {
+    const shallow = path.join(root, 'shallow')
+    await git(root, 'clone', '-q', '--bare', '--depth=25', `file://${gitdir}`, shallow)
+    const boundary = await shallowCommits(shallow)
+    expect(boundary.size).toBeGreaterThan(0)
+    expect(await shallowCommits(gitdir)).toEqual(new Set())
+    const reader = await openPackReader(shallow)
+    readers.push(reader)
+    const walker = new HistoryWalker(new CommitStore(reader, { shallow: boundary }))
+    const expected = await revList(shallow, head)
+    expect(expected.length).toBeLessThan(600)
+    expect(await pageAll(walker, [head], 50)).toEqual(expected)
   })
 
   it('counts what the tips reach, as git rev-list --count', async () => {
