@@ -25,7 +25,14 @@ import type {
 } from '../../shared/history'
 import { GitError } from './git-error'
 import { parseCommit, parseTree, subjectOf, type ParsedCommit } from './objects'
-import type { EnvTarget, GitOperationTable, HistoryView, OpContext, RepoSession } from './worker-protocol'
+import {
+  cancelledError,
+  type EnvTarget,
+  type GitOperationTable,
+  type HistoryView,
+  type OpContext,
+  type RepoSession,
+} from './worker-protocol'
 
 const PAGE_SIZE = 100
 const GAP_LIST = 50
@@ -40,10 +47,6 @@ interface Graph {
   readonly commits: ReadonlyMap<string, ParsedCommit>
   readonly containing: ReadonlyMap<string, readonly string[]>
   readonly tips: readonly EnvTarget[]
-}
-
-function cancelled(): GitError {
-  return new GitError('git_cancelled', 'Stopped.')
 }
 
 /** A max-heap of commits by committer time (git's date order). */
@@ -113,7 +116,7 @@ async function graphOf(session: RepoSession, envs: readonly EnvTarget[], signal:
     queued.add(tip.oid!)
   }
   while (queue.size > 0) {
-    if (order.length % 1000 === 0 && signal.aborted) throw cancelled()
+    if (order.length % 1000 === 0 && signal.aborted) throw cancelledError('page')
     const commit = queue.pop()
     commits.set(commit.oid, commit)
     order.push(commit.oid)
@@ -268,7 +271,7 @@ async function search(
   const found: HistoryCommit[] = []
   for (; at < graph.order.length && found.length < SEARCH_MATCHES; at += 1) {
     if (at % 2000 === 0) {
-      if (context.signal.aborted) throw cancelled()
+      if (context.signal.aborted) throw cancelledError('search')
       context.progress({ phase: 'Searching', loaded: at, total: graph.order.length, bytes: 0 })
     }
     const oid = graph.order[at]!
@@ -428,7 +431,7 @@ async function commitDetail(args: HistoryView & { oid: string }, context: OpCont
   const budget = { left: DIFF_LINE_BUDGET }
   const files: FileChange[] = []
   for (const change of changes) {
-    if (context.signal.aborted) throw cancelled()
+    if (context.signal.aborted) throw cancelledError('commit')
     files.push(await fileChange(session, change, budget))
   }
   const row = graph.commits.has(commit.oid)

@@ -13,6 +13,7 @@ import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git
 import type { GitProgress } from '../../shared/history'
 import { systemErrorCode, systemErrorText } from '../errors'
 import { GitError } from './git-error'
+import { cancelledError } from './worker-protocol'
 
 /** The user name git requests carry; the platform checks only the password (the machine token). */
 export const GIT_USER = 'restore-desk'
@@ -108,12 +109,7 @@ export function transportError(error: unknown, activity: Activity, url: string, 
   const what = activity === 'clone' ? 'The clone' : 'The fetch'
   const code = (error as { code?: unknown } | null)?.code
   if (signal.aborted || code === 'UserCanceledError' || (error instanceof GitError && error.code === 'git_cancelled'))
-    return new GitError(
-      'git_cancelled',
-      activity === 'clone'
-        ? 'The clone was stopped and nothing was kept. Open the history again to start over.'
-        : 'The fetch was stopped; the history shows what was fetched before. Refresh to fetch again.',
-    )
+    return cancelledError(activity)
   if (error instanceof GitError) return error
   const where = displayUrl(url)
   if (code === 'HttpError') {

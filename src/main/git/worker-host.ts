@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads'
 import type { GitProgress } from '../../shared/history'
 import { GitError } from './git-error'
 import {
+  cancelledError,
   fromWireError,
   isWorkerMessage,
   type GitOpArgs,
@@ -97,7 +98,7 @@ export class GitWorkerHost {
     if (this.#closed)
       return Promise.reject(new GitError('git_worker', 'Restore Desk is closing; the git worker has stopped.'))
     const { signal } = options
-    if (signal?.aborted) return Promise.reject(new GitError('git_cancelled', 'The operation was stopped.'))
+    if (signal?.aborted) return Promise.reject(cancelledError(op))
     let worker: Worker
     try {
       worker = this.#ensureWorker()

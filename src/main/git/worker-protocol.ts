@@ -142,6 +142,19 @@ export type WorkerMessage =
   | { readonly kind: 'done'; readonly id: number; readonly value: unknown }
   | { readonly kind: 'failed'; readonly id: number; readonly error: WireError }
 
+/** The error for an operation that was stopped, worded for what was stopped. */
+export function cancelledError(op: GitOpName): GitError {
+  const message =
+    op === 'clone'
+      ? 'The clone was stopped and nothing was kept. Open the history again to start over.'
+      : op === 'fetch'
+        ? 'The fetch was stopped; the history shows what was fetched before. Refresh to fetch again.'
+        : op === 'search'
+          ? 'The search was stopped.'
+          : 'The operation was stopped.'
+  return new GitError('git_cancelled', message)
+}
+
 const SYSTEM_CODE = /^E[A-Z0-9]{2,}$/
 
 /** An error thrown in the worker, as it is posted to the host. */
