@@ -5,6 +5,7 @@
  * checked against its schema when read; a damaged one is set aside and reported, and the app
  * starts with no local clones remembered.
  */
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { writeFileAtomic } from '../../lib/atomic'
@@ -93,7 +94,10 @@ export class LocalCloneStore {
   /** Saves one after another, so an older list never lands after a newer one. */
   #save(): Promise<void> {
     const text = JSON.stringify({ version: 1, clones: [...this.#records.values()] }, null, 2)
-    const next = this.#saving.then(() => writeFileAtomic(this.#options.file, text))
+    const next = this.#saving.then(async () => {
+      await mkdir(path.dirname(this.#options.file), { recursive: true })
+      await writeFileAtomic(this.#options.file, text)
+    })
     this.#saving = next.catch(() => undefined)
     return next
   }
