@@ -6,7 +6,10 @@ export default defineConfig({
     build: {
       // electron-dl is ESM-only: bundle it into main instead of requiring it at run time.
       externalizeDeps: { exclude: ['electron-dl'] },
-      rolldownOptions: { input: { index: 'src/main/index.ts' } },
+      rolldownOptions: {
+        // The git worker thread is its own entry, out/main/git-worker.js (src/main/git/worker-host.ts starts it).
+        input: { index: 'src/main/index.ts', 'git-worker': 'src/main/git/worker.ts' },
+      },
     },
   },
   preload: {

@@ -9,13 +9,16 @@ import path from 'node:path'
 import type { AppMode } from '../shared/app'
 import type { ImportFormat } from '../shared/imports'
 import { startPlatform } from '../platform'
-import { ConnectionManager, type EmbeddedPlatformHandle } from './connections/manager'
+import { ConnectionManager, EMBEDDED_ID, type EmbeddedPlatformHandle } from './connections/manager'
 import { createFileSecretStore, type SecretStore } from './connections/secrets'
 import { createAppContext, type AppContext } from './context'
 import { DownloadManager } from './downloads/manager'
 import { createNodeTransport } from './downloads/node-transport'
 import type { DownloadTransport } from './downloads/transport'
-import { scrubSystemText, withPageSafeError } from './errors'
+import { AppError, scrubSystemText, withPageSafeError } from './errors'
+import { HistoryService } from './git/history-service'
+import { LocalCloneStore } from './git/local-clones'
+import { GitWorkerHost } from './git/worker-host'
 import type { ArchiveTools } from './imports/archive-tools'
 import { defaultArchiveTools } from './imports/default-tools'
 import { ImportInspector } from './imports/inspect'
@@ -38,6 +41,7 @@ export interface MainServices {
   readonly downloads: DownloadManager
   readonly jobs: JobRunner
   readonly imports: ImportService
+  readonly history: HistoryService
   close(): Promise<void>
 }
 
@@ -78,30 +82,50 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
   const log = options.log ?? ((line: string) => console.error(line))
 
   const embeddedDir = path.join(options.dataDir, 'platform')
+  const secrets = options.secrets ?? createFileSecretStore(path.join(options.dataDir, 'secrets'))
+  // Git's Basic auth needs the machine token itself, which the API client keeps to itself.
+  let embeddedToken: string | null = null
   const connections = new ConnectionManager({
     dataDir: options.dataDir,
-    secrets: options.secrets ?? createFileSecretStore(path.join(options.dataDir, 'secrets')),
-    startEmbedded:
-      options.embedded?.start ??
-      (async () => {
-        const platform = await startPlatform({
-          dataDir: embeddedDir,
-          port: 0,
-          seed: 'demo',
-          seedScale: options.embedded?.seedScale ?? 'full',
-          // Like a real host, the embedded platform makes its scheduled backups while the app runs.
-          automatedBackups: true,
-          ...(options.embedded?.linkTtlSeconds ? { linkTtlSeconds: options.embedded.linkTtlSeconds } : {}),
-          ...(options.embedded?.importFormats ? { importFormats: options.embedded.importFormats } : {}),
-          log: (line) => log(`[platform] ${line}`),
-        })
-        for (const damage of platform.damaged) context.addNotice(`The embedded platform: ${damage.message}`)
-        return platform
-      }),
+    secrets,
+    startEmbedded: async () => {
+      const handle = await startEmbedded()
+      embeddedToken = handle.machineToken
+      return handle
+    },
     // What reaches the page (app:info, app:status) never quotes Node's error text word for word.
     onActiveChange: (info) => context.setPlatform(info.error ? { ...info, error: scrubSystemText(info.error) } : info),
     log,
   })
+  async function startEmbedded(): Promise<EmbeddedPlatformHandle> {
+    if (options.embedded?.start) return options.embedded.start()
+    const platform = await startPlatform({
+      dataDir: embeddedDir,
+      port: 0,
+      seed: 'demo',
+      seedScale: options.embedded?.seedScale ?? 'full',
+      // Like a real host, the embedded platform makes its scheduled backups while the app runs.
+      automatedBackups: true,
+      ...(options.embedded?.linkTtlSeconds ? { linkTtlSeconds: options.embedded.linkTtlSeconds } : {}),
+      ...(options.embedded?.importFormats ? { importFormats: options.embedded.importFormats } : {}),
+      log: (line) => log(`[platform] ${line}`),
+    })
+    for (const damage of platform.damaged) context.addNotice(`The embedded platform: ${damage.message}`)
+    return platform
+  }
+  async function machineToken(connectionId: string): Promise<string> {
+    if (connectionId === EMBEDDED_ID) {
+      await connections.clientFor(EMBEDDED_ID)
+      if (embeddedToken !== null) return embeddedToken
+    } else {
+      const token = await secrets.load(connectionId)
+      if (token) return token
+    }
+    throw new AppError(
+      'token_missing',
+      `The machine token of this connection is not here, so git cannot log in. ${secrets.missingHint} Otherwise remove the connection and add it again.`,
+    )
+  }
 
   const downloads = new DownloadManager({
     stateFile: path.join(options.dataDir, 'downloads.json'),
@@ -167,6 +191,30 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     },
   })
 
+  const history = new HistoryService({
+    dataDir: options.dataDir,
+    worker: new GitWorkerHost({ log }),
+    localClones: new LocalCloneStore({
+      file: path.join(options.dataDir, 'local-clones.json'),
+      onDamaged: (damage) => {
+        log(`[history] ${damage.message}`)
+        context.addNotice(damage.message)
+      },
+    }),
+    events: context.events,
+    // Asked at every request, so switching connection reads the other connection's clones.
+    active: async () => {
+      const connectionId = connections.activeId
+      return {
+        connectionId,
+        kind: connections.active().kind,
+        client: await connections.clientFor(connectionId),
+        token: () => machineToken(connectionId),
+      }
+    },
+    chooseFolder: desktop ? (defaultPath) => desktop.chooseFolder(defaultPath) : null,
+  })
+
   const router = createIpcRouter(
     createHandlers({
       context,
@@ -176,6 +224,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       restores,
       jobs,
       imports,
+      history,
       downloadsRoot: options.downloadsRoot ?? defaultDownloadsRoot(),
       desktop,
     }),
@@ -195,6 +244,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     // A start that fails leaves nothing running, and the data folder free for the next one.
     await jobs.close()
     workflows.close()
+    await history.close()
     await downloads.close().catch(() => undefined)
     await connections.close().catch(() => undefined)
     await lock.release()
@@ -208,12 +258,15 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     downloads,
     jobs,
     imports,
+    history,
     async close() {
       // A start that asks meanwhile waits for this one instead of failing.
       lock.markExiting()
       // Jobs stop following before the platform goes; they stay running on disk and resume next time.
       await jobs.close()
       workflows.close()
+      // Stops the git worker (a clone under way is stopped; its hidden folder goes at the next open).
+      await history.close()
       await downloads.close()
       await connections.close()
       await lock.release()

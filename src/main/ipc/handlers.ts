@@ -6,6 +6,7 @@ import type { ConnectionManager } from '../connections/manager'
 import type { DownloadManager } from '../downloads/manager'
 import { defaultDownloadFolder, startBackupDownloads } from '../downloads/service'
 import { AppError, withPageSafeError } from '../errors'
+import type { HistoryService } from '../git/history-service'
 import type { ImportService } from '../imports/service'
 import type { RestoreService } from '../restores/service'
 import type { JobRunner } from '../restores/runner'
@@ -28,6 +29,7 @@ export interface HandlerServices {
   readonly restores: RestoreService
   readonly jobs: JobRunner
   readonly imports: ImportService
+  readonly history: HistoryService
   readonly downloadsRoot: string
   readonly desktop: DesktopShell | null
 }
@@ -47,7 +49,7 @@ function requireDownload(downloads: DownloadManager, id: string) {
 
 /** Builds the full handler map; TypeScript refuses a map that misses a channel. */
 export function createHandlers(services: HandlerServices): IpcHandlers {
-  const { context, connections, downloads, workflows, restores, imports } = services
+  const { context, connections, downloads, workflows, restores, imports, history } = services
   const client = () => connections.client()
 
   return {
@@ -111,6 +113,26 @@ export function createHandlers(services: HandlerServices): IpcHandlers {
     'imports:start': (input) => imports.start(input),
     'imports:start-url': (input) => imports.startUrl(input),
     'imports:cancel': ({ jobId }) => imports.cancel(jobId),
+
+    'history:open': ({ siteId, refresh }) => history.open(siteId, refresh ?? false),
+    'history:open-local': ({ siteId, path: folder }) => {
+      if (!path.isAbsolute(folder))
+        throw new AppError(
+          'bad_request',
+          `"${folder}" is not a full path. Give the whole path of the folder you cloned the site into.`,
+        )
+      return history.openLocal(siteId, path.resolve(folder))
+    },
+    'history:close-local': ({ siteId }) => history.closeLocal(siteId),
+    'history:choose-local': async () => {
+      const chosen = await history.chooseLocal()
+      return chosen && path.isAbsolute(chosen) ? chosen : null
+    },
+    'history:cancel': ({ siteId }) => history.cancel(siteId),
+    'history:page': ({ siteId, cursor }) => history.page(siteId, cursor),
+    'history:search': ({ siteId, query, cursor }) => history.search(siteId, query, cursor),
+    'history:commit': ({ siteId, oid }) => history.commit(siteId, oid),
+    'history:file-diff': ({ siteId, oid, path: filePath }) => history.fileDiff(siteId, oid, filePath),
 
     'downloads:list': () => downloads.list().map(withPageSafeError),
     'downloads:start': async (input) => {
