@@ -11,7 +11,7 @@ import git from 'isomorphic-git'
 import { cloneRepository } from './clone'
 import { fetchRepository } from './fetch'
 import { GitError } from './git-error'
-import { interimHistoryOperations } from './interim-history'
+import { closeHistoryState, historyOperations } from './history-operations'
 import { isoObjectReader } from './objects'
 import { findGitdir } from './repositories'
 import {
@@ -35,10 +35,7 @@ function sessionFor(gitdir: string): RepoSession {
   return session
 }
 
-/**
- * What the worker can do. The history operations come from interim-history.ts until the walk
- * and diff modules replace them here, one entry each.
- */
+/** What the worker can do: the repository's own operations and the history's (history-operations.ts). */
 const operations: GitOperationTable = {
   clone: (args, context) => cloneRepository({ ...args, signal: context.signal, onProgress: context.progress }),
   fetch: async (args, context) => {
@@ -59,7 +56,15 @@ const operations: GitOperationTable = {
     context.dropSession(gitdir)
     return null
   },
-  ...interimHistoryOperations,
+  ...historyOperations,
+}
+
+/** Forgets a repository's session and closes the pack files its history held open. */
+function dropSession(gitdir: string): void {
+  const session = sessions.get(gitdir)
+  if (!session) return
+  sessions.delete(gitdir)
+  void closeHistoryState(session)
 }
 
 const port = parentPort
@@ -78,7 +83,7 @@ async function run(id: number, op: string, args: unknown): Promise<void> {
     signal: controller.signal,
     progress: (progress) => post({ kind: 'progress', id, progress }),
     session: sessionFor,
-    dropSession: (gitdir) => sessions.delete(gitdir),
+    dropSession,
   }
   try {
     if (!Object.hasOwn(operations, op))

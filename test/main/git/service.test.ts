@@ -275,7 +275,7 @@ describe('the code history on the embedded platform', () => {
     expect(unknown.message).not.toMatch(/Error:|at \//)
     const stale = await refused('history:page', { siteId: drupal.id, cursor: '0123456789ab:100' })
     expect(stale).toMatchObject({ code: 'git_stale_cursor' })
-    expect(stale.message).toContain('Reload the history')
+    expect(stale.message).toContain('starts again from the newest commit')
     const garbage = await refused('history:page', { siteId: drupal.id, cursor: 'not a cursor!' })
     expect(garbage.code).toBe('bad_request')
     const missing = await refused('history:commit', { siteId: drupal.id, oid: 'f'.repeat(40) })
