@@ -71,7 +71,8 @@ class Window {
 }
 
 /** zlib's deflateBound: a compressed stream of `size` bytes is never longer, plus its header. */
-const compressedBound = (size: number): number => size + (size >> 12) + (size >> 14) + (size >> 25) + 64
+const compressedBound = (size: number): number =>
+  size + Math.floor(size / 4096) + Math.floor(size / 16384) + Math.floor(size / 33554432) + 64
 
 function objectName(type: number, data: Buffer): string {
   return createHash('sha1').update(`${TYPE_NAMES[type]} ${data.length}\0`).update(data).digest('hex')
