@@ -102,7 +102,7 @@ port.on('message', (message: HostMessage) => {
   else if (message.kind === 'run') void run(message.id, message.op, message.args)
 })
 
-// A cancelled clone can make the library's unawaited side-band reader reject; that one is expected.
+// A cancelled fetch can make the library's unawaited side-band reader reject; that one is expected.
 process.on('unhandledRejection', (reason) => {
   if (reason instanceof GitError && reason.code === 'git_cancelled') return
   throw reason

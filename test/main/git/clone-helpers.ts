@@ -26,12 +26,15 @@ export const GIT_ENV = {
 }
 
 /** Runs native git in `cwd`; resolves with its trimmed stdout. */
-export async function gitIn(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<string> {
-  const { stdout } = await exec('git', [...args], {
-    cwd,
-    env: { ...GIT_ENV, ...env },
-    maxBuffer: 256 * 1024 * 1024,
-  })
+export async function gitIn(
+  cwd: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<string> {
+  const child = exec('git', [...args], { cwd, env: { ...GIT_ENV, ...env }, maxBuffer: 256 * 1024 * 1024 })
+  if (input !== undefined) child.child.stdin?.end(input)
+  const { stdout } = await child
   return stdout.trim()
 }
 

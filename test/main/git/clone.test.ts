@@ -4,12 +4,13 @@
  * native git, a fetch follows master moving backwards and tags deleted, moved or added; an SSH
  * remote is refused; progress is throttled without losing a phase.
  */
-import { readdir, readFile } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GitError } from '../../../src/main/git/git-error'
+import { indexPack } from '../../../src/main/git/index-pack'
 import { ProgressThrottle } from '../../../src/main/git/transport'
 import { GitWorkerHost } from '../../../src/main/git/worker-host'
 import { startPlatform, type RunningPlatform } from '../../../src/platform/index'
@@ -200,6 +201,60 @@ describe('fetching from a remote served by native git', () => {
     const error = await failure(git.run('fetch', { gitdir, url: 'http://127.0.0.1:9/site.git', token: 'x' }))
     expect(error.code).toBe('git_remote')
     expect(error.message).toContain('127.0.0.1:9/site.git')
+  })
+})
+
+describe('indexing a pack on disk', () => {
+  it('names every object and writes the idx native git writes, with ofs-deltas and ref-deltas, across windows', async () => {
+    const work = path.join(root, 'packs')
+    await gitIn(root, ['init', '-q', work])
+    await makeRepo(work, 30)
+    // A file larger than the 1 MiB read window, changed a little twice: big deltas across windows.
+    const big = Buffer.alloc(3 * 1024 * 1024)
+    for (let i = 0; i < big.length; i += 1) big[i] = (i * 7919) % 251
+    for (const edit of [0, 1, 2]) {
+      big[1000 + edit] = 42
+      await writeFile(path.join(work, 'big.bin'), big)
+      await gitIn(work, ['add', 'big.bin'])
+      await gitIn(work, ['commit', '-q', '-m', `Big file ${edit}`])
+    }
+    for (const deltaBase of ['--delta-base-offset', '--no-delta-base-offset']) {
+      const out = path.join(root, `pack${deltaBase}`)
+      await mkdir(out, { recursive: true })
+      const sha = await gitIn(
+        work,
+        ['pack-objects', '-q', '--all', '--revs', deltaBase, path.join(out, 'native')],
+        {},
+        '',
+      )
+      const nativePack = path.join(out, `native-${sha}.pack`)
+      const mine = path.join(out, 'tmp_pack_test')
+      await copyFile(nativePack, mine)
+      const phases: string[] = []
+      const indexed = await indexPack(mine, {
+        signal: new AbortController().signal,
+        onProgress: (event) => phases.push(event.phase),
+      })
+      expect(indexed.sha).toBe(sha)
+      expect(phases).toContain('Resolving deltas')
+      const idx = await readFile(path.join(out, `pack-${sha}.idx`))
+      expect(idx.equals(await readFile(path.join(out, `native-${sha}.idx`)))).toBe(true)
+      expect(await namesIn(out)).toEqual(expect.arrayContaining([`pack-${sha}.pack`, `pack-${sha}.idx`]))
+      const verify = await gitIn(out, ['verify-pack', '-v', path.join(out, `pack-${sha}.idx`)])
+      expect(verify).toMatch(/chain length = 1: \d+ objects?/)
+    }
+  })
+
+  it('refuses a pack cut short', async () => {
+    const out = path.join(root, 'cut-pack')
+    await mkdir(out, { recursive: true })
+    const work = path.join(root, 'packs')
+    const sha = await gitIn(work, ['pack-objects', '-q', '--all', '--revs', path.join(out, 'native')], {}, '')
+    const whole = await readFile(path.join(out, `native-${sha}.pack`))
+    const file = path.join(out, 'tmp_pack_cut')
+    await writeFile(file, whole.subarray(0, Math.floor(whole.length / 2)))
+    const error = await failure(indexPack(file, { signal: new AbortController().signal, onProgress: () => {} }))
+    expect(error.code).toBe('git_corrupt')
   })
 })
 
