@@ -17,6 +17,8 @@ import { withScreenshot } from './support/chromium'
 import { startWebMode, type RunningWebMode } from './support/web-mode'
 
 const run = promisify(execFile)
+/** Git's empty tree: what the first commit is compared with. */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
 const session = useE2eSession()
 
 /** Native git on the platform's bare repository of a site. */
@@ -48,7 +50,7 @@ function newPathOf(pathPart: string): string {
 
 /** The longest main-thread task the page ran since the observer started, in ms. */
 async function longestTask(page: Page): Promise<number> {
-  return page.evaluate(() => (window as unknown as { __longest?: number }).__longest ?? 0)
+  return page.evaluate(() => (globalThis as unknown as { __longest?: number }).__longest ?? 0)
 }
 
 describe('code history in browser mode', () => {
@@ -60,10 +62,16 @@ describe('code history in browser mode', () => {
     page = await session.newPage()
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.origin })
     await page.addInitScript(() => {
-      const record = window as unknown as { __longest?: number }
-      record.__longest = 0
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) record.__longest = Math.max(record.__longest ?? 0, entry.duration)
+      interface LongTaskScope {
+        __longest?: number
+        PerformanceObserver: new (callback: (list: { getEntries(): { duration: number }[] }) => void) => {
+          observe(options: { type: string; buffered: boolean }): void
+        }
+      }
+      const scope = globalThis as unknown as LongTaskScope
+      scope.__longest = 0
+      new scope.PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) scope.__longest = Math.max(scope.__longest ?? 0, entry.duration)
       }).observe({ type: 'longtask', buffered: true })
     })
   })
@@ -142,7 +150,7 @@ describe('code history in browser mode', () => {
     ).toBe(true)
 
     // Search by a word of a message: the matches are git's.
-    const word = 'logo'
+    const word = 'markup'
     const grep = (await platformGit(web.dataDir, siteId, 'log', '--format=%H', '-i', '-F', `--grep=${word}`, ...tips))
       .trim()
       .split('\n')
@@ -162,14 +170,33 @@ describe('code history in browser mode', () => {
     await expect
       .poll(() => page.getByTestId('list-summary').textContent())
       .toContain(`${matches.size} match${matches.size === 1 ? '' : 'es'}`)
-    const found = list.getByRole('listitem').first()
-    const foundText = (await found.textContent()) ?? ''
-    expect(foundText.toLowerCase()).toContain(word)
+    expect(((await list.getByRole('listitem').first().textContent()) ?? '').toLowerCase()).toContain(word)
 
-    // Copy its id: the clipboard holds the full id of a commit git found.
+    // A match with text changes (not only a binary logo), found through git.
+    const numstatOf = async (oid: string): Promise<string[]> => {
+      const parent = (await platformGit(web.dataDir, siteId, 'rev-parse', `${oid}^1`).catch(() => '')).trim()
+      const out = await platformGit(web.dataDir, siteId, 'diff', '--numstat', '-M', parent || EMPTY_TREE, oid)
+      return out.trim().split('\n').filter(Boolean)
+    }
+    let chosen: { oid: string; numstat: string[] } | null = null
+    for (const oid of grep) {
+      const numstat = await numstatOf(oid)
+      if (numstat.some((line) => !line.startsWith('-\t-\t'))) {
+        chosen = { oid, numstat }
+        break
+      }
+    }
+    if (!chosen) throw new Error(`no commit matching "${word}" changes a text file`)
+    const found = list.getByRole('listitem').filter({ hasText: chosen.oid.slice(0, 7) })
+
+    // Copy its id: the clipboard holds the full id.
     await found.getByRole('button', { name: /^Copy commit ID/ }).click()
-    const copied = await page.evaluate(() => navigator.clipboard.readText())
-    expect(matches.has(copied)).toBe(true)
+    const copied = await page.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    )
+    expect(copied).toBe(chosen.oid)
 
     // Its diff: files, statuses and counts as git diff --numstat -M gives them.
     await withScreenshot(page, 'history-diff', async () => {
@@ -177,20 +204,7 @@ describe('code history in browser mode', () => {
       await page.getByTestId('commit-detail').getByRole('list', { name: 'Files changed' }).waitFor()
     })
     expect(page.url()).toContain(copied)
-    const parent = (await platformGit(web.dataDir, siteId, 'rev-parse', `${copied}^1`).catch(() => '')).trim()
-    const numstat = (
-      await platformGit(
-        web.dataDir,
-        siteId,
-        'diff',
-        '--numstat',
-        '-M',
-        parent || '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
-        copied,
-      )
-    )
-      .trim()
-      .split('\n')
+    const numstat = chosen.numstat
     const files = page.getByTestId('file-change')
     await expect.poll(() => files.count()).toBe(numstat.length)
     for (const line of numstat) {
