@@ -1,26 +1,14 @@
 /** A commit's detail: message, people, parents, files with statuses and counts, diffs, Show all. */
-import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { setApiClient } from '../../src/renderer/src/api/client'
+import { flushPromises } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
 import type { CommitDetail, FileChange } from '../../src/shared/history'
 import { accessibleName, getByRole, queryAllByRole } from './support/by-role'
 import { FakeIpcFailure, installFakeBridge, type FakeHandlers } from './support/fake-bridge'
 import { commitDetail, fileChange, historyCommit, historyHandlers, hunk, oidOf } from './support/history-fixtures'
 import { siteHandlers } from './support/mount-site'
-import { fakeLayout, mountHistory } from './support/mount-history'
+import { useHistoryViewTests, mountHistory } from './support/mount-history'
 
-enableAutoUnmount(afterEach)
-
-let restoreLayout: () => void = () => {}
-beforeEach(() => {
-  localStorage.clear()
-  restoreLayout = fakeLayout()
-})
-afterEach(() => {
-  restoreLayout()
-  setApiClient(null)
-  history.replaceState(null, '', '#/')
-})
+useHistoryViewTests()
 
 const body = () => document.body
 const panel = () => body().querySelector<HTMLElement>('[data-testid="commit-detail"]')!

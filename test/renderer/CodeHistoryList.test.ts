@@ -1,14 +1,13 @@
 /** The code history's list: rows and badges, measured rows, infinite scroll, copy, keyboard, search. */
-import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { setApiClient } from '../../src/renderer/src/api/client'
+import { flushPromises } from '@vue/test-utils'
+import { describe, expect, it, vi } from 'vitest'
 import { SEARCH_DEBOUNCE_MS } from '../../src/renderer/src/stores/history'
 import { accessibleName, getByRole, queryAllByRole } from './support/by-role'
 import { installFakeBridge } from './support/fake-bridge'
 import { historyCommit, historyHandlers, oidOf } from './support/history-fixtures'
 import { siteHandlers } from './support/mount-site'
 import {
-  fakeLayout,
+  useHistoryViewTests,
   mountHistory,
   renderedRows,
   ROW,
@@ -17,18 +16,7 @@ import {
   TALL_ROW,
 } from './support/mount-history'
 
-enableAutoUnmount(afterEach)
-
-let restoreLayout: () => void = () => {}
-beforeEach(() => {
-  localStorage.clear()
-  restoreLayout = fakeLayout()
-})
-afterEach(() => {
-  restoreLayout()
-  setApiClient(null)
-  history.replaceState(null, '', '#/')
-})
+useHistoryViewTests()
 
 const body = () => document.body
 const list = () => getByRole(body(), 'list', 'Commits')

@@ -1,7 +1,6 @@
 /** The code history view: the way in and back, the repository's states, dev/test/live side by side, refresh. */
-import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { setApiClient } from '../../src/renderer/src/api/client'
+import { flushPromises } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
 import { useAppStore } from '../../src/renderer/src/stores/app'
 import type { HistoryOverview } from '../../src/shared/history'
 import { getByRole, queryAllByRole } from './support/by-role'
@@ -9,20 +8,9 @@ import { FakeIpcFailure, installFakeBridge, type FakeHandlers } from './support/
 import { appInfo } from './support/fixtures'
 import { gap, historyCommit, historyHandlers, oidOf, overview, position, repoStatus } from './support/history-fixtures'
 import { mountSite, siteHandlers } from './support/mount-site'
-import { fakeLayout, mountHistory, renderedRows } from './support/mount-history'
+import { useHistoryViewTests, mountHistory, renderedRows } from './support/mount-history'
 
-enableAutoUnmount(afterEach)
-
-let restoreLayout: () => void = () => {}
-beforeEach(() => {
-  localStorage.clear()
-  restoreLayout = fakeLayout()
-})
-afterEach(() => {
-  restoreLayout()
-  setApiClient(null)
-  history.replaceState(null, '', '#/')
-})
+useHistoryViewTests()
 
 const body = () => document.body
 const standing = (env: string) => body().querySelector<HTMLElement>(`[data-testid="standing-${env}"]`)!

@@ -120,3 +120,10 @@ export function decorate(commit: ParsedCommit, context: DecorateContext): Histor
     tags: context.tagsByOid.get(commit.oid) ?? [],
   }
 }
+
+const NO_STANDING: DecorateContext = { positions: [], ancestry: new Map(), tagsByOid: new Map() }
+
+/** A commit as a history row with no environment or tag on it (a repository without a platform). */
+export function plainRow(commit: ParsedCommit): HistoryCommit {
+  return decorate(commit, NO_STANDING)
+}

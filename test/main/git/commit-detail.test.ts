@@ -4,11 +4,12 @@
  * `git diff -M --name-status` and `--numstat` against the first parent, and every file's hunks
  * equal `git diff -U3 -M`'s.
  */
+import { plainRow } from '../../../src/main/git/standing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commitDetail, fileDiff } from '../../../src/main/git/commit-detail'
 import { GitError } from '../../../src/main/git/git-error'
-import { isoObjectReader, subjectOf, type ObjectReader, type ParsedCommit } from '../../../src/main/git/objects'
-import type { CommitDetail, HistoryCommit } from '../../../src/shared/history'
+import { isoObjectReader, type ObjectReader } from '../../../src/main/git/objects'
+import type { CommitDetail } from '../../../src/shared/history'
 import {
   EMPTY_TREE,
   gitNameStatus,
@@ -23,20 +24,7 @@ import { buildScenario, type Scenario } from './support/diff-scenario'
 let scenario: Scenario
 let reader: ObjectReader
 
-function decorate(commit: ParsedCommit): HistoryCommit {
-  return {
-    oid: commit.oid,
-    parents: commit.parents,
-    subject: subjectOf(commit.message),
-    authorName: commit.author.name,
-    authorEmail: commit.author.email,
-    authoredAt: commit.author.at,
-    committedAt: commit.committer.at,
-    envsAt: [],
-    envsContaining: [],
-    tags: [],
-  }
-}
+const decorate = plainRow
 
 beforeAll(async () => {
   scenario = await buildScenario()

@@ -3,6 +3,7 @@
  * `git diff -U3` (headers, context, line ends, "\ No newline at end of file", where git places a
  * block), git's binary rule, and the caps of a commit's detail with "Show all" giving the whole.
  */
+import { plainRow } from '../../../src/main/git/standing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commitDetail, fileDiff } from '../../../src/main/git/commit-detail'
 import {
@@ -13,25 +14,12 @@ import {
   isBinaryContent,
 } from '../../../src/main/git/file-diff'
 import { splitLines } from '../../../src/main/git/line-diff'
-import { isoObjectReader, subjectOf, type ParsedCommit } from '../../../src/main/git/objects'
-import type { DiffHunk, FileChange, HistoryCommit } from '../../../src/shared/history'
+import { isoObjectReader } from '../../../src/main/git/objects'
+import type { DiffHunk, FileChange } from '../../../src/shared/history'
 import { DiffRepo, gitNumstat, gitPatches, ourNumstat, renderHunks } from './support/diff-repo'
 import { codeLines, text } from './support/diff-scenario'
 
-function decorate(commit: ParsedCommit): HistoryCommit {
-  return {
-    oid: commit.oid,
-    parents: commit.parents,
-    subject: subjectOf(commit.message),
-    authorName: commit.author.name,
-    authorEmail: commit.author.email,
-    authoredAt: commit.author.at,
-    committedAt: commit.committer.at,
-    envsAt: [],
-    envsContaining: [],
-    tags: [],
-  }
-}
+const decorate = plainRow
 
 /** A seeded generator, so a failure can be replayed. */
 function random(seed: number): () => number {

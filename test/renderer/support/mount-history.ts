@@ -6,10 +6,30 @@
  */
 import { createTestingPinia } from '@pinia/testing'
 import { mount } from '@vue/test-utils'
-import { vi } from 'vitest'
+import { enableAutoUnmount } from '@vue/test-utils'
+import { afterEach, beforeEach, vi } from 'vitest'
+import { setApiClient } from '../../../src/renderer/src/api/client'
 import { defineComponent, h } from 'vue'
 import { RouterView } from 'vue-router'
 import { createAppRouter } from '../../../src/renderer/src/router'
+
+/**
+ * The hooks every history view test file needs: mounted views unmounted after each test, a
+ * clean localStorage, the fake layout, and the API client and address reset afterwards.
+ */
+export function useHistoryViewTests(): void {
+  enableAutoUnmount(afterEach)
+  let restoreLayout: () => void = () => {}
+  beforeEach(() => {
+    localStorage.clear()
+    restoreLayout = fakeLayout()
+  })
+  afterEach(() => {
+    restoreLayout()
+    setApiClient(null)
+    history.replaceState(null, '', '#/')
+  })
+}
 
 export const VIEWPORT = 600
 export const ROW = 40
