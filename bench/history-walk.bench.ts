@@ -20,38 +20,11 @@ import { openPackReader, type PackObjectReader } from '../src/main/git/pack-read
 import { searchHistory } from '../src/main/git/search'
 import { HistoryWalker } from '../src/main/git/walk'
 import { generateRepo, git } from '../test/helpers/git-history'
+import { COMMITS, FILES, median, medianOf, millis, report } from './history-support'
 
-const COMMITS = 20_000
-const FILES = 5_000
 /** What `git log` prints per commit: ids, parents, people, times and the whole message. */
 const FORMAT = '--format=%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B%x00'
 const WORD = 'sierra'
-
-async function millis(work: () => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint()
-  await work()
-  return Number(process.hrtime.bigint() - started) / 1e6
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
-
-async function medianOf(runs: number, work: () => Promise<unknown>): Promise<number> {
-  const times: number[] = []
-  for (let run = 0; run < runs; run += 1) times.push(await millis(work))
-  return median(times)
-}
-
-function report(what: string, iso: number, native: number): void {
-  console.log(
-    `history: ${what} iso/native = ${(iso / native).toFixed(2)} (iso ${iso.toFixed(1)} ms, native ${native.toFixed(1)} ms)`,
-  )
-}
 
 export async function run(): Promise<void> {
   const dir = join(tmpdir(), `rd-history-bench-${process.pid}`)
