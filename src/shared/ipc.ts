@@ -13,6 +13,7 @@ import { downloadIdSchema, type DownloadChange, type DownloadItem } from './down
 import type { ClonePreview, Job, RestorePreview, SiteActivity } from './jobs'
 import type { ImportCapabilities, ImportInspection, ImportProgress, StagedFile } from './imports'
 import type { CommitDetail, FileDiff, HistoryOverview, HistoryPage, HistorySearchPage, RepoStatus } from './history'
+import type { CodeMoveResult, DeployPreview, ResetPreview, ResetUndo, RevertPreview } from './rollback'
 
 /** A channel's runtime request schema, tagged with its (compile-time) response type. */
 export interface InvokeSpec<Req extends z.ZodType, Res> {
@@ -54,6 +55,12 @@ const repoPath = z
   .refine((p) => !p.startsWith('/') && !p.split('/').some((part) => part === '' || part === '.' || part === '..'), {
     message: 'must be a path inside the repository',
   })
+const revertMode = z.enum(['revert', 'roll-back'])
+const deployTarget = z.enum(['test', 'live'])
+/** A reset's backup ref as main names it. */
+const backupRefName = z
+  .string()
+  .regex(/^refs\/restore-desk\/reset-backups\/[A-Za-z0-9_.-]{1,100}$/, 'must be a reset backup ref')
 const urlText = z
   .string()
   .trim()
@@ -228,6 +235,53 @@ export const invokeChannels = {
   'history:commit': invoke<CommitDetail>()(z.object({ siteId: platformId, oid: commitId }).strict()),
   /** One file's whole diff in a commit ("Show all"). */
   'history:file-diff': invoke<FileDiff>()(z.object({ siteId: platformId, oid: commitId, path: repoPath }).strict()),
+
+  /**
+   * What reverting a commit (`revert`) or rolling dev back to it (`roll-back`) would do, on a
+   * fresh fetch of dev: the change against dev's commit, the conflicts, the message. Nothing moves.
+   */
+  'rollback:revert-preview': invoke<RevertPreview>()(
+    z.object({ siteId: platformId, oid: commitId, mode: revertMode }).strict(),
+  ),
+  /**
+   * Makes the revert or roll back commit on `head` (the preview's) and pushes it to dev; refused
+   * when dev moved since the preview (nothing written then), or on a conflict.
+   */
+  'rollback:revert': invoke<CodeMoveResult>()(
+    z.object({ siteId: platformId, oid: commitId, mode: revertMode, head: commitId }).strict(),
+  ),
+  /** What resetting dev to a commit would discard, and which of those test or live hold. Nothing moves. */
+  'rollback:reset-preview': invoke<ResetPreview>()(z.object({ siteId: platformId, oid: commitId }).strict()),
+  /**
+   * Saves a backup ref of dev's commit, then force-pushes dev to `oid` with a lease on `head`
+   * (refused if dev moved since the preview); `confirm` must be "dev".
+   */
+  'rollback:reset': invoke<CodeMoveResult>()(
+    z.object({ siteId: platformId, oid: commitId, head: commitId, confirm: typedConfirmation }).strict(),
+  ),
+  /** The last reset of dev that can be undone, or null. */
+  'rollback:reset-undo-info': invoke<ResetUndo | null>()(z.object({ siteId: platformId }).strict()),
+  /** Puts dev back where the reset found it (force push with a lease on where the reset left it); `confirm` must be "dev". */
+  'rollback:undo-reset': invoke<CodeMoveResult>()(
+    z.object({ siteId: platformId, backupRef: backupRefName, confirm: typedConfirmation }).strict(),
+  ),
+  /** What deploying to test (from dev) or live (from test) would bring. */
+  'deploy:preview': invoke<DeployPreview>()(z.object({ siteId: platformId, to: deployTarget }).strict()),
+  /** Starts the platform's deploy workflow; `confirm` must be "live" for live. Tracked like any workflow. */
+  'deploy:start': invoke<Workflow>()(
+    z
+      .object({
+        siteId: platformId,
+        to: deployTarget,
+        annotation: z.string().trim().max(500),
+        updatedb: z.boolean(),
+        clearCache: z.boolean(),
+        /** Test only: copy live's database and files into test with the deploy. */
+        syncContent: z.boolean(),
+        confirm: typedConfirmation,
+      })
+      .strict(),
+  ),
 
   'downloads:list': invoke<DownloadItem[]>()(noPayload),
   'downloads:start': invoke<DownloadItem[]>()(

@@ -24,6 +24,14 @@ export type GitErrorCode =
   | 'git_unsupported_transport'
   /** A cursor from an older walk (the history moved, or the worker restarted): start again. */
   | 'git_stale_cursor'
+  /** The remote's branch moved since the last fetch: a push with a lease was refused (fetch and look again). */
+  | 'git_lease'
+  /** A revert or merge conflicts: nothing was changed. */
+  | 'git_conflict'
+  /** The working folder of a local clone has changes that an update would overwrite. */
+  | 'git_dirty'
+  /** The remote refused the push (a hook, a protected branch). */
+  | 'git_push_refused'
   /** The git worker stopped unexpectedly. */
   | 'git_worker'
 

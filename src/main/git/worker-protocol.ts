@@ -16,6 +16,7 @@ import type {
   HistoryPage,
   HistorySearchPage,
 } from '../../shared/history'
+import type { ResetPreview, RevertMode, RevertPreview } from '../../shared/rollback'
 import { GitError, type GitErrorCode } from './git-error'
 import type { ObjectReader } from './objects'
 
@@ -89,6 +90,85 @@ export interface GitOperations {
     readonly args: HistoryView & { readonly oid: string; readonly path: string }
     readonly result: FileDiff
   }
+  /**
+   * What a revert or roll back of `oid` on dev's `head` would do. Writes nothing into the
+   * repository (no object, no ref): merged blobs and trees go to a scratch store.
+   */
+  readonly revertPreview: {
+    readonly args: HistoryView & { readonly oid: string; readonly mode: RevertMode; readonly head: string }
+    readonly result: RevertPreview
+  }
+  /**
+   * Makes the revert or roll back commit on `head`. With `remote`, pushes it to the remote's
+   * master with a lease on `head` (refused with `git_lease` if the remote's master is elsewhere)
+   * and moves the clone's refs only after the push succeeded. Without (a local clone the app
+   * cannot push from), moves the local clone's checked-out branch and updates its working tree,
+   * refused with `git_dirty` when the working tree has changes; the person pushes from a terminal.
+   */
+  readonly revert: {
+    readonly args: HistoryView & {
+      readonly remote: RemoteArgs | null
+      readonly oid: string
+      readonly mode: RevertMode
+      readonly head: string
+      readonly author: CommitAuthor
+      /** Seconds since the epoch (tests fix it to compare commit ids with native git's). */
+      readonly time?: number
+    }
+    readonly result: MoveResult
+  }
+  /** What resetting dev from `head` to `oid` would discard. */
+  readonly resetPreview: {
+    readonly args: HistoryView & { readonly oid: string; readonly head: string }
+    readonly result: ResetPreview
+  }
+  /**
+   * Saves `refs/restore-desk/reset-backups/<time>` at `head` in the clone, then force-pushes the
+   * remote's master to `oid` with a lease on `head`.
+   */
+  readonly reset: {
+    readonly args: HistoryView & RemoteArgs & { readonly oid: string; readonly head: string }
+    readonly result: MoveResult
+  }
+  /** The clone's reset backup refs, newest first, with where each reset went (recorded in the ref's reflog-free note). */
+  readonly resetBackups: {
+    readonly args: { readonly gitdir: string }
+    readonly result: readonly ResetBackup[]
+  }
+  /** Force-pushes master back to the backup ref's commit with a lease on where the reset left it, then deletes the ref. */
+  readonly undoReset: {
+    readonly args: HistoryView & RemoteArgs & { readonly backupRef: string }
+    readonly result: MoveResult
+  }
+}
+
+/** Where to push, for the operations that move the remote's master. */
+export interface RemoteArgs {
+  readonly url: string
+  /** The machine token (Basic auth password); never logged. */
+  readonly token: string
+}
+
+/** Who a new commit is by (the platform user; the committer is the same). */
+export interface CommitAuthor {
+  readonly name: string
+  readonly email: string
+}
+
+/** What moved: master from `previousHead` to `newHead` on the remote (and in the clone). */
+export interface MoveResult {
+  readonly previousHead: string
+  readonly newHead: string
+  readonly backupRef: string | null
+}
+
+/** A saved reset: the ref keeps `savedHead` (where dev was) reachable; the reset moved dev to `resetTo`. */
+export interface ResetBackup {
+  readonly ref: string
+  readonly savedHead: string
+  readonly resetTo: string
+  /** When the reset was made, epoch ms. */
+  readonly at: number
 }
 
 export type GitOpName = keyof GitOperations
