@@ -1,8 +1,9 @@
 /**
  * The main process's services, independent of Electron: the context, the
  * connections (with the embedded platform), downloads, workflow tracking, the
- * restore/undo/clone/import jobs, staged imports, the handlers and the router. Electron's bootstrap (index.ts) and browser mode's
- * host (web/cli.ts) both start exactly this.
+ * restore/undo/clone/import jobs, staged imports, the code history with its
+ * roll back, the deploys, the handlers and the router. Electron's bootstrap
+ * (index.ts) and browser mode's host (web/cli.ts) both start exactly this.
  */
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
@@ -16,8 +17,10 @@ import { DownloadManager } from './downloads/manager'
 import { createNodeTransport } from './downloads/node-transport'
 import type { DownloadTransport } from './downloads/transport'
 import { AppError, scrubSystemText, withPageSafeError } from './errors'
+import { DeployService } from './deploys/service'
 import { HistoryService } from './git/history-service'
 import { LocalCloneStore } from './git/local-clones'
+import { RollbackService } from './git/rollback-service'
 import { GitWorkerHost } from './git/worker-host'
 import type { ArchiveTools } from './imports/archive-tools'
 import { defaultArchiveTools } from './imports/default-tools'
@@ -191,9 +194,10 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     },
   })
 
+  const gitWorker = new GitWorkerHost({ log })
   const history = new HistoryService({
     dataDir: options.dataDir,
-    worker: new GitWorkerHost({ log }),
+    worker: gitWorker,
     localClones: new LocalCloneStore({
       file: path.join(options.dataDir, 'local-clones.json'),
       onDamaged: (damage) => {
@@ -214,6 +218,31 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     },
     chooseFolder: desktop ? (defaultPath) => desktop.chooseFolder(defaultPath) : null,
   })
+  // The restores' one-at-a-time rule, asked of the platform at each request.
+  const busyReason = async (siteId: string, env: string) =>
+    jobs.busyReason(await connections.client(), connections.activeId, siteId, env)
+  const rollback = new RollbackService({
+    worker: gitWorker,
+    history,
+    workflows,
+    busyReason,
+    log,
+    active: async () => {
+      const connectionId = connections.activeId
+      return {
+        connectionId,
+        kind: connections.active().kind,
+        client: await connections.clientFor(connectionId),
+        token: () => machineToken(connectionId),
+      }
+    },
+  })
+  const deploys = new DeployService({
+    history,
+    workflows,
+    busyReason,
+    active: async () => ({ client: await connections.client(), connectionId: connections.activeId }),
+  })
 
   const router = createIpcRouter(
     createHandlers({
@@ -225,6 +254,8 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       jobs,
       imports,
       history,
+      rollback,
+      deploys,
       downloadsRoot: options.downloadsRoot ?? defaultDownloadsRoot(),
       desktop,
     }),

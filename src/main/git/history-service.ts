@@ -192,6 +192,28 @@ export class HistoryService {
     return this.#options.worker.run('fileDiff', { ...view, oid, path: filePath })
   }
 
+  /**
+   * The site's repository as the roll back and the deploys read it (issue 11): its status and
+   * the view the worker takes, without the network (a clone or fetch under way is waited for).
+   * GitError `git_no_repository` when the site has neither the app's clone nor a local clone.
+   */
+  async repository(siteId: string): Promise<{ readonly status: RepoStatus; readonly view: HistoryView }> {
+    const { repo, view } = await this.#ready(siteId)
+    return { status: repo.status, view }
+  }
+
+  /**
+   * Dev's code moved (a revert, reset or undo pushed, or its sync_code finished): drops the worker's
+   * session of the repository so the next read sees the new commits and refs, and tells the page.
+   */
+  async moved(siteId: string): Promise<void> {
+    const connection = await this.#options.active()
+    const repo = this.#repos.get(`${connection.connectionId}/${siteId}`)
+    if (!repo?.gitdir) return
+    await this.#closeSession(repo.gitdir)
+    this.#set(repo, {})
+  }
+
   /** Stops what runs and the worker. */
   async close(): Promise<void> {
     this.#closed = true

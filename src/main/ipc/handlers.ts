@@ -6,7 +6,9 @@ import type { ConnectionManager } from '../connections/manager'
 import type { DownloadManager } from '../downloads/manager'
 import { defaultDownloadFolder, startBackupDownloads } from '../downloads/service'
 import { AppError, withPageSafeError } from '../errors'
+import type { DeployService } from '../deploys/service'
 import type { HistoryService } from '../git/history-service'
+import type { RollbackService } from '../git/rollback-service'
 import type { ImportService } from '../imports/service'
 import type { RestoreService } from '../restores/service'
 import type { JobRunner } from '../restores/runner'
@@ -30,6 +32,8 @@ export interface HandlerServices {
   readonly jobs: JobRunner
   readonly imports: ImportService
   readonly history: HistoryService
+  readonly rollback: RollbackService
+  readonly deploys: DeployService
   readonly downloadsRoot: string
   readonly desktop: DesktopShell | null
 }
@@ -49,7 +53,7 @@ function requireDownload(downloads: DownloadManager, id: string) {
 
 /** Builds the full handler map; TypeScript refuses a map that misses a channel. */
 export function createHandlers(services: HandlerServices): IpcHandlers {
-  const { context, connections, downloads, workflows, restores, imports, history } = services
+  const { context, connections, downloads, workflows, restores, imports, history, rollback, deploys } = services
   const client = () => connections.client()
 
   return {
@@ -133,6 +137,15 @@ export function createHandlers(services: HandlerServices): IpcHandlers {
     'history:search': ({ siteId, query, cursor }) => history.search(siteId, query, cursor),
     'history:commit': ({ siteId, oid }) => history.commit(siteId, oid),
     'history:file-diff': ({ siteId, oid, path: filePath }) => history.fileDiff(siteId, oid, filePath),
+
+    'rollback:revert-preview': ({ siteId, oid, mode }) => rollback.revertPreview(siteId, oid, mode),
+    'rollback:revert': (input) => rollback.revert(input),
+    'rollback:reset-preview': ({ siteId, oid }) => rollback.resetPreview(siteId, oid),
+    'rollback:reset': (input) => rollback.reset(input),
+    'rollback:reset-undo-info': ({ siteId }) => rollback.resetUndoInfo(siteId),
+    'rollback:undo-reset': (input) => rollback.undoReset(input),
+    'deploy:preview': ({ siteId, to }) => deploys.preview(siteId, to),
+    'deploy:start': (input) => deploys.start(input),
 
     'downloads:list': () => downloads.list().map(withPageSafeError),
     'downloads:start': async (input) => {
