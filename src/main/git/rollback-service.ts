@@ -21,7 +21,7 @@ import type { Workflow } from '../../shared/platform-types'
 import type { CodeMoveResult, ResetPreview, ResetUndo, RevertMode, RevertPreview } from '../../shared/rollback'
 import type { PlatformClient } from '../api/client'
 import { findSyncCode, type FindSyncCodeOptions } from '../deploys/sync-code'
-import { AppError } from '../errors'
+import { AppError, toErrorShape } from '../errors'
 import type { WorkflowTracker } from '../workflows/tracker'
 import { GitError } from './git-error'
 import type { HistoryService } from './history-service'
@@ -339,7 +339,15 @@ export class RollbackService {
     }
     // Pushed, dev stands on the new commit once its sync_code has run: the row says so already.
     const decorated = pushed ? withDevAt(view, moved.newHead) : view
-    const detail = await this.#options.worker.run('commit', { ...decorated, oid: moved.newHead })
+    const detail = await this.#options.worker.run('commit', { ...decorated, oid: moved.newHead }).catch((error) => {
+      // The move is done: say so, rather than let it look as if nothing happened.
+      const shape = toErrorShape(error)
+      throw new AppError(
+        shape.code,
+        `Dev is now at ${shortId(moved.newHead)}, but the app could not read that commit afterwards (${shape.message}) Refresh the history.`,
+        { cause: error },
+      )
+    })
     return {
       previousHead: moved.previousHead,
       newHead: moved.newHead,

@@ -392,6 +392,23 @@ describe('moves', () => {
     expect(client.listWorkflows).not.toHaveBeenCalled()
   })
 
+  it('a commit that cannot be read after the move says that dev moved', async () => {
+    const { service, history } = setup({
+      table: {
+        commit: () => {
+          throw new GitError('git_worker', 'The git worker stopped unexpectedly.')
+        },
+      },
+    })
+    const error = await failure(service.revert({ siteId: SITE, oid: A, mode: 'revert', head: HEAD }))
+    expect(error).toMatchObject({
+      code: 'git_worker',
+      message:
+        'Dev is now at ccccccc, but the app could not read that commit afterwards (The git worker stopped unexpectedly.) Refresh the history.',
+    })
+    expect(history.moved).toHaveBeenCalled()
+  })
+
   it('a reset is refused on Pantheon even when asked directly', async () => {
     const local = status({ source: 'local-clone', canPush: false })
     const { service, argsOf } = setup({ kind: 'pantheon', status: local })
