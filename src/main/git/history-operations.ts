@@ -25,7 +25,7 @@ const DEPLOY_TAG = /^pantheon_[a-z0-9-]+_(\d+)$/
 const STATE_KEY = 'history-state'
 
 /** What the history keeps for one repository session. */
-interface HistoryState {
+export interface HistoryState {
   readonly reader: PackObjectReader
   readonly store: CommitStore
   readonly walker: HistoryWalker
@@ -65,7 +65,7 @@ async function openState(gitdir: string): Promise<HistoryState> {
 }
 
 /** The session's history state, opened once even when requests arrive together. */
-function stateOf(session: RepoSession): Promise<HistoryState> {
+export function stateOf(session: RepoSession): Promise<HistoryState> {
   let opening = session.memo.get(STATE_KEY) as Promise<HistoryState> | undefined
   if (!opening) {
     opening = openState(session.gitdir)
@@ -106,7 +106,8 @@ async function decorationOf(
   return (commit) => decorate(commit, context)
 }
 
-async function prepare(view: HistoryView, context: OpContext) {
+/** The history state and the rows' decoration for a view (the rollback operations share them). */
+export async function prepare(view: HistoryView, context: OpContext) {
   const state = await stateOf(context.session(view.gitdir))
   const tips = await tipsOf(state, view.envs)
   const row = await decorationOf(state, tips, context.signal)

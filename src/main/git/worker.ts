@@ -14,6 +14,7 @@ import { GitError } from './git-error'
 import { closeHistoryState, historyOperations } from './history-operations'
 import { isoObjectReader } from './objects'
 import { findGitdir } from './repositories'
+import { rollbackOperations } from './rollback-operations'
 import {
   toWireError,
   type GitOperationTable,
@@ -35,7 +36,7 @@ function sessionFor(gitdir: string): RepoSession {
   return session
 }
 
-/** What the worker can do: the repository's own operations and the history's (history-operations.ts). */
+/** What the worker can do: the repository's own operations, the history's (history-operations.ts) and the rollback's (rollback-operations.ts). */
 const operations: GitOperationTable = {
   clone: (args, context) => cloneRepository({ ...args, signal: context.signal, onProgress: context.progress }),
   fetch: async (args, context) => {
@@ -57,6 +58,7 @@ const operations: GitOperationTable = {
     return null
   },
   ...historyOperations,
+  ...rollbackOperations,
 }
 
 /** Forgets a repository's session and closes the pack files its history held open. */
