@@ -312,7 +312,11 @@ export class RollbackService {
     }
   }
 
-  /** After a move: the history reloads, the push's sync_code is followed, and the new commit is told. */
+  /**
+   * After a move: the worker's session is dropped once (before anything reads it again: a drop
+   * while a read runs would fail that read), the push's sync_code is followed, and the new
+   * commit is told.
+   */
   async #finish(
     siteId: string,
     connection: RollbackConnection,
@@ -331,11 +335,9 @@ export class RollbackService {
           return null
         },
       )
-      if (workflow)
-        void this.#options.workflows
-          .track(connection.client, workflow)
-          .then(() => history.moved(siteId))
-          .catch((error: unknown) => this.#options.log?.(`[rollback] after the sync_code: ${String(error)}`))
+      // The page follows it through workflows:progress; when it ends only the platform's
+      // positions changed (the clone already has the commit), so nothing here needs dropping.
+      if (workflow) void this.#options.workflows.track(connection.client, workflow)
     }
     // Pushed, dev stands on the new commit once its sync_code has run: the row says so already.
     const decorated = pushed ? withDevAt(view, moved.newHead) : view
