@@ -176,6 +176,7 @@ export class RollbackService {
         head: input.head,
         author,
       }),
+      remote !== null,
     )
     return this.#finish(input.siteId, connection, view, moved, remote !== null, since)
   }
@@ -301,12 +302,15 @@ export class RollbackService {
     if (busy) throw new AppError('busy', `${busy} Nothing was changed.`)
   }
 
-  /** The worker's move, with a lease refusal in the page's words. */
-  async #leased(move: Promise<MoveResult>): Promise<MoveResult> {
+  /**
+   * The worker's move, with a push's lease refusal in the page's words. In a local clone (no
+   * push) the worker's own words stay: there the branch moved by a commit or a checkout.
+   */
+  async #leased(move: Promise<MoveResult>, pushed = true): Promise<MoveResult> {
     try {
       return await move
     } catch (error) {
-      if (error instanceof GitError && error.code === 'git_lease')
+      if (pushed && error instanceof GitError && error.code === 'git_lease')
         throw new GitError('git_lease', LEASE_MESSAGE, { cause: error })
       throw error
     }

@@ -349,6 +349,21 @@ describe('moves', () => {
     expect(tracked).toEqual([])
   })
 
+  it('in a local clone the worker’s own words for a moved branch stay', async () => {
+    const words = 'The clone’s master is at 1234567, not at bbbbbbb where you looked. Refresh and look again.'
+    const local = status({ source: 'local-clone', canPush: false })
+    const { service } = setup({
+      status: local,
+      table: {
+        revert: () => {
+          throw new GitError('git_lease', words)
+        },
+      },
+    })
+    const error = await failure(service.revert({ siteId: SITE, oid: A, mode: 'revert', head: HEAD }))
+    expect(error).toMatchObject({ code: 'git_lease', message: words })
+  })
+
   it('a busy dev refuses a revert before anything is made', async () => {
     const { service, calls } = setup({
       busy: 'A deploy is running on dev. Wait until it has finished, then try again.',
