@@ -177,6 +177,32 @@ describe('revert dialog', () => {
     expect(document.activeElement).toBe(getByRole(waysBack(), 'button', 'Revert this commit'))
   })
 
+  it('in a local clone the app cannot push from, says the commit waits there for the person’s push', async () => {
+    const fake = historyHandlers(150, {
+      'rollback:revert-preview': ({ mode }) => revertPreview(mode),
+      'rollback:revert': () => codeMoveResult({ workflow: null }),
+      'rollback:reset-undo-info': () => null,
+    })
+    const repo = {
+      ...fake.state.overview.repo,
+      source: 'local-clone' as const,
+      canPush: false,
+      localPath: '/home/me/site',
+    }
+    fake.state.overview = { ...fake.state.overview, repo }
+    installFakeBridge(siteHandlers(fake.handlers))
+    await openPicked()
+    await click(getByRole(waysBack(), 'button', 'Revert this commit'))
+    await click(getByRole(dialogNamed('Revert'), 'button', 'Revert'))
+    const dialog = dialogNamed('Revert')
+    expect(dialog.querySelector('[data-testid="move-headline"]')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'Your clone is now at f00dfee',
+    )
+    expect(dialog.querySelector('[data-testid="move-local-only"]')?.textContent).toContain(
+      'in your clone at /home/me/site',
+    )
+  })
+
   it('rolls back: its own dialog, message and button, with the mode sent', async () => {
     const bridge = setUp({ 'rollback:revert': () => codeMoveResult({ workflow: null }) })
     await openPicked()
