@@ -197,26 +197,30 @@ export function devAt(head: string): EnvTarget[] {
 /** What native git's revert (or another command) made in a fresh clone of `source`. */
 export type NativeResult = { readonly commit: string; readonly tree: string } | { readonly conflict: string }
 
-/** `git revert --no-edit [-m 1] <oid>` in a fresh clone of `source`, by AUTHOR at TIME. */
-export async function nativeRevert(source: string, oid: string, mainline = false): Promise<NativeResult> {
-  const dir = await tempDir('rollback-native')
+const WHO = {
+  GIT_AUTHOR_NAME: AUTHOR.name,
+  GIT_AUTHOR_EMAIL: AUTHOR.email,
+  GIT_COMMITTER_NAME: AUTHOR.name,
+  GIT_COMMITTER_EMAIL: AUTHOR.email,
+}
+
+/** `git revert --no-edit [-m 1] <oid>` in the clone at `work`, by AUTHOR at TIME. */
+export async function nativeRevertIn(work: string, oid: string, mainline = false): Promise<NativeResult> {
   try {
-    await gitAt(dir, ['clone', '-q', source, 'work'])
-    const work = path.join(dir, 'work')
-    const who = {
-      GIT_AUTHOR_NAME: AUTHOR.name,
-      GIT_AUTHOR_EMAIL: AUTHOR.email,
-      GIT_COMMITTER_NAME: AUTHOR.name,
-      GIT_COMMITTER_EMAIL: AUTHOR.email,
-    }
-    try {
-      await gitAt(work, ['revert', '--no-edit', ...(mainline ? ['-m', '1'] : []), oid], TIME, who)
-    } catch (error) {
-      return { conflict: String((error as { stdout?: string }).stdout ?? error) }
-    }
-    return { commit: await gitAt(work, ['rev-parse', 'HEAD']), tree: await gitAt(work, ['rev-parse', 'HEAD^{tree}']) }
+    await gitAt(work, ['revert', '--no-edit', ...(mainline ? ['-m', '1'] : []), oid], TIME, WHO)
+  } catch (error) {
+    return { conflict: String((error as { stdout?: string }).stdout ?? error) }
+  }
+  return { commit: await gitAt(work, ['rev-parse', 'HEAD']), tree: await gitAt(work, ['rev-parse', 'HEAD^{tree}']) }
+}
+
+/** `git revert --no-edit [-m 1] <oid>` in a fresh clone of `source`. */
+export async function nativeRevert(source: string, oid: string, mainline = false): Promise<NativeResult> {
+  const work = await nativeClone(source, 'rollback-native')
+  try {
+    return await nativeRevertIn(work, oid, mainline)
   } finally {
-    await removeDir(dir)
+    await removeDir(path.dirname(work))
   }
 }
 
