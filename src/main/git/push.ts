@@ -43,8 +43,14 @@ function short(oid: string): string {
   return oid.slice(0, 10)
 }
 
-function leaseError(options: LeasePush, found: string | null): GitError {
-  const where = found === null ? 'dev has no master on the remote' : `dev is at ${short(found)} now`
+/** `found`: the master the remote advertised (null: none), or undefined when it moved during the push. */
+function leaseError(options: LeasePush, found: string | null | undefined): GitError {
+  const where =
+    found === undefined
+      ? 'dev moved while the push was on its way'
+      : found === null
+        ? 'dev has no master on the remote'
+        : `dev is at ${short(found)} now`
   return new GitError(
     'git_lease',
     `Dev moved since you looked (someone pushed): you looked at ${short(options.expected)}, ${where}; ${options.leaseAdvice ?? DEFAULT_ADVICE}`,
@@ -73,7 +79,7 @@ function pushFailure(error: unknown, options: LeasePush, messages: readonly stri
   if (code === 'GitPushError') {
     const words = refusalWords(error, messages)
     // receive-pack's answer when the old id sent no longer holds: the remote moved meanwhile.
-    if (/failed to (update|lock) ref|cannot lock ref|stale info/i.test(words)) return leaseError(options, null)
+    if (/failed to (update|lock) ref|cannot lock ref|stale info/i.test(words)) return leaseError(options, undefined)
     return new GitError(
       'git_push_refused',
       `The platform refused the push to dev: ${words}. Nothing was changed on dev.`,

@@ -83,7 +83,7 @@ export async function resetDev(
   if (!(await ancestry(store, head, signal)).has(oid))
     throw new GitError(
       'git_conflict',
-      `${shortId(oid)} is not in dev's history, so a reset there would jump sideways. Nothing was changed; pick a commit dev has, or roll back to it instead.`,
+      `${shortId(oid)} is not in dev’s history, so a reset there would jump sideways. Nothing was changed; pick a commit dev has, or roll back to it instead.`,
     )
   const backupRef = await saveResetBackup(gitdir, new ScratchStore(store.reader), head, oid)
   try {
