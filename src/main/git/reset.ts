@@ -27,8 +27,6 @@ export interface ResetContext {
   readonly store: CommitStore
   readonly row: (commit: ParsedCommit) => HistoryCommit
   readonly signal: AbortSignal
-  /** isomorphic-git's cache of the session, for the push. */
-  readonly cache: object
 }
 
 /** What resetting dev from `head` to `oid` discards. */
@@ -87,7 +85,7 @@ export async function resetDev(
     )
   const backupRef = await saveResetBackup(gitdir, new ScratchStore(store.reader), head, oid)
   try {
-    await pushWithLease({ gitdir, ...remote, oid, expected: head, force: true, signal, cache: context.cache })
+    await pushWithLease({ gitdir, ...remote, oid, expected: head, force: true, signal, store })
   } catch (error) {
     // Nothing moved, so there is nothing to undo: the backup would only offer a false undo.
     await deleteRef(gitdir, backupRef).catch(() => undefined)
@@ -111,7 +109,7 @@ export async function undoResetOfDev(
     expected: backup.resetTo,
     force: true,
     signal,
-    cache: context.cache,
+    store,
     leaseAdvice:
       'undoing the reset now would discard their commits. The backup is kept; refresh, and undo from a terminal if you still want dev back where it was.',
   })

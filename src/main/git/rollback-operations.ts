@@ -29,7 +29,6 @@ async function resetContext(view: HistoryView, context: OpContext): Promise<Rese
     store: state.store,
     row,
     signal: context.signal,
-    cache: context.session(view.gitdir).cache,
   }
 }
 
@@ -109,7 +108,7 @@ export const rollbackOperations: Pick<
         expected: args.head,
         force: false,
         signal: context.signal,
-        cache: context.session(args.gitdir).cache,
+        store: state.store,
         onProgress: context.progress,
       })
     } else await applyLocally(plan, commit, args.gitdir, context)

@@ -145,6 +145,24 @@ describe('reset', () => {
     expect(await rollbackOperations.resetBackups({ gitdir: clone }, ctx)).toEqual([])
   })
 
+  it('undoes a reset whose commits the remote dropped since: the push carries them back', async () => {
+    const { remote, ctx } = await setUp()
+    const target = scenario.ids.root
+    const result = await rollbackOperations.reset({ ...view(remote), oid: target, head: scenario.head }, ctx)
+    await gitAt(remote.remoteDir, ['reflog', 'expire', '--expire=now', '--all'])
+    await gitAt(remote.remoteDir, ['gc', '-q', '--prune=now'])
+    expect(await gitAt(remote.remoteDir, ['cat-file', '-t', scenario.head]).catch(() => 'gone')).toBe('gone')
+    await rollbackOperations.undoReset(
+      { ...view(remote, [{ env: 'dev', oid: target, ref: null }]), backupRef: result.backupRef as string },
+      ctx,
+    )
+    expect(await master(remote)).toBe(scenario.head)
+    expect(await gitAt(remote.remoteDir, ['fsck', '--no-progress', '--no-dangling'])).toBe('')
+    expect(await gitAt(remote.remoteDir, ['rev-list', '--count', 'master'])).toBe(
+      await gitAt(scenario.work.dir, ['rev-list', '--count', scenario.head]),
+    )
+  })
+
   it('refuses with a lease error when someone pushed between the preview and the reset', async () => {
     const { remote, ctx } = await setUp()
     const args = { ...view(remote), oid: scenario.ids.edit, head: scenario.head }

@@ -161,7 +161,9 @@ export async function serve(work: WorkRepo, name = 'site.git'): Promise<Served> 
 }
 
 /** An operation context like the worker's: one session per repository, dropped on close. */
-export function opContext(): OpContext & { readonly progressSeen: GitProgress[]; close(): Promise<void> } {
+export function opContext(
+  signal: AbortSignal = new AbortController().signal,
+): OpContext & { readonly progressSeen: GitProgress[]; close(): Promise<void> } {
   const sessions = new Map<string, RepoSession>()
   const progressSeen: GitProgress[] = []
   const dropSession = (gitdir: string): void => {
@@ -170,7 +172,7 @@ export function opContext(): OpContext & { readonly progressSeen: GitProgress[];
     if (session) void closeHistoryState(session)
   }
   return {
-    signal: new AbortController().signal,
+    signal,
     progress: (progress) => void progressSeen.push(progress),
     session(gitdir) {
       let session = sessions.get(gitdir)
