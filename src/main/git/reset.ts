@@ -7,7 +7,7 @@
  * the backup's commit with a lease on where the reset left it, and deletes the backup only once
  * the remote took it, so a refused undo can be tried again.
  */
-import type { HistoryCommit } from '../../shared/history'
+import type { GitProgress, HistoryCommit } from '../../shared/history'
 import type { ResetPreview } from '../../shared/rollback'
 import { deleteRef, listResetBackups, readResetBackup, saveResetBackup } from './backup-refs'
 import type { CommitStore } from './commit-store'
@@ -27,6 +27,7 @@ export interface ResetContext {
   readonly store: CommitStore
   readonly row: (commit: ParsedCommit) => HistoryCommit
   readonly signal: AbortSignal
+  readonly progress?: (progress: GitProgress) => void
 }
 
 /** What resetting dev from `head` to `oid` discards. */
@@ -85,7 +86,16 @@ export async function resetDev(
     )
   const backupRef = await saveResetBackup(gitdir, new ScratchStore(store.reader), head, oid)
   try {
-    await pushWithLease({ gitdir, ...remote, oid, expected: head, force: true, signal, store })
+    await pushWithLease({
+      gitdir,
+      ...remote,
+      oid,
+      expected: head,
+      force: true,
+      signal,
+      store,
+      onProgress: context.progress,
+    })
   } catch (error) {
     // Nothing moved, so there is nothing to undo: the backup would only offer a false undo.
     await deleteRef(gitdir, backupRef).catch(() => undefined)
@@ -110,6 +120,7 @@ export async function undoResetOfDev(
     force: true,
     signal,
     store,
+    onProgress: context.progress,
     leaseAdvice:
       'undoing the reset now would discard their commits. The backup is kept; refresh, and undo from a terminal if you still want dev back where it was.',
   })

@@ -29,6 +29,7 @@ async function resetContext(view: HistoryView, context: OpContext): Promise<Rese
     store: state.store,
     row,
     signal: context.signal,
+    progress: context.progress,
   }
 }
 

@@ -173,6 +173,7 @@ export async function updateWorkTree(
   signal?: AbortSignal,
 ): Promise<void> {
   const { removed, written } = await plannedChanges(reader, from, to, signal)
+  // From here on the signal is not looked at: a folder stopped halfway would match neither tree.
   const emptied: string[] = []
   for (const change of removed) {
     const file = path.join(tree.dir, ...change.path.split('/'))

@@ -7,9 +7,11 @@
 import { chmod, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { cloneRepository } from '../../../src/main/git/clone'
 import { GitError } from '../../../src/main/git/git-error'
 import { rollbackOperations } from '../../../src/main/git/rollback-operations'
-import { removeDir } from './clone-helpers'
+import { startPlatform } from '../../../src/platform/index'
+import { removeDir, tempDir } from './clone-helpers'
 import {
   AUTHOR,
   devAt,
@@ -132,4 +134,61 @@ describe('the revert’s push with a lease', () => {
     expect(error.message).not.toContain('not-the-token')
     expect(await master(remote)).toBe(scenario.head)
   })
+})
+
+describe('against the embedded platform', () => {
+  it('reverts, resets and undoes the reset of a seeded site’s dev, the platform taking each push', async () => {
+    const root = await tempDir('rollback-platform')
+    cleanups.push(() => removeDir(root))
+    const platform = await startPlatform({
+      dataDir: path.join(root, 'platform'),
+      seed: 'demo',
+      seedScale: 'small',
+      machineToken: 'platform-token',
+    })
+    cleanups.push(() => platform.close())
+    const url = `${platform.url}/git/demo-drupal.git`
+    const remote = { url, token: 'platform-token' }
+    const { gitdir } = await cloneRepository({
+      ...remote,
+      folder: path.join(root, 'clone'),
+      signal: new AbortController().signal,
+      onProgress: () => undefined,
+    })
+    const ctx = opContext()
+    cleanups.push(() => ctx.close())
+    const head = await gitAt(gitdir, ['rev-parse', 'refs/remotes/origin/master'])
+    const view = { gitdir, envs: devAt(head) }
+    let target: string | null = null
+    for (const oid of (await gitAt(gitdir, ['rev-list', '--first-parent', '-n', '10', head])).split('\n')) {
+      const preview = await rollbackOperations.revertPreview({ ...view, oid, mode: 'revert', head }, ctx)
+      if (preview.conflicts.length === 0 && !preview.empty) {
+        target = oid
+        break
+      }
+    }
+    expect(target).not.toBeNull()
+    const reverted = await rollbackOperations.revert(
+      { ...view, remote, oid: target as string, mode: 'revert', head, author: AUTHOR, time: TIME },
+      ctx,
+    )
+    const platformMaster = async (): Promise<string> =>
+      (
+        await gitAt(gitdir, [
+          'ls-remote',
+          url.replace('http://', 'http://restore-desk:platform-token@'),
+          'refs/heads/master',
+        ])
+      ).split('\t')[0] as string
+    expect(await platformMaster()).toBe(reverted.newHead)
+
+    const older = await gitAt(gitdir, ['rev-parse', `${head}~3`])
+    const reset = await rollbackOperations.reset(
+      { ...view, envs: devAt(reverted.newHead), ...remote, oid: older, head: reverted.newHead },
+      ctx,
+    )
+    expect(await platformMaster()).toBe(older)
+    await rollbackOperations.undoReset({ ...view, ...remote, backupRef: reset.backupRef as string }, ctx)
+    expect(await platformMaster()).toBe(reverted.newHead)
+  }, 120_000)
 })
