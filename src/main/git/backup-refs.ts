@@ -76,7 +76,7 @@ export async function deleteRef(gitdir: string, ref: string): Promise<void> {
 }
 
 /** `20261202T031500Z`: a backup's name part for a moment. */
-export function backupStamp(at: Date): string {
+function backupStamp(at: Date): string {
   return at
     .toISOString()
     .replace(/[-:]/g, '')

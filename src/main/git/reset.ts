@@ -7,7 +7,7 @@
  * the backup's commit with a lease on where the reset left it, and deletes the backup only once
  * the remote took it, so a refused undo can be tried again.
  */
-import type { HistoryCommit } from '../../shared/history'
+import type { GitProgress, HistoryCommit } from '../../shared/history'
 import type { ResetPreview } from '../../shared/rollback'
 import { deleteRef, listResetBackups, readResetBackup, saveResetBackup } from './backup-refs'
 import type { CommitStore } from './commit-store'
@@ -27,8 +27,7 @@ export interface ResetContext {
   readonly store: CommitStore
   readonly row: (commit: ParsedCommit) => HistoryCommit
   readonly signal: AbortSignal
-  /** isomorphic-git's cache of the session, for the push. */
-  readonly cache: object
+  readonly progress?: (progress: GitProgress) => void
 }
 
 /** What resetting dev from `head` to `oid` discards. */
@@ -83,11 +82,20 @@ export async function resetDev(
   if (!(await ancestry(store, head, signal)).has(oid))
     throw new GitError(
       'git_conflict',
-      `${shortId(oid)} is not in dev's history, so a reset there would jump sideways. Nothing was changed; pick a commit dev has, or roll back to it instead.`,
+      `${shortId(oid)} is not in dev’s history, so a reset there would jump sideways. Nothing was changed; pick a commit dev has, or roll back to it instead.`,
     )
   const backupRef = await saveResetBackup(gitdir, new ScratchStore(store.reader), head, oid)
   try {
-    await pushWithLease({ gitdir, ...remote, oid, expected: head, force: true, signal, cache: context.cache })
+    await pushWithLease({
+      gitdir,
+      ...remote,
+      oid,
+      expected: head,
+      force: true,
+      signal,
+      store,
+      onProgress: context.progress,
+    })
   } catch (error) {
     // Nothing moved, so there is nothing to undo: the backup would only offer a false undo.
     await deleteRef(gitdir, backupRef).catch(() => undefined)
@@ -111,7 +119,8 @@ export async function undoResetOfDev(
     expected: backup.resetTo,
     force: true,
     signal,
-    cache: context.cache,
+    store,
+    onProgress: context.progress,
     leaseAdvice:
       'undoing the reset now would discard their commits. The backup is kept; refresh, and undo from a terminal if you still want dev back where it was.',
   })

@@ -126,7 +126,7 @@ export function refusal(plan: RevertPlan): GitError | null {
   if (plan.tree === plan.head.tree)
     return new GitError(
       'git_conflict',
-      `${what} would change nothing: dev's files are already as it would leave them. Nothing was changed.`,
+      `${what} would change nothing: dev’s files are already as it would leave them. Nothing was changed.`,
     )
   return null
 }

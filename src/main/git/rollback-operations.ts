@@ -29,7 +29,7 @@ async function resetContext(view: HistoryView, context: OpContext): Promise<Rese
     store: state.store,
     row,
     signal: context.signal,
-    cache: context.session(view.gitdir).cache,
+    progress: context.progress,
   }
 }
 
@@ -40,7 +40,7 @@ async function workingFolder(gitdir: string): Promise<string | null> {
   if (bare === true || bare === 'true') return null
   throw new GitError(
     'git_dirty',
-    `The clone's working folder is not beside its git folder (${gitdir}), as in a git worktree, so the app cannot update it. Revert in a terminal instead. Nothing was changed.`,
+    `The clone’s working folder is not beside its git folder (${gitdir}), as in a git worktree, so the app cannot update it. Revert in a terminal instead. Nothing was changed.`,
   )
 }
 
@@ -53,7 +53,7 @@ async function applyLocally(plan: RevertPlan, commit: string, gitdir: string, co
   if (current !== plan.head.oid)
     throw new GitError(
       'git_lease',
-      `The clone's ${branch ? branch.replace('refs/heads/', '') : 'HEAD'} is at ${current ? shortId(current) : 'no commit'}, not at ${shortId(plan.head.oid)} where you looked: someone committed or checked out since. Refresh and look again. Nothing was changed.`,
+      `The clone’s ${branch ? branch.replace('refs/heads/', '') : 'HEAD'} is at ${current ? shortId(current) : 'no commit'}, not at ${shortId(plan.head.oid)} where you looked: someone committed or checked out since. Refresh and look again. Nothing was changed.`,
     )
   const dir = await workingFolder(gitdir)
   const cache = context.session(gitdir).cache
@@ -109,7 +109,7 @@ export const rollbackOperations: Pick<
         expected: args.head,
         force: false,
         signal: context.signal,
-        cache: context.session(args.gitdir).cache,
+        store: state.store,
         onProgress: context.progress,
       })
     } else await applyLocally(plan, commit, args.gitdir, context)

@@ -38,11 +38,6 @@ export class ScratchStore implements ObjectReader {
     return oid
   }
 
-  /** Whether `oid` is one of this store's own objects (not necessarily absent from the repository). */
-  holds(oid: string): boolean {
-    return this.#objects.has(oid)
-  }
-
   async read(oid: string): Promise<RawObject> {
     return this.#objects.get(oid) ?? this.base.read(oid)
   }

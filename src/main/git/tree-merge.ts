@@ -192,7 +192,7 @@ function blobLoader(store: ScratchStore): (oid: string) => Promise<Buffer> {
         if (object.type !== 'blob')
           throw new GitError(
             'git_corrupt',
-            `Object ${oid.slice(0, 10)} should be a file's content but is a ${object.type}. Delete the clone and open the history again.`,
+            `Object ${oid.slice(0, 10)} should be a file’s content but is a ${object.type}. Delete the clone and open the history again.`,
           )
         return object.data
       })

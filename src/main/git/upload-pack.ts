@@ -30,7 +30,7 @@ export interface Advertisement {
 }
 
 /** An HTTP answer that is not 200, in the shape isomorphic-git's own HttpError has (transport.ts maps both). */
-class HttpStatusError extends Error {
+export class HttpStatusError extends Error {
   readonly code = 'HttpError'
   readonly data: { readonly statusCode: number }
   constructor(statusCode: number) {
@@ -39,7 +39,7 @@ class HttpStatusError extends Error {
   }
 }
 
-function protocolError(detail: string): GitError {
+export function protocolError(detail: string): GitError {
   return new GitError(
     'git_remote',
     `The git server sent something the app cannot read (${detail}). Try again; if it keeps happening, clone the site in a terminal and open that clone.`,
@@ -47,7 +47,7 @@ function protocolError(detail: string): GitError {
 }
 
 /** Reads pkt-lines from a response body: a payload, or null for a flush packet. */
-class PktReader {
+export class PktReader {
   readonly #chunks: AsyncIterator<Uint8Array>
   #buffer: Buffer = Buffer.alloc(0)
 
@@ -87,35 +87,36 @@ class PktReader {
   }
 }
 
-function pkt(text: string): Buffer {
+export function pkt(text: string): Buffer {
   const body = Buffer.from(text, 'utf8')
   return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0'), 'latin1'), body])
 }
 
-const FLUSH = Buffer.from('0000', 'latin1')
+export const FLUSH = Buffer.from('0000', 'latin1')
 const OID = /^[0-9a-f]{40}$/
 
-async function* only(buffer: Buffer): AsyncGenerator<Uint8Array> {
+export async function* only(buffer: Buffer): AsyncGenerator<Uint8Array> {
   yield buffer
 }
 
-/** Reads the remote's refs (`GET …/info/refs?service=git-upload-pack`). */
+/** Reads the remote's refs (`GET …/info/refs?service=git-upload-pack`, or `git-receive-pack` for a push). */
 export async function discoverRefs(
   http: HttpClient,
   url: string,
   headers: Record<string, string>,
+  service: 'git-upload-pack' | 'git-receive-pack' = 'git-upload-pack',
 ): Promise<Advertisement> {
   const response = await http.request({
-    url: `${url}/info/refs?service=git-upload-pack`,
+    url: `${url}/info/refs?service=${service}`,
     method: 'GET',
     headers: { ...headers, 'User-Agent': 'git/restore-desk' },
   })
   if (response.statusCode !== 200) throw new HttpStatusError(response.statusCode)
-  if (!String(response.headers?.['content-type'] ?? '').includes('application/x-git-upload-pack-advertisement'))
+  if (!String(response.headers?.['content-type'] ?? '').includes(`application/x-${service}-advertisement`))
     throw protocolError('not a smart HTTP ref advertisement')
   const reader = new PktReader(response.body ?? only(Buffer.alloc(0)))
   const first = await reader.next()
-  if (!first || first.toString('utf8').trim() !== '# service=git-upload-pack') throw protocolError('no service line')
+  if (!first || first.toString('utf8').trim() !== `# service=${service}`) throw protocolError('no service line')
   if ((await reader.next()) !== null) throw protocolError('no flush after the service line')
   const refs = new Map<string, { oid: string; peeled: string | null }>()
   let capabilities = new Set<string>()
@@ -139,6 +140,8 @@ export async function discoverRefs(
       if (tag) tag.peeled = oid
     } else refs.set(name, { oid, peeled: null })
   }
+  // Read to the end, so the response (its socket, the signal's listener) is let go of now.
+  while ((await reader.next()) !== undefined);
   const symref = [...capabilities].find((cap) => cap.startsWith('symref=HEAD:'))
   return {
     refs: [...refs].map(([name, ref]) => ({ name, ...ref })),

@@ -47,7 +47,13 @@ function underOrAbove(a: string, b: string): boolean {
  * with untracked files where the update writes. Untracked files elsewhere are left alone, as git.
  */
 export async function assertClean(tree: WorkTree, written: readonly string[], signal?: AbortSignal): Promise<void> {
-  const rows = await git.statusMatrix({ fs, dir: tree.dir, gitdir: tree.gitdir, cache: tree.cache })
+  const rows = await git.statusMatrix({
+    fs: fsWithoutWritesUnder(tree.gitdir),
+    dir: tree.dir,
+    gitdir: tree.gitdir,
+    // Its own cache: the index it read must not stand in for the file the update reads next.
+    cache: {},
+  })
   if (signal?.aborted) throw new GitError('git_cancelled', 'The revert was stopped; nothing was changed.')
   const changed: string[] = []
   const inTheWay: string[] = []
@@ -138,17 +144,18 @@ async function writeEntry(tree: WorkTree, reader: ObjectReader, change: TreeChan
 }
 
 /**
- * An fs for isomorphic-git's `add` that does not write objects: every blob it would write is in
- * the object store already (the new tree's), where the library would write a loose copy of
- * each packed one again.
+ * An fs for isomorphic-git that drops writes under `folder`: `add` would write a loose copy of
+ * every packed blob it adds (all of them are in the object store already, the new tree's), and
+ * `statusMatrix` rewrites the index with fresh file times (in its own format, without the
+ * extensions git wrote), where the dirty check must change nothing.
  */
-function indexOnlyFs(gitdir: string): { promises: typeof fs.promises } {
-  const objects = path.join(gitdir, 'objects') + path.sep
+function fsWithoutWritesUnder(folder: string): { promises: typeof fs.promises } {
+  const under = folder + path.sep
   const promises = new Proxy(fs.promises, {
     get(target, name, receiver) {
       if (name === 'writeFile')
         return (file: unknown, ...rest: unknown[]) =>
-          String(file).startsWith(objects)
+          String(file).startsWith(under)
             ? Promise.resolve()
             : (target.writeFile as (...args: unknown[]) => Promise<void>)(file, ...rest)
       return Reflect.get(target, name, receiver) as unknown
@@ -166,6 +173,7 @@ export async function updateWorkTree(
   signal?: AbortSignal,
 ): Promise<void> {
   const { removed, written } = await plannedChanges(reader, from, to, signal)
+  // From here on the signal is not looked at: a folder stopped halfway would match neither tree.
   const emptied: string[] = []
   for (const change of removed) {
     const file = path.join(tree.dir, ...change.path.split('/'))
@@ -186,7 +194,7 @@ export async function updateWorkTree(
   const files = written.filter((change) => !isSubmoduleMode(change.newMode as string)).map((change) => change.path)
   if (files.length > 0)
     await git.add({
-      fs: indexOnlyFs(tree.gitdir),
+      fs: fsWithoutWritesUnder(path.join(tree.gitdir, 'objects')),
       dir: tree.dir,
       gitdir: tree.gitdir,
       filepath: files,

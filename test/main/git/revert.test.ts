@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { GitError } from '../../../src/main/git/git-error'
+import { GitWorkerHost } from '../../../src/main/git/worker-host'
 import { rollbackOperations } from '../../../src/main/git/rollback-operations'
 import {
   AUTHOR,
@@ -193,7 +194,7 @@ describe('revert, against git revert --no-edit', () => {
       ctx,
     )
     const native = await nativeRevert(scenario.work.dir, scenario.ids.root)
-    expect(native).toHaveProperty('conflict')
+    if (!('conflict' in native)) throw new Error('native git reverted a root commit whose files changed since')
     const conflicts = Object.fromEntries(preview.conflicts.map((conflict) => [conflict.path, conflict.reason]))
     expect(conflicts).toMatchObject({
       'src/app.js': 'changed in dev, deleted by the revert',
@@ -267,5 +268,35 @@ describe('revert, against git revert --no-edit', () => {
     )
     expect(error.message).toContain('would change nothing')
     expect(await gitAt(remote.remoteDir, ['rev-parse', 'master'])).toBe(first.newHead)
+  })
+
+  it('runs in the git worker thread, and a cancelled preview stops with git_cancelled', async () => {
+    const remote = await served()
+    const host = new GitWorkerHost()
+    cleanups.push(() => host.close())
+    const args = {
+      gitdir: remote.cloneGitdir,
+      envs: devAt(scenario.head),
+      oid: scenario.ids.merge,
+      mode: 'revert' as const,
+      head: scenario.head,
+    }
+    const preview = await host.run('revertPreview', args)
+    expect(preview.files.map((file) => file.path)).toEqual(['docs/guide.md', 'docs/topic.md'])
+    const result = await host.run('revert', {
+      ...args,
+      remote: { url: remote.url, token: TOKEN },
+      author: AUTHOR,
+      time: TIME,
+    })
+    expect(await gitAt(remote.remoteDir, ['rev-parse', 'master'])).toBe(result.newHead)
+    expect(await host.run('resetBackups', { gitdir: remote.cloneGitdir })).toEqual([])
+
+    const stopped = new AbortController()
+    stopped.abort()
+    const ctx = opContext(stopped.signal)
+    cleanups.push(() => ctx.close())
+    const error = await caught(rollbackOperations.revertPreview({ ...args, head: result.newHead }, ctx))
+    expect(error.code).toBe('git_cancelled')
   })
 })

@@ -161,7 +161,9 @@ export async function serve(work: WorkRepo, name = 'site.git'): Promise<Served> 
 }
 
 /** An operation context like the worker's: one session per repository, dropped on close. */
-export function opContext(): OpContext & { readonly progressSeen: GitProgress[]; close(): Promise<void> } {
+export function opContext(
+  signal: AbortSignal = new AbortController().signal,
+): OpContext & { readonly progressSeen: GitProgress[]; close(): Promise<void> } {
   const sessions = new Map<string, RepoSession>()
   const progressSeen: GitProgress[] = []
   const dropSession = (gitdir: string): void => {
@@ -170,7 +172,7 @@ export function opContext(): OpContext & { readonly progressSeen: GitProgress[];
     if (session) void closeHistoryState(session)
   }
   return {
-    signal: new AbortController().signal,
+    signal,
     progress: (progress) => void progressSeen.push(progress),
     session(gitdir) {
       let session = sessions.get(gitdir)
@@ -197,26 +199,30 @@ export function devAt(head: string): EnvTarget[] {
 /** What native git's revert (or another command) made in a fresh clone of `source`. */
 export type NativeResult = { readonly commit: string; readonly tree: string } | { readonly conflict: string }
 
-/** `git revert --no-edit [-m 1] <oid>` in a fresh clone of `source`, by AUTHOR at TIME. */
-export async function nativeRevert(source: string, oid: string, mainline = false): Promise<NativeResult> {
-  const dir = await tempDir('rollback-native')
+const WHO = {
+  GIT_AUTHOR_NAME: AUTHOR.name,
+  GIT_AUTHOR_EMAIL: AUTHOR.email,
+  GIT_COMMITTER_NAME: AUTHOR.name,
+  GIT_COMMITTER_EMAIL: AUTHOR.email,
+}
+
+/** `git revert --no-edit [-m 1] <oid>` in the clone at `work`, by AUTHOR at TIME. */
+export async function nativeRevertIn(work: string, oid: string, mainline = false): Promise<NativeResult> {
   try {
-    await gitAt(dir, ['clone', '-q', source, 'work'])
-    const work = path.join(dir, 'work')
-    const who = {
-      GIT_AUTHOR_NAME: AUTHOR.name,
-      GIT_AUTHOR_EMAIL: AUTHOR.email,
-      GIT_COMMITTER_NAME: AUTHOR.name,
-      GIT_COMMITTER_EMAIL: AUTHOR.email,
-    }
-    try {
-      await gitAt(work, ['revert', '--no-edit', ...(mainline ? ['-m', '1'] : []), oid], TIME, who)
-    } catch (error) {
-      return { conflict: String((error as { stdout?: string }).stdout ?? error) }
-    }
-    return { commit: await gitAt(work, ['rev-parse', 'HEAD']), tree: await gitAt(work, ['rev-parse', 'HEAD^{tree}']) }
+    await gitAt(work, ['revert', '--no-edit', ...(mainline ? ['-m', '1'] : []), oid], TIME, WHO)
+  } catch (error) {
+    return { conflict: String((error as { stdout?: string }).stdout ?? error) }
+  }
+  return { commit: await gitAt(work, ['rev-parse', 'HEAD']), tree: await gitAt(work, ['rev-parse', 'HEAD^{tree}']) }
+}
+
+/** `git revert --no-edit [-m 1] <oid>` in a fresh clone of `source`. */
+export async function nativeRevert(source: string, oid: string, mainline = false): Promise<NativeResult> {
+  const work = await nativeClone(source, 'rollback-native')
+  try {
+    return await nativeRevertIn(work, oid, mainline)
   } finally {
-    await removeDir(dir)
+    await removeDir(path.dirname(work))
   }
 }
 
