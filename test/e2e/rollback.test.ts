@@ -108,9 +108,26 @@ describe('roll back and deploy in browser mode', () => {
     siteId = state.sites.find((site) => site.name === 'demo-drupal')?.id ?? ''
     repo = path.join(web.dataDir, 'platform', 'sites', siteId, 'repo.git')
     const head = await envCommit(web.dataDir, siteId, 'dev')
-    // The newest commit on dev's first-parent line that is not a merge: its revert cannot conflict.
+    // A commit a few back on dev's first-parent line, not a merge, whose revert native git makes
+    // without a conflict; native git's tree is the reference for ours.
+    const native = path.join(scratch, 'native')
+    await git(scratch, 'clone', '--quiet', repo, native)
     const line = (await git(repo, 'rev-list', '--first-parent', '--parents', head)).split('\n')
-    const chosen = line.map((entry) => entry.split(' ')).find((ids) => ids.length === 2)?.[0] ?? ''
+    let chosen = ''
+    let nativeTree = ''
+    for (const ids of line.slice(1).map((entry) => entry.split(' '))) {
+      if (ids.length !== 2) continue
+      await git(native, 'checkout', '--quiet', '--detach', head)
+      try {
+        await git(native, 'revert', '--no-edit', ids[0]!)
+      } catch {
+        await git(native, 'revert', '--abort').catch(() => '')
+        continue
+      }
+      chosen = ids[0]!
+      nativeTree = await git(native, 'rev-parse', 'HEAD^{tree}')
+      break
+    }
     expect(chosen).toMatch(/^[0-9a-f]{40}$/)
 
     await page.getByRole('link', { name: 'Code history' }).click()
@@ -135,11 +152,6 @@ describe('roll back and deploy in browser mode', () => {
     })
 
     // Revert it: dev moves to a new commit whose tree is native git revert's.
-    const native = path.join(scratch, 'native')
-    await git(scratch, 'clone', '--quiet', repo, native)
-    await git(native, 'checkout', '--quiet', head)
-    await git(native, 'revert', '--no-edit', chosen)
-    const nativeTree = await git(native, 'rev-parse', 'HEAD^{tree}')
     await page.getByRole('button', { name: 'Revert this commit' }).click()
     const revertDialog = page.getByRole('dialog', { name: /^Revert/ })
     await expect.poll(() => revertDialog.textContent(), { timeout: 60_000 }).toContain(`This reverts commit ${chosen}.`)
