@@ -35,20 +35,22 @@ import type { LibraryProgress } from './transport'
  * it), else into a new buffer.
  */
 export function applyDelta(delta: Buffer, base: Buffer, type: number, into?: Buffer): Buffer {
+  // Two varints: the base's size and the object's (a byte read past the end is undefined: 0).
   let at = 0
-  const varint = (): number => {
-    let value = 0
-    let shift = 1
-    for (;;) {
-      const byte = delta[at++]
-      if (byte === undefined) throw corrupt('a delta ends too soon')
-      value += (byte & 0x7f) * shift
-      shift *= 128
-      if ((byte & 0x80) === 0) return value
-    }
+  let baseSize = 0
+  let byte = 0x80
+  for (let shift = 1; byte & 0x80; shift *= 128) {
+    byte = delta[at++]!
+    baseSize += (byte & 0x7f) * shift
   }
-  if (varint() !== base.length) throw corrupt('a delta does not fit its base')
-  const size = varint()
+  let size = 0
+  byte = 0x80
+  for (let shift = 1; byte & 0x80; shift *= 128) {
+    byte = delta[at++]!
+    size += (byte & 0x7f) * shift
+  }
+  if (at > delta.length) throw corrupt('a delta ends too soon')
+  if (baseSize !== base.length) throw corrupt('a delta does not fit its base')
   const header = objectHeader(type, size)
   const out =
     into && into.length >= header.length + size
@@ -136,10 +138,12 @@ export async function indexPack(
   return { sha, objects: entries.count }
 }
 
+const NO_DATA = Buffer.alloc(0)
+
 /** One object on the depth-first path: its bytes, and the deltas based on it not yet resolved. */
 interface Frame {
   readonly entry: number
-  readonly data: Buffer
+  data: Buffer
   /** Its ofs-deltas still to do: `Children.ofs(at)` for at from ofsAt up to ofsEnd. */
   ofsAt: number
   readonly ofsEnd: number
@@ -183,8 +187,8 @@ class Children {
     this.count = ofsCount + refDeltas.length
   }
 
-  /** The frame for entry `base` (named already) holding `data`, or null when no delta is based on it. */
-  frame(base: number, data: Buffer | (() => Buffer)): Frame | null {
+  /** The frame for entry `base` (named already), its data yet to be set; null when no delta is based on it. */
+  frame(base: number): Frame | null {
     const ofsAt = this.#ofsStart[base]!
     const ofsEnd = this.#ofsStart[base + 1]!
     let refAt = 0
@@ -194,7 +198,7 @@ class Children {
       for (refEnd = refAt; refEnd < this.#refOrder.length && this.#refIs(refEnd, base);) refEnd += 1
     }
     if (ofsAt === ofsEnd && refAt === refEnd) return null
-    return { entry: base, data: typeof data === 'function' ? data() : data, ofsAt, ofsEnd, refAt, refEnd }
+    return { entry: base, data: NO_DATA, ofsAt, ofsEnd, refAt, refEnd }
   }
 
   ofs(at: number): number {
@@ -254,8 +258,9 @@ async function resolveDeltas(fd: number, entries: PackEntries, options: IndexPac
   options.onProgress({ phase: 'Resolving deltas', loaded: 0, total })
   for (let root = 0; root < count; root += 1) {
     if (packTypes[root]! > 4) continue
-    const first = children.frame(root, () => inflateEntry(root))
+    const first = children.frame(root)
     if (!first) continue
+    first.data = inflateEntry(root)
     const stack: Frame[] = [first]
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!
@@ -277,8 +282,11 @@ async function resolveDeltas(fd: number, entries: PackEntries, options: IndexPac
       hash('sha1', object, 'buffer').copy(oids, child * 20)
       objectTypes[child] = type
       resolved += 1
-      const next = children.frame(child, object.subarray(object.indexOf(0) + 1))
-      if (next) stack.push(next)
+      const next = children.frame(child)
+      if (next) {
+        next.data = object.subarray(object.indexOf(0) + 1)
+        stack.push(next)
+      }
       if (resolved % 256 === 0) {
         await tick()
         if (options.signal.aborted) throw new GitError('git_cancelled', 'Stopped.')

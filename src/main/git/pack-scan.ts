@@ -185,32 +185,32 @@ export async function scanPack(
     if (offset >= window.limit) throw corrupt(`it ends after ${i} of its ${count} objects`)
     offsets[i] = offset
     let entry = window.at(offset, 64)
+    // The header: type and size, then an ofs-delta's distance back or a ref-delta's base. A byte
+    // read past the end is undefined, which ends a varint; the length is checked once after.
     let at = 0
-    const next = (): number => {
-      if (at >= entry.length) throw corrupt(`the header of the object at offset ${offset} is cut short`)
-      return entry[at++]!
-    }
-    let byte = next()
+    let byte = entry[at++]!
     const type = (byte >> 4) & 7
     let size = byte & 15
     for (let shift = 16; byte & 0x80; shift *= 128) {
-      byte = next()
+      byte = entry[at++]!
       size += (byte & 0x7f) * shift
     }
+    let distance = 0
     if (type === OFS_DELTA) {
-      byte = next()
-      let distance = byte & 0x7f
+      byte = entry[at++]!
+      distance = byte & 0x7f
       while (byte & 0x80) {
-        byte = next()
+        byte = entry[at++]!
         distance = (distance + 1) * 128 + (byte & 0x7f)
       }
-      bases[i] = entryAt(offsets, i, offset - distance)
-    } else if (type === REF_DELTA) {
-      if (at + 20 > entry.length) throw corrupt(`the header of the object at offset ${offset} is cut short`)
+    } else if (type === REF_DELTA) at += 20
+    else if (type < 1 || type > 4) throw corrupt(`an object of unknown type ${type} at offset ${offset}`)
+    if (at > entry.length) throw corrupt(`the header of the object at offset ${offset} is cut short`)
+    if (type === OFS_DELTA) bases[i] = entryAt(offsets, i, offset - distance)
+    else if (type === REF_DELTA) {
       refDeltas.push(i)
-      refBases.push(Buffer.from(entry.subarray(at, at + 20)))
-      at += 20
-    } else if (type < 1 || type > 4) throw corrupt(`an object of unknown type ${type} at offset ${offset}`)
+      refBases.push(Buffer.from(entry.subarray(at - 20, at)))
+    }
     headerLengths[i] = at
     packTypes[i] = type
     sizes[i] = size
