@@ -1,21 +1,25 @@
 /**
  * The clone's pack indexer beyond the small packs of clone.test.ts: objects larger than its
  * inflate window (streamed in pass 1, whole as delta bases in pass 2), a pack indexed while it
- * arrives in pieces of every size (from a byte to a few windows), and a damaged pack from a
- * server that then goes quiet, which must stop the download rather than wait for the server.
+ * arrives in pieces of every size (from a byte to a few windows), a thin pack (deltas on objects
+ * it does not hold), and a damaged pack from a server that then goes quiet, which must stop the
+ * download rather than wait for the server.
  * Every idx is checked byte for byte against the one native git writes for the same pack.
  */
+import { spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cloneRepository } from '../../../src/main/git/clone'
 import { GitError } from '../../../src/main/git/git-error'
 import { indexPack } from '../../../src/main/git/index-pack'
 import type { PackBytes } from '../../../src/main/git/pack-scan'
 import type { LibraryProgress } from '../../../src/main/git/transport'
-import { gitIn, makeRepo, namesIn, removeDir, tempDir } from './clone-helpers'
+import { GIT_ENV, gitIn, makeRepo, namesIn, removeDir, tempDir } from './clone-helpers'
 
 let root: string
 let work: string
@@ -92,6 +96,26 @@ describe('indexing large objects', () => {
     expect(indexed.sha).toBe(native.sha)
     const idx = await readFile(path.join(out, `pack-${native.sha}.idx`))
     expect(idx.equals(await readFile(native.idx))).toBe(true)
+  })
+})
+
+describe('a pack that is not whole', () => {
+  it('refuses a thin pack, whose deltas are based on objects it does not hold', async () => {
+    const out = path.join(root, 'thin')
+    await mkdir(out, { recursive: true })
+    // The last commit alone, its changed big files as deltas on the versions before it.
+    const file = path.join(out, 'tmp_pack_thin')
+    const child = spawn('git', ['pack-objects', '-q', '--thin', '--revs', '--stdout'], { cwd: work, env: GIT_ENV })
+    child.stdin.end('HEAD\n^HEAD~1\n')
+    await pipeline(child.stdout, createWriteStream(file))
+    const error = await indexPack(file, { signal: new AbortController().signal, onProgress: () => {} }).then(
+      () => null,
+      (caught: unknown) => caught,
+    )
+    expect(error).toBeInstanceOf(GitError)
+    expect((error as GitError).code).toBe('git_corrupt')
+    expect((error as GitError).message).toContain('a thin pack')
+    expect((await namesIn(out)).filter((name) => name.endsWith('.idx'))).toEqual([])
   })
 })
 
