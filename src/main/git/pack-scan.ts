@@ -141,9 +141,9 @@ class Window implements EntrySource {
     const want = Math.min(length, limit - offset)
     if (offset < this.#start || offset + want > this.#start + this.#length) {
       const read = Math.min(Math.max(want, WINDOW), limit - offset)
-      // A buffer grown for one large entry goes back to the window's size at the next read.
+      // Grown for an entry larger than a window, it stays so (LARGE_ENTRY bounds it): shrunk
+      // again, files of a few MiB among small ones would have it made anew at each of them.
       if (read > this.#buffer.length) this.#buffer = Buffer.allocUnsafe(read)
-      else if (this.#buffer.length > WINDOW && read <= WINDOW) this.#buffer = Buffer.allocUnsafe(WINDOW)
       this.#start = offset
       this.#length = readAt(this.fd, this.#buffer, read, offset)
     }
