@@ -84,6 +84,9 @@ export function applyDelta(delta: Buffer, base: Buffer, type: number, into?: Buf
   return out
 }
 
+/** The most objects a pack may claim: about 4 GiB of entry tables (git's own limit is 2^32). */
+const MAX_OBJECTS = 1 << 26
+
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 export interface IndexPackOptions {
@@ -115,6 +118,9 @@ export async function indexPack(
     const version = header.readUInt32BE(4)
     if (version !== 2 && version !== 3) throw corrupt(`pack version ${version}`)
     const count = header.readUInt32BE(8)
+    // Every entry is at least a byte, and its tables are allocated up front: a count from a
+    // damaged header must not decide how much memory that is.
+    if (count > MAX_OBJECTS || (bytes.complete && count > bytes.readable)) throw corrupt(`it claims ${count} objects`)
     // Objects are counted as they arrive, as git does; a pack already on disk is being indexed.
     const phase = arriving ? 'Receiving objects' : 'Indexing objects'
     entries = await scanPack(fd, bytes, count, {

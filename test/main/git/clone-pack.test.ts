@@ -100,6 +100,22 @@ describe('indexing large objects', () => {
 })
 
 describe('a pack that is not whole', () => {
+  it('refuses a header that claims more objects than the file holds, before making room for them', async () => {
+    const out = path.join(root, 'claims')
+    const native = await nativePack(out)
+    const pack = Buffer.from(await readFile(native.pack))
+    pack.writeUInt32BE(0xfffffff0, 8)
+    const file = path.join(out, 'tmp_pack_claims')
+    await writeFile(file, pack)
+    const error = await indexPack(file, { signal: new AbortController().signal, onProgress: () => {} }).then(
+      () => null,
+      (caught: unknown) => caught,
+    )
+    expect(error).toBeInstanceOf(GitError)
+    expect((error as GitError).code).toBe('git_corrupt')
+    expect((error as GitError).message).toContain('claims 4294967280 objects')
+  })
+
   it('refuses a thin pack, whose deltas are based on objects it does not hold', async () => {
     const out = path.join(root, 'thin')
     await mkdir(out, { recursive: true })
