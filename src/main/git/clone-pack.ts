@@ -19,35 +19,37 @@ class ArrivingPack implements PackBytes {
   readable = 0
   complete = false
   #failure: { readonly error: unknown } | null = null
-  #waiting: { readonly bytes: number; resolve(): void; reject(error: unknown): void } | null = null
+  #waiting: { readonly bytes: number; resolve(): void; reject(error: unknown): void }[] = []
 
   wait(bytes: number): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure.error)
     if (this.complete || this.readable >= bytes) return Promise.resolve()
-    // One reader (the indexer), which waits for one thing at a time.
     return new Promise((resolve, reject) => {
-      this.#waiting = { bytes, resolve, reject }
+      this.#waiting.push({ bytes, resolve, reject })
     })
   }
 
   grew(bytes: number): void {
     this.readable = bytes
-    if (this.#waiting && bytes >= this.#waiting.bytes) this.#settle()?.resolve()
+    const ready = this.#waiting.filter((waiter) => waiter.bytes <= bytes)
+    if (ready.length === 0) return
+    this.#waiting = this.#waiting.filter((waiter) => waiter.bytes > bytes)
+    for (const waiter of ready) waiter.resolve()
   }
 
   finish(): void {
     this.complete = true
-    this.#settle()?.resolve()
+    for (const waiter of this.#take()) waiter.resolve()
   }
 
   fail(error: unknown): void {
     this.#failure = { error }
-    this.#settle()?.reject(error)
+    for (const waiter of this.#take()) waiter.reject(error)
   }
 
-  #settle(): { resolve(): void; reject(error: unknown): void } | null {
+  #take(): { resolve(): void; reject(error: unknown): void }[] {
     const waiting = this.#waiting
-    this.#waiting = null
+    this.#waiting = []
     return waiting
   }
 }
