@@ -4,7 +4,7 @@
  * clone is made in a hidden folder beside its final place and renamed there only when whole,
  * so nothing half-made is ever opened; a clone that fails or is stopped removes that folder.
  *
- * The pack is streamed to disk and indexed there (upload-pack.ts, index-pack.ts) rather than
+ * The pack is streamed to disk and indexed there as it arrives (clone-pack.ts) rather than
  * through the library's clone, which holds the whole pack and its objects in memory: that kept
  * a 77 MiB pack's clone at +431 MiB, this one stays near native git's. The repository itself
  * (config, HEAD, the local branch) is laid out with isomorphic-git, the same as its clone does,
@@ -17,10 +17,10 @@ import git from 'isomorphic-git'
 import type { GitProgress } from '../../shared/history'
 import { exists, removeQuietly, renameDurable } from '../../lib/atomic'
 import { GitError } from './git-error'
-import { indexPack } from './index-pack'
+import { clonePack } from './clone-pack'
 import { partialClonePath } from './repositories'
 import { authHeaders, checkHttpRemote, countingHttp, ProgressThrottle, transportError } from './transport'
-import { discoverRefs, downloadPack, type AdvertisedRef } from './upload-pack'
+import { discoverRefs, type AdvertisedRef } from './upload-pack'
 
 export interface CloneOptions {
   readonly url: string
@@ -82,9 +82,15 @@ export async function cloneRepository(options: CloneOptions): Promise<{ readonly
     if (wants.length > 0) {
       const packDir = path.join(gitdir, 'objects', 'pack')
       await mkdir(packDir, { recursive: true })
-      const pack = await downloadPack(transport.http, url, headers, wants, packDir, (event) => throttle.progress(event))
-      if (signal.aborted) throw new GitError('git_cancelled', 'Stopped.')
-      await indexPack(pack.file, { signal, onProgress: (event) => throttle.progress(event) })
+      await clonePack({
+        http: transport.http,
+        url,
+        headers,
+        wants,
+        packDir,
+        signal,
+        onProgress: (event) => throttle.progress(event),
+      })
       await writeFile(path.join(gitdir, 'packed-refs'), packedRefs(heads, tags))
     }
     if (head) {

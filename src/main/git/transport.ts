@@ -125,22 +125,50 @@ async function send(request: GitHttpRequest, signal: AbortSignal): Promise<GitHt
       statusCode: status,
       statusMessage: response.statusMessage ?? '',
       headers,
-      body: response[Symbol.asyncIterator]() as AsyncIterableIterator<Uint8Array>,
+      body: closable(response),
     }
+  }
+}
+
+/**
+ * A response's body as an iterator whose `return()` destroys the response at once. The stream's
+ * own iterator is an async generator, whose `return()` waits for a read in progress: stopping a
+ * download from a server that has gone quiet would wait for the server.
+ */
+function closable(response: http.IncomingMessage): AsyncIterableIterator<Uint8Array> {
+  const chunks = response[Symbol.asyncIterator]() as AsyncIterableIterator<Uint8Array>
+  return {
+    [Symbol.asyncIterator]() {
+      return this
+    },
+    next: () => chunks.next(),
+    return: () => {
+      response.destroy()
+      return Promise.resolve({ done: true, value: undefined })
+    },
   }
 }
 
 /** An HTTP client for one clone or fetch, tied to `signal` and counting every response byte. */
 export function countingHttp(signal: AbortSignal, onBytes?: (total: number) => void): CountingHttp {
   let received = 0
-  async function* counted(body: AsyncIterableIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
-    for await (const chunk of body) {
+  // An iterator rather than a generator, so that `return()` reaches the body while a read waits.
+  const counted = (body: AsyncIterableIterator<Uint8Array>): AsyncIterableIterator<Uint8Array> => ({
+    [Symbol.asyncIterator]() {
+      return this
+    },
+    async next() {
       if (signal.aborted) throw abortError()
-      received += chunk.byteLength
-      onBytes?.(received)
-      yield chunk
-    }
-  }
+      const next = await body.next()
+      if (!next.done) {
+        if (signal.aborted) throw abortError()
+        received += next.value.byteLength
+        onBytes?.(received)
+      }
+      return next
+    },
+    return: (value?: unknown) => body.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
+  })
   return {
     http: {
       async request(request: GitHttpRequest): Promise<GitHttpResponse> {

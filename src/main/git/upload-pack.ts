@@ -7,9 +7,8 @@
  * framing (pkt-lines, the side band) is a few lines of git's own documented format
  * (gitprotocol-http, gitprotocol-pack), which no library offers apart from a whole git client.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { open, rm } from 'node:fs/promises'
-import path from 'node:path'
 import type { HttpClient } from 'isomorphic-git'
 import { GitError } from './git-error'
 import type { LibraryProgress } from './transport'
@@ -46,44 +45,107 @@ export function protocolError(detail: string): GitError {
   )
 }
 
-/** Reads pkt-lines from a response body: a payload, or null for a flush packet. */
+/** The largest pkt-line: its length is four hex digits, header included. */
+const MAX_PKT = 0xffff
+
+/**
+ * Reads pkt-lines from a response body: a payload, or null for a flush packet. A payload is a
+ * view of the body's own chunk where it lies in one, else assembled in one buffer the reader
+ * keeps, so it holds only until the next call: the pack's 65 KiB packets mostly straddle two
+ * chunks, and a new buffer for each (with the chunk copied) was two more copies of the pack
+ * left for the GC to find.
+ */
 export class PktReader {
   readonly #chunks: AsyncIterator<Uint8Array>
-  #buffer: Buffer = Buffer.alloc(0)
+  #chunk: Buffer = Buffer.alloc(0)
+  #at = 0
+  readonly #assembly = Buffer.allocUnsafe(MAX_PKT)
 
   constructor(body: AsyncIterable<Uint8Array>) {
     this.#chunks = body[Symbol.asyncIterator]()
   }
 
-  async #fill(need: number): Promise<boolean> {
-    const parts: Buffer[] = [this.#buffer]
-    let have = this.#buffer.length
-    while (have < need) {
+  /** The next non-empty chunk of the body, or false at its end. */
+  async #advance(): Promise<boolean> {
+    for (;;) {
       const next = await this.#chunks.next()
-      if (next.done) break
-      parts.push(Buffer.from(next.value))
-      have += next.value.byteLength
+      if (next.done) return false
+      if (next.value.byteLength === 0) continue
+      this.#chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength)
+      this.#at = 0
+      return true
     }
-    this.#buffer = parts.length === 1 ? this.#buffer : Buffer.concat(parts)
-    return have >= need
+  }
+
+  /**
+   * The next `length` bytes (at most MAX_PKT), or how many of them there were when the body
+   * ended first.
+   */
+  async #take(length: number): Promise<Buffer | number> {
+    if (this.#chunk.length - this.#at >= length) {
+      this.#at += length
+      return this.#chunk.subarray(this.#at - length, this.#at)
+    }
+    let have = 0
+    while (have < length) {
+      if (this.#at === this.#chunk.length && !(await this.#advance())) return have
+      const part = Math.min(length - have, this.#chunk.length - this.#at)
+      have += this.#chunk.copy(this.#assembly, have, this.#at, this.#at + part)
+      this.#at += part
+    }
+    return this.#assembly.subarray(0, length)
+  }
+
+  /** Stops reading the body (it is closed, not read to its end). */
+  async close(): Promise<void> {
+    await this.#chunks.return?.()
   }
 
   /** The next packet; undefined at the end of the body. */
   async next(): Promise<Buffer | null | undefined> {
-    if (!(await this.#fill(4))) {
-      if (this.#buffer.length === 0) return undefined
+    const header = await this.#take(4)
+    if (typeof header === 'number') {
+      if (header === 0) return undefined
       throw protocolError('a packet was cut short')
     }
-    const length = Number.parseInt(this.#buffer.toString('latin1', 0, 4), 16)
+    const text = header.toString('latin1')
+    const length = /^[0-9a-f]{4}$/i.test(text) ? Number.parseInt(text, 16) : Number.NaN
     if (!Number.isInteger(length) || (length > 0 && length < 4)) throw protocolError('a packet length is not hex')
-    if (length === 0) {
-      this.#buffer = this.#buffer.subarray(4)
-      return null
-    }
-    if (!(await this.#fill(length))) throw protocolError('a packet was cut short')
-    const payload = this.#buffer.subarray(4, length)
-    this.#buffer = this.#buffer.subarray(length)
+    if (length === 0) return null
+    const payload = await this.#take(length - 4)
+    if (typeof payload === 'number') throw protocolError('a packet was cut short')
     return payload
+  }
+}
+
+/**
+ * SHA-1 of a stream but for its last 20 bytes, which are held back as they come: a pack's last
+ * 20 bytes are the checksum of all before them.
+ */
+class TrailingChecksum {
+  readonly #hash = createHash('sha1')
+  readonly #tail = Buffer.alloc(20)
+  #tailLength = 0
+
+  update(data: Buffer): void {
+    if (data.length >= 20) {
+      this.#hash.update(this.#tail.subarray(0, this.#tailLength))
+      this.#hash.update(data.subarray(0, data.length - 20))
+      data.copy(this.#tail, 0, data.length - 20)
+      this.#tailLength = 20
+      return
+    }
+    // Fewer than 20 new bytes: the oldest held back ones leave the tail for the hash.
+    const leaving = Math.max(0, this.#tailLength + data.length - 20)
+    this.#hash.update(this.#tail.subarray(0, leaving))
+    this.#tail.copyWithin(0, leaving, this.#tailLength)
+    data.copy(this.#tail, this.#tailLength - leaving)
+    this.#tailLength += data.length - leaving
+  }
+
+  /** Whether the bytes held back are the SHA-1 of all the others. */
+  matches(): boolean {
+    return this.#tailLength === 20 && this.#hash.digest().equals(this.#tail)
   }
 }
 
@@ -150,24 +212,27 @@ export async function discoverRefs(
   }
 }
 
-export interface DownloadedPack {
-  /** The pack file, named `tmp_pack_…` until it is indexed. */
+export interface PackTarget {
+  /** The file to write the pack to (`objects/pack/tmp_pack_…`); it must not exist yet. */
   readonly file: string
-  readonly bytes: number
+  readonly onProgress: (event: LibraryProgress) => void
+  /** Called after each write with the number of bytes written so far. */
+  readonly onWritten?: (bytes: number) => void
+  /** Stops the download at the next packet, the file removed (the pack was found damaged). */
+  readonly stop?: AbortSignal
 }
 
 /**
- * Asks for `wants` (`POST …/git-upload-pack`, no haves: a clone) and writes the pack to a
- * temporary file in `packDir`, checking its trailing SHA-1 as it is written.
+ * Asks for `wants` (`POST …/git-upload-pack`, no haves: a clone) and writes the pack to
+ * `target.file`, checking its trailing SHA-1 as it is written. Resolves with its size.
  */
 export async function downloadPack(
   http: HttpClient,
   url: string,
   headers: Record<string, string>,
   wants: readonly string[],
-  packDir: string,
-  onProgress: (event: LibraryProgress) => void,
-): Promise<DownloadedPack> {
+  target: PackTarget,
+): Promise<number> {
   const capabilities = 'side-band-64k ofs-delta agent=git/restore-desk'
   const request = Buffer.concat([
     ...wants.map((oid, index) => pkt(`want ${oid}${index === 0 ? ` ${capabilities}` : ''}\n`)),
@@ -189,34 +254,29 @@ export async function downloadPack(
   const reader = new PktReader(response.body ?? only(Buffer.alloc(0)))
   const ack = await reader.next()
   if (!ack || !ack.toString('utf8').startsWith('NAK')) throw protocolError('no NAK before the pack')
-  const file = path.join(packDir, `tmp_pack_${randomBytes(6).toString('hex')}`)
-  const handle = await open(file, 'wx')
-  const hash = createHash('sha1')
-  // The last 20 bytes are the checksum of all before them: hold them back from the hash.
-  let tail = Buffer.alloc(0)
+  const { file, onProgress, onWritten, stop } = target
+  // Stopped, the body is closed at once, even while a read waits on the server.
+  const onStop = (): void => void reader.close().catch(() => undefined)
+  stop?.addEventListener('abort', onStop, { once: true })
+  const handle = await open(file, 'wx').catch((error: unknown) => {
+    stop?.removeEventListener('abort', onStop)
+    throw error
+  })
+  const checksum = new TrailingChecksum()
   let bytes = 0
-  let objects = 0
   try {
     for (let packet = await reader.next(); packet; packet = await reader.next()) {
+      if (stop?.aborted) break
       const band = packet[0]
       const data = packet.subarray(1)
       if (band === 1) {
-        if (bytes === 0 && data.length >= 12) {
-          if (data.toString('latin1', 0, 4) !== 'PACK') throw protocolError('the pack has no PACK header')
-          objects = data.readUInt32BE(8)
-        }
+        if (bytes === 0 && data.length >= 4 && data.toString('latin1', 0, 4) !== 'PACK')
+          throw protocolError('the pack has no PACK header')
+        checksum.update(data)
+        // Written before the next packet is read: the reader's buffer holds until then.
         await handle.write(data)
         bytes += data.length
-        if (data.length >= 20) {
-          hash.update(tail)
-          hash.update(data.subarray(0, data.length - 20))
-          tail = Buffer.from(data.subarray(data.length - 20))
-        } else {
-          const joined = Buffer.concat([tail, data])
-          hash.update(joined.subarray(0, Math.max(0, joined.length - 20)))
-          tail = Buffer.from(joined.subarray(Math.max(0, joined.length - 20)))
-        }
-        onProgress({ phase: 'Receiving objects', loaded: 0, total: objects })
+        onWritten?.(bytes)
       } else if (band === 2) {
         // The server's own progress ("Counting objects: 45% (9/20)").
         for (const line of data.toString('utf8').split(/[\r\n]/)) {
@@ -230,7 +290,8 @@ export async function downloadPack(
         )
       } else throw protocolError('a side-band packet has no band')
     }
-    if (bytes < 32 || hash.digest('hex') !== tail.toString('hex'))
+    if (stop?.aborted) throw stop.reason
+    if (bytes < 32 || !checksum.matches())
       throw new GitError(
         'git_remote',
         'The pack the git server sent was cut short or damaged on the way. Open the history again to clone again.',
@@ -239,8 +300,11 @@ export async function downloadPack(
   } catch (error) {
     await handle.close()
     await rm(file, { force: true })
-    throw error
+    await reader.close().catch(() => undefined)
+    throw stop?.aborted ? stop.reason : error
+  } finally {
+    stop?.removeEventListener('abort', onStop)
   }
   await handle.close()
-  return { file, bytes }
+  return bytes
 }
