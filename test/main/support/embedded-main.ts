@@ -8,12 +8,20 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
-import { startMainServices, type MainServices, type MainServicesOptions } from '../../../src/main/app'
+import {
+  startMainServices,
+  type EmbeddedPlatformOptions,
+  type MainServices,
+  type MainServicesOptions,
+} from '../../../src/main/app'
 import type { IpcResult } from '../../../src/shared/ipc'
 import type { Site } from '../../../src/shared/platform-types'
 
 /** What a file may set differently; the rest is the same for every file. */
-export type EmbeddedMainOptions = Partial<Pick<MainServicesOptions, 'mode' | 'jobWatch'>>
+export interface EmbeddedMainOptions extends Partial<Pick<MainServicesOptions, 'mode' | 'jobWatch'>> {
+  /** The formats the platform's imports read (all by default). */
+  readonly importFormats?: EmbeddedPlatformOptions['importFormats']
+}
 
 export interface EmbeddedMain {
   /** The file's folder: `data/`, `Downloads/`, and room for a test's own files. */
@@ -36,8 +44,8 @@ export interface EmbeddedMain {
 }
 
 /**
- * Registers the file's `beforeAll` and `afterAll`; call it at the top of the file, before the
- * file's own `beforeAll`, which then runs with the services started.
+ * Registers `beforeAll` and `afterAll` where it is called (a file's top, or a describe block);
+ * call it before that scope's own `beforeAll`, which then runs with the services started.
  */
 export function useEmbeddedMain(label: string, options: EmbeddedMainOptions = {}): EmbeddedMain {
   let root: string | null = null
@@ -58,7 +66,7 @@ export function useEmbeddedMain(label: string, options: EmbeddedMainOptions = {}
       mode: options.mode ?? 'browser',
       dataDir: dataDir(),
       downloadsRoot: path.join(folder(), 'Downloads'),
-      embedded: { seedScale: 'small' },
+      embedded: { seedScale: 'small', ...(options.importFormats ? { importFormats: options.importFormats } : {}) },
       ...(options.jobWatch ? { jobWatch: options.jobWatch } : {}),
       log: () => {},
     })
