@@ -195,6 +195,16 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
   })
 
   const gitWorker = new GitWorkerHost({ log })
+  // Asked at every request, so switching connection reads the other connection's clones and pushes there.
+  const gitConnection = async () => {
+    const connectionId = connections.activeId
+    return {
+      connectionId,
+      kind: connections.active().kind,
+      client: await connections.clientFor(connectionId),
+      token: () => machineToken(connectionId),
+    }
+  }
   const history = new HistoryService({
     dataDir: options.dataDir,
     worker: gitWorker,
@@ -206,16 +216,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       },
     }),
     events: context.events,
-    // Asked at every request, so switching connection reads the other connection's clones.
-    active: async () => {
-      const connectionId = connections.activeId
-      return {
-        connectionId,
-        kind: connections.active().kind,
-        client: await connections.clientFor(connectionId),
-        token: () => machineToken(connectionId),
-      }
-    },
+    active: gitConnection,
     chooseFolder: desktop ? (defaultPath) => desktop.chooseFolder(defaultPath) : null,
   })
   // The restores' one-at-a-time rule, asked of the platform at each request.
@@ -227,15 +228,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     workflows,
     busyReason,
     log,
-    active: async () => {
-      const connectionId = connections.activeId
-      return {
-        connectionId,
-        kind: connections.active().kind,
-        client: await connections.clientFor(connectionId),
-        token: () => machineToken(connectionId),
-      }
-    },
+    active: gitConnection,
   })
   const deploys = new DeployService({
     history,

@@ -7,12 +7,11 @@
  * running long while the history loads.
  */
 import { execFile } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { useE2eSession } from './support/app-page'
+import { platformState, useE2eSession, watchLongTasks, type LongTasks } from './support/app-page'
 import { withScreenshot } from './support/chromium'
 import { startWebMode, type RunningWebMode } from './support/web-mode'
 
@@ -31,15 +30,6 @@ async function platformGit(dataDir: string, siteId: string, ...args: string[]): 
   return stdout
 }
 
-interface PlatformState {
-  readonly sites: readonly { readonly id: string; readonly name: string }[]
-  readonly environments: Record<string, Record<string, { targetCommit?: string }>>
-}
-
-async function platformState(dataDir: string): Promise<PlatformState> {
-  return JSON.parse(await readFile(path.join(dataDir, 'platform', 'state.json'), 'utf8')) as PlatformState
-}
-
 /** The new path of a `git diff --numstat -M` line's path part (`a => b`, `dir/{a => b}/file`). */
 function newPathOf(pathPart: string): string {
   const braced = /^(.*)\{(.*) => (.*)\}(.*)$/.exec(pathPart)
@@ -48,32 +38,16 @@ function newPathOf(pathPart: string): string {
   return plain.at(-1) ?? pathPart
 }
 
-/** The longest main-thread task the page ran since the observer started, in ms. */
-async function longestTask(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { __longest?: number }).__longest ?? 0)
-}
-
 describe('code history in browser mode', () => {
   let web: RunningWebMode
   let page: Page
+  let longTasks: LongTasks
 
   beforeAll(async () => {
     web = await startWebMode({ env: { HOME: session.home } })
     page = await session.newPage()
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.origin })
-    await page.addInitScript(() => {
-      interface LongTaskScope {
-        __longest?: number
-        PerformanceObserver: new (callback: (list: { getEntries(): { duration: number }[] }) => void) => {
-          observe(options: { type: string; buffered: boolean }): void
-        }
-      }
-      const scope = globalThis as unknown as LongTaskScope
-      scope.__longest = 0
-      new scope.PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) scope.__longest = Math.max(scope.__longest ?? 0, entry.duration)
-      }).observe({ type: 'longtask', buffered: true })
-    })
+    longTasks = await watchLongTasks(page)
   })
   afterAll(async () => {
     await page?.close()
@@ -228,6 +202,6 @@ describe('code history in browser mode', () => {
     await expect.poll(() => page.getByTestId('list-summary').textContent()).toContain('commits')
 
     // The page never froze: no task of its main thread took 200 ms or more.
-    expect(await longestTask(page)).toBeLessThan(200)
+    expect(await longTasks.longest()).toBeLessThan(200)
   })
 })

@@ -6,13 +6,13 @@
  * the reset, and deploy dev to test and see test move.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
-import { useE2eSession } from './support/app-page'
+import { platformState, useE2eSession, watchLongTasks, type LongTasks } from './support/app-page'
 import { withScreenshot } from './support/chromium'
 import { startWebMode, type RunningWebMode } from './support/web-mode'
 
@@ -36,29 +36,14 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
   return stdout.trim()
 }
 
-interface PlatformState {
-  readonly sites: readonly { readonly id: string; readonly name: string }[]
-  readonly environments: Record<string, Record<string, { targetCommit?: string }>>
-}
-
 async function envCommit(dataDir: string, siteId: string, env: string): Promise<string> {
-  const state = JSON.parse(await readFile(path.join(dataDir, 'platform', 'state.json'), 'utf8')) as PlatformState
-  return state.environments[siteId]?.[env]?.targetCommit ?? ''
-}
-
-async function longestTask(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { __longest?: number }).__longest ?? 0)
-}
-
-async function resetLongest(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    ;(globalThis as unknown as { __longest?: number }).__longest = 0
-  })
+  return (await platformState(dataDir)).environments[siteId]?.[env]?.targetCommit ?? ''
 }
 
 describe('roll back and deploy in browser mode', () => {
   let web: RunningWebMode
   let page: Page
+  let longTasks: LongTasks
   let scratch: string
   let siteId: string
   let repo: string
@@ -67,19 +52,7 @@ describe('roll back and deploy in browser mode', () => {
     web = await startWebMode({ env: { HOME: session.home }, args: ['--demo-seed', 'small'] })
     scratch = await mkdtemp(path.join(os.tmpdir(), 'rd-rollback-e2e-'))
     page = await session.newPage()
-    await page.addInitScript(() => {
-      interface LongTaskScope {
-        __longest?: number
-        PerformanceObserver: new (callback: (list: { getEntries(): { duration: number }[] }) => void) => {
-          observe(options: { type: string; buffered: boolean }): void
-        }
-      }
-      const scope = globalThis as unknown as LongTaskScope
-      scope.__longest = 0
-      new scope.PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) scope.__longest = Math.max(scope.__longest ?? 0, entry.duration)
-      }).observe({ type: 'longtask', buffered: true })
-    })
+    longTasks = await watchLongTasks(page)
   })
   afterAll(async () => {
     await page?.close()
@@ -104,7 +77,7 @@ describe('roll back and deploy in browser mode', () => {
   it('reverts a commit, resets dev and undoes it, then deploys dev to test', async () => {
     await page.goto(web.url)
     await page.getByTestId('site-link-demo-drupal').click({ timeout: 120_000 })
-    const state = JSON.parse(await readFile(path.join(web.dataDir, 'platform', 'state.json'), 'utf8')) as PlatformState
+    const state = await platformState(web.dataDir)
     siteId = state.sites.find((site) => site.name === 'demo-drupal')?.id ?? ''
     repo = path.join(web.dataDir, 'platform', 'sites', siteId, 'repo.git')
     const head = await envCommit(web.dataDir, siteId, 'dev')
@@ -155,7 +128,7 @@ describe('roll back and deploy in browser mode', () => {
     await page.getByRole('button', { name: 'Revert this commit' }).click()
     const revertDialog = page.getByRole('dialog', { name: /^Revert/ })
     await expect.poll(() => revertDialog.textContent(), { timeout: 60_000 }).toContain(`This reverts commit ${chosen}.`)
-    await resetLongest(page)
+    await longTasks.reset()
     await withScreenshot(page, 'rollback-reverted', async () => {
       await revertDialog.getByRole('button', { name: 'Revert', exact: true }).click()
       await expect.poll(() => revertDialog.textContent(), { timeout: MOVE_TIMEOUT }).toContain('Dev is now at')
@@ -165,7 +138,7 @@ describe('roll back and deploy in browser mode', () => {
     expect(await git(repo, 'rev-parse', `${reverted}^`)).toBe(head)
     expect(await git(repo, 'rev-parse', `${reverted}^{tree}`)).toBe(nativeTree)
     expect(await git(repo, 'log', '-1', '--format=%B', reverted)).toContain(`This reverts commit ${chosen}.`)
-    expect(await longestTask(page)).toBeLessThan(200)
+    expect(await longTasks.longest()).toBeLessThan(200)
     await revertDialog.getByRole('button', { name: 'Done' }).click()
 
     // Reset dev back to where it was before the revert, with the typed confirmation and a force push.

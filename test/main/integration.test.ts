@@ -4,41 +4,15 @@
  * workflow tracker and the download manager.
  */
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startMainServices, type MainServices } from '../../src/main/app'
+import { describe, expect, it, vi } from 'vitest'
 import type { DownloadChange, DownloadItem } from '../../src/shared/downloads'
-import type { IpcResult } from '../../src/shared/ipc'
 import type { Backup, Site, SiteDetails, Workflow, WorkflowProgress } from '../../src/shared/platform-types'
+import { useEmbeddedMain } from './support/embedded-main'
 
-let root: string
-let services: MainServices
-
-async function call<T>(channel: string, payload?: unknown): Promise<T> {
-  const result = (await services.router.invoke(channel, payload)) as IpcResult<T>
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`)
-  return result.value
-}
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'rd-int-'))
-  services = await startMainServices({
-    mode: 'browser',
-    dataDir: path.join(root, 'data'),
-    downloadsRoot: path.join(root, 'Downloads'),
-    embedded: { seedScale: 'small' },
-    log: () => {},
-  })
-  // The first start seeds the demo sites; wait for it here rather than in a test.
-  await services.connections.client()
-}, 240_000)
-
-afterAll(async () => {
-  await services?.close()
-  await rm(root, { recursive: true, force: true })
-})
+const main = useEmbeddedMain('int')
+const { call } = main
 
 describe('main services on the embedded platform', () => {
   let site: Site
@@ -47,7 +21,7 @@ describe('main services on the embedded platform', () => {
     const sites = await call<Site[]>('sites:list')
     expect(sites.map((s) => s.name)).toEqual(['demo-drupal', 'demo-wordpress'])
     site = sites[0]!
-    expect(services.context.platform()).toMatchObject({ id: 'embedded', status: 'ready' })
+    expect(main.services.context.platform()).toMatchObject({ id: 'embedded', status: 'ready' })
   })
 
   it('opens a site with dev, test and live in order, live marked', async () => {
@@ -60,7 +34,7 @@ describe('main services on the embedded platform', () => {
   it('backs up now: progress events, then the new backup in the timeline', async () => {
     const before = await call<Backup[]>('backups:list', { siteId: site.id, env: 'dev' })
     const progress: WorkflowProgress[] = []
-    const stop = services.context.events.subscribe((channel, payload) => {
+    const stop = main.services.context.events.subscribe((channel, payload) => {
       if (channel === 'workflows:progress') progress.push(payload as WorkflowProgress)
     })
     const started = await call<Workflow>('backups:create', {
@@ -87,7 +61,7 @@ describe('main services on the embedded platform', () => {
     const backups = await call<Backup[]>('backups:list', { siteId: site.id, env: 'live' })
     const backup = backups.find((b) => b.parts.code && b.parts.database && b.parts.files && b.finished)!
     const changes: DownloadChange[] = []
-    const stop = services.context.events.subscribe((channel, payload) => {
+    const stop = main.services.context.events.subscribe((channel, payload) => {
       if (channel === 'downloads:changed') changes.push(payload as DownloadChange)
     })
     const items = await call<DownloadItem[]>('downloads:start', {
@@ -97,7 +71,7 @@ describe('main services on the embedded platform', () => {
       elements: ['code', 'database', 'files'],
     })
     expect(items).toHaveLength(3)
-    expect(items[0]!.destDir).toBe(path.join(root, 'Downloads', 'demo-drupal', 'live'))
+    expect(items[0]!.destDir).toBe(path.join(main.root, 'Downloads', 'demo-drupal', 'live'))
     await vi.waitFor(
       async () => {
         const list = await call<DownloadItem[]>('downloads:list')
@@ -111,7 +85,7 @@ describe('main services on the embedded platform', () => {
     )
     stop()
     expect(changes.some((c) => c.item.state === 'verifying')).toBe(true)
-    const client = await services.connections.client()
+    const client = await main.services.connections.client()
     for (const item of await call<DownloadItem[]>('downloads:list')) {
       if (!items.some((x) => x.id === item.id)) continue
       const url = await client.getBackupDownloadUrl(site.id, 'live', backup.folder, item.element)
@@ -123,14 +97,14 @@ describe('main services on the embedded platform', () => {
   })
 
   it('refuses a download request the page made up', async () => {
-    const result = await services.router.invoke('downloads:start', {
+    const result = await main.services.router.invoke('downloads:start', {
       siteId: site.id,
       env: 'dev',
       folder: '../../etc',
       elements: ['database'],
     })
     expect(result).toMatchObject({ ok: false, error: { code: 'bad_request' } })
-    const missing = await services.router.invoke('downloads:start', {
+    const missing = await main.services.router.invoke('downloads:start', {
       siteId: site.id,
       env: 'dev',
       folder: '1000000000_backup',

@@ -138,6 +138,8 @@ describe('revert dialog', () => {
     expect(dialog.querySelector('[data-testid="move-headline"]')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
       'Dev is now at f00dfee',
     )
+    // The pressed button is gone: focus moves to Done.
+    expect(document.activeElement).toBe(getByRole(dialog, 'button', 'Done'))
     const card = dialog.querySelector('[data-testid="workflow-progress"]')!
     expect(card.textContent).toContain('Sync code on dev')
     expect(card.textContent).toContain('Step 1 of 2')

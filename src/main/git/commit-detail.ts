@@ -7,10 +7,10 @@
  */
 import type { CommitDetail, FileChange, FileDiff, HistoryCommit } from '../../shared/history'
 import { GitError } from './git-error'
-import { COMMIT_DIFF_LINE_LIMIT, FILE_DIFF_LINE_LIMIT, fileChangeOf, sideContent } from './file-diff'
+import { changedFiles, fileChangeOf, sidesOf } from './file-diff'
 import { parseCommit, type ObjectReader, type ParsedCommit } from './objects'
 import { detectRenames, type PathChange } from './renames'
-import { diffTrees, isSubmoduleMode, throwIfCancelled } from './tree-diff'
+import { diffTrees, throwIfCancelled } from './tree-diff'
 
 function short(oid: string): string {
   return oid.slice(0, 10)
@@ -64,16 +64,6 @@ async function compareWithParent(reader: ObjectReader, oid: string, signal?: Abo
   return { commit, parent, changes, load }
 }
 
-/** A change's two sides as the diff sees them (a submodule is one line naming its commit, never read). */
-async function sidesOf(
-  change: PathChange,
-  load: (oid: string) => Promise<Buffer>,
-): Promise<[Buffer | null, Buffer | null]> {
-  const side = async (mode: string | null, oid: string | null): Promise<Buffer | null> =>
-    sideContent(mode, oid, mode === null || oid === null || isSubmoduleMode(mode) ? null : await load(oid))
-  return [await side(change.oldMode, change.oldOid), await side(change.newMode, change.newOid)]
-}
-
 /**
  * One commit's detail. `decorate` turns the parsed commit into the history's row (with its
  * environments and tags), which the caller knows and this module does not.
@@ -85,22 +75,7 @@ export async function commitDetail(
   signal?: AbortSignal,
 ): Promise<CommitDetail> {
   const { commit, parent, changes, load } = await compareWithParent(reader, oid, signal)
-  const files: FileChange[] = []
-  let remaining = COMMIT_DIFF_LINE_LIMIT
-  let added = 0
-  let removed = 0
-  let typeChanges = 0
-  for (const change of changes) {
-    throwIfCancelled(signal)
-    const [before, after] = await sidesOf(change, load)
-    const { file, shown } = fileChangeOf(change, before, after, Math.min(FILE_DIFF_LINE_LIMIT, remaining))
-    remaining -= shown
-    added += file.added ?? 0
-    removed += file.removed ?? 0
-    // A change of kind is two rows (deleted, added) but one file, as git's --stat counts it.
-    if (change.typeChange && change.status === 'added') typeChanges++
-    files.push(file)
-  }
+  const { files, totals } = await changedFiles(changes, load, () => throwIfCancelled(signal))
   return {
     commit: decorate(commit),
     message: commit.message,
@@ -108,7 +83,7 @@ export async function commitDetail(
     committerEmail: commit.committer.email,
     comparedWith: parent,
     files,
-    totals: { files: files.length - typeChanges, added, removed },
+    totals,
   }
 }
 

@@ -2,7 +2,8 @@
  * One file's change as `git diff -M --numstat` and `git diff -U3` show it: binary or not, lines
  * added and removed (from `line-diff.ts`), and hunks with three lines of context, each line with
  * its numbers, joined and headed as git joins and heads them. A commit's detail caps how many
- * diff lines it carries; the counts are always whole.
+ * diff lines it carries; the counts are always whole. A revert's preview shows its change
+ * with the same list (`changedFiles`), so both read alike.
  */
 import type { DiffHunk, DiffLine, FileChange } from '../../shared/history'
 import { lineChanges, splitLines, type LineChange } from './line-diff'
@@ -179,4 +180,43 @@ export function fileChangeOf(
     file: { ...base, binary, added: diff.added, removed: diff.removed, hunks, cut: diff.cut },
     shown: diff.shown,
   }
+}
+
+/** A change's two sides as the diff sees them (a submodule is one line naming its commit, never read). */
+export async function sidesOf(
+  change: PathChange,
+  load: (oid: string) => Promise<Buffer>,
+): Promise<[Buffer | null, Buffer | null]> {
+  const side = async (mode: string | null, oid: string | null): Promise<Buffer | null> =>
+    sideContent(mode, oid, mode === null || oid === null || isSubmoduleMode(mode) ? null : await load(oid))
+  return [await side(change.oldMode, change.oldOid), await side(change.newMode, change.newOid)]
+}
+
+/**
+ * The files a set of changes shows, as a commit's detail shows them: each diff cut at
+ * `FILE_DIFF_LINE_LIMIT` and all of them at `COMMIT_DIFF_LINE_LIMIT`, with git's `--stat`
+ * totals. `throwIfStopped` runs before each file and throws the caller's own cancellation.
+ */
+export async function changedFiles(
+  changes: readonly PathChange[],
+  load: (oid: string) => Promise<Buffer>,
+  throwIfStopped: () => void,
+): Promise<{ files: FileChange[]; totals: { files: number; added: number; removed: number } }> {
+  const files: FileChange[] = []
+  let remaining = COMMIT_DIFF_LINE_LIMIT
+  let added = 0
+  let removed = 0
+  let typeChanges = 0
+  for (const change of changes) {
+    throwIfStopped()
+    const [before, after] = await sidesOf(change, load)
+    const { file, shown } = fileChangeOf(change, before, after, Math.min(FILE_DIFF_LINE_LIMIT, remaining))
+    remaining -= shown
+    added += file.added ?? 0
+    removed += file.removed ?? 0
+    // A change of kind is two rows (deleted, added) but one file, as git's --stat counts it.
+    if (change.typeChange && change.status === 'added') typeChanges++
+    files.push(file)
+  }
+  return { files, totals: { files: files.length - typeChanges, added, removed } }
 }

@@ -2,11 +2,13 @@
  * Reading git objects: the interface every reader in the git module uses, the parsers for
  * commit and tree objects (their formats are git's own and tiny; parsing them here instead of
  * through the library keeps the history walk free of the library's per-object work), and a
- * reader backed by isomorphic-git's `readObject` with one long-lived cache per repository.
+ * reader backed by isomorphic-git's `readObject` with one long-lived cache per repository, and
+ * the worker's session of a repository around that cache.
  */
 import fs from 'node:fs'
 import git from 'isomorphic-git'
 import { GitError } from './git-error'
+import type { RepoSession } from './worker-protocol'
 
 export type ObjectType = 'commit' | 'tree' | 'blob' | 'tag'
 
@@ -149,4 +151,10 @@ export function isoObjectReader(gitdir: string, cache: object = {}): ObjectReade
       for (const key of Object.getOwnPropertySymbols(cache)) delete (cache as Record<symbol, unknown>)[key]
     },
   }
+}
+
+/** A fresh session of a repository, as the worker keeps one until it drops it: one cache for every library call. */
+export function openRepoSession(gitdir: string): RepoSession {
+  const cache = {}
+  return { gitdir, cache, reader: isoObjectReader(gitdir, cache), memo: new Map() }
 }

@@ -21,13 +21,13 @@
 import type { FileChange } from '../../shared/history'
 import type { RevertConflict, RevertMode } from '../../shared/rollback'
 import type { CommitStore } from './commit-store'
-import { COMMIT_DIFF_LINE_LIMIT, FILE_DIFF_LINE_LIMIT, fileChangeOf, sideContent } from './file-diff'
+import { changedFiles } from './file-diff'
 import { GitError } from './git-error'
 import type { ParsedCommit } from './objects'
 import { detectRenames } from './renames'
 import { EMPTY_TREE, ScratchStore } from './scratch-store'
 import { ancestry, gap } from './standing'
-import { diffTrees, isSubmoduleMode } from './tree-diff'
+import { diffTrees } from './tree-diff'
 import { mergeTrees } from './tree-merge'
 import type { CommitAuthor } from './worker-protocol'
 
@@ -150,24 +150,7 @@ export async function changeList(
   const changes = await detectRenames(await diffTrees(store, from === EMPTY_TREE ? null : from, to, signal), load, {
     signal,
   })
-  const side = async (mode: string | null, oid: string | null): Promise<Buffer | null> =>
-    sideContent(mode, oid, mode === null || oid === null || isSubmoduleMode(mode) ? null : await load(oid))
-  const files: FileChange[] = []
-  let remaining = COMMIT_DIFF_LINE_LIMIT
-  let added = 0
-  let removed = 0
-  let typeChanges = 0
-  for (const change of changes) {
+  return changedFiles(changes, load, () => {
     if (signal?.aborted) throw new GitError('git_cancelled', 'The preview was stopped.')
-    const before = await side(change.oldMode, change.oldOid)
-    const after = await side(change.newMode, change.newOid)
-    const { file, shown } = fileChangeOf(change, before, after, Math.min(FILE_DIFF_LINE_LIMIT, remaining))
-    remaining -= shown
-    added += file.added ?? 0
-    removed += file.removed ?? 0
-    // A change of kind is two rows but one file, as git's --stat counts it.
-    if (change.typeChange && change.status === 'added') typeChanges++
-    files.push(file)
-  }
-  return { files, totals: { files: files.length - typeChanges, added, removed } }
+  })
 }

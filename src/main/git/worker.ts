@@ -12,7 +12,7 @@ import { cloneRepository } from './clone'
 import { fetchRepository } from './fetch'
 import { GitError } from './git-error'
 import { closeHistoryState, historyOperations } from './history-operations'
-import { isoObjectReader } from './objects'
+import { openRepoSession } from './objects'
 import { findGitdir } from './repositories'
 import { rollbackOperations } from './rollback-operations'
 import {
@@ -29,8 +29,7 @@ const sessions = new Map<string, RepoSession>()
 function sessionFor(gitdir: string): RepoSession {
   let session = sessions.get(gitdir)
   if (!session) {
-    const cache = {}
-    session = { gitdir, cache, reader: isoObjectReader(gitdir, cache), memo: new Map() }
+    session = openRepoSession(gitdir)
     sessions.set(gitdir, session)
   }
   return session

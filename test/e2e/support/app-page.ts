@@ -1,7 +1,7 @@
 /**
  * What the browser-mode end-to-end tests share: one Chromium and one fake home folder per file,
- * a desktop-sized page, opening a site's environment, the finished backup rows, and digests of
- * files on disk.
+ * a desktop-sized page, the page's longest main-thread task, opening a site's environment, the
+ * finished backup rows, digests of files on disk, and the embedded platform's saved state.
  */
 import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -47,6 +47,41 @@ export function useE2eSession(): E2eSession {
   return session
 }
 
+/** The longest main-thread task a page ran, read from the page itself. */
+export interface LongTasks {
+  /** The longest since the page loaded or since `reset`, in ms. */
+  longest(): Promise<number>
+  /** Starts counting again from now. */
+  reset(): Promise<void>
+}
+
+/**
+ * Watches the page's main thread for long tasks from the first script of every document it
+ * loads (a PerformanceObserver added before the app's own code); call it before `page.goto`.
+ */
+export async function watchLongTasks(page: Page): Promise<LongTasks> {
+  await page.addInitScript(() => {
+    interface LongTaskScope {
+      __longest?: number
+      PerformanceObserver: new (callback: (list: { getEntries(): { duration: number }[] }) => void) => {
+        observe(options: { type: string; buffered: boolean }): void
+      }
+    }
+    const scope = globalThis as unknown as LongTaskScope
+    scope.__longest = 0
+    new scope.PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) scope.__longest = Math.max(scope.__longest ?? 0, entry.duration)
+    }).observe({ type: 'longtask', buffered: true })
+  })
+  return {
+    longest: () => page.evaluate(() => (globalThis as unknown as { __longest?: number }).__longest ?? 0),
+    reset: () =>
+      page.evaluate(() => {
+        ;(globalThis as unknown as { __longest?: number }).__longest = 0
+      }),
+  }
+}
+
 /** Opens the app, the site by its name and the environment's tab, and waits for its timeline. */
 export async function openEnvironment(page: Page, web: RunningWebMode, site: string, env: string): Promise<void> {
   await page.goto(web.url)
@@ -67,12 +102,19 @@ export async function sha256(file: string): Promise<string> {
     .digest('hex')
 }
 
+/** The embedded platform's saved state (under the app's data), as far as the tests read it. */
+export interface PlatformState {
+  readonly sites: readonly { readonly id: string; readonly name: string }[]
+  readonly environments: Record<string, Record<string, { targetCommit?: string }>>
+}
+
+export async function platformState(dataDir: string): Promise<PlatformState> {
+  return JSON.parse(await readFile(path.join(dataDir, 'platform', 'state.json'), 'utf8')) as PlatformState
+}
+
 /** The embedded platform's folder of one environment of a site, by the site's name (under the app's data). */
 export async function platformEnvDir(dataDir: string, siteName: string, env: string): Promise<string> {
-  const state = JSON.parse(await readFile(path.join(dataDir, 'platform', 'state.json'), 'utf8')) as {
-    sites: { id: string; name: string }[]
-  }
-  const site = state.sites.find((candidate) => candidate.name === siteName)
+  const site = (await platformState(dataDir)).sites.find((candidate) => candidate.name === siteName)
   if (!site) throw new Error(`the platform has no site ${siteName}`)
   return path.join(dataDir, 'platform', 'sites', site.id, 'envs', env)
 }

@@ -6,34 +6,19 @@
  * new deploy tag and gives it live's database; nothing to deploy is refused with the reason, also
  * after dev was reset behind test.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { mkdtemp, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startMainServices, type MainServices } from '../../../src/main/app'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { HistoryOverview } from '../../../src/shared/history'
-import type { IpcResult } from '../../../src/shared/ipc'
 import type { Environment, Site, SiteDetails, Workflow } from '../../../src/shared/platform-types'
 import type { DeployPreview } from '../../../src/shared/rollback'
 import { gitIn } from '../git/clone-helpers'
+import { useEmbeddedMain } from '../support/embedded-main'
 
-let root: string
-let dataDir: string
-let services: MainServices
+const main = useEmbeddedMain('deploy')
+const { call, refused } = main
 let site: Site
 let repo: string
-
-async function call<T>(channel: string, payload?: unknown): Promise<T> {
-  const result = (await services.router.invoke(channel, payload)) as IpcResult<T>
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`)
-  return result.value
-}
-
-async function refused(channel: string, payload: unknown): Promise<{ code: string; message: string }> {
-  const result = await services.router.invoke(channel, payload)
-  if (result.ok) throw new Error(`${channel} answered instead of failing`)
-  return result.error
-}
 
 async function environments(): Promise<Record<string, Environment>> {
   const { environments: list } = await call<SiteDetails>('sites:open', { siteId: site.id })
@@ -45,7 +30,7 @@ const revList = async (range: string): Promise<string[]> =>
   (await gitIn(repo, ['rev-list', range])).split('\n').filter(Boolean)
 
 async function finished(workflow: Workflow): Promise<Workflow> {
-  const client = await services.connections.client()
+  const client = await main.services.connections.client()
   let last = workflow
   await vi.waitFor(
     async () => {
@@ -60,23 +45,8 @@ async function finished(workflow: Workflow): Promise<Workflow> {
 const deployOptions = { annotation: '', updatedb: false, clearCache: false, syncContent: false, confirm: '' }
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'rd-deploy-'))
-  dataDir = path.join(root, 'data')
-  services = await startMainServices({
-    mode: 'browser',
-    dataDir,
-    downloadsRoot: path.join(root, 'Downloads'),
-    embedded: { seedScale: 'small' },
-    log: () => {},
-  })
-  const sites = await (await services.connections.client()).listSites()
-  site = sites.find((s) => s.name === 'demo-drupal')!
-  repo = path.join(dataDir, 'platform', 'sites', site.id, 'repo.git')
-}, 240_000)
-
-afterAll(async () => {
-  await services?.close()
-  await rm(root, { recursive: true, force: true })
+  site = await main.site('demo-drupal')
+  repo = main.platformRepo(site.id)
 })
 
 describe('deploys on the embedded platform', () => {
@@ -96,9 +66,9 @@ describe('deploys on the embedded platform', () => {
     expect(toLive).toMatchObject({ from: 'test', fromCommit: test, toCommit: live })
     expect(toLive.count).toBe(await revCount(`${live}..${test}`))
     // Nothing was cloned for it.
-    expect(await readFile(path.join(dataDir, 'repos', 'embedded', site.id, '.git', 'HEAD')).catch(() => null)).toBe(
-      null,
-    )
+    expect(
+      await readFile(path.join(main.dataDir, 'repos', 'embedded', site.id, '.git', 'HEAD')).catch(() => null),
+    ).toBe(null)
   })
 
   it('previews from the history’s clone once it is open: the same commits, in git’s order', async () => {
@@ -112,7 +82,7 @@ describe('deploys on the embedded platform', () => {
   })
 
   it('refuses live without the typed "live", and starts nothing', async () => {
-    const client = await services.connections.client()
+    const client = await main.services.connections.client()
     const before = (await client.listWorkflows(site.id)).length
     const error = await refused('deploy:start', { siteId: site.id, to: 'live', ...deployOptions, confirm: 'Live' })
     expect(error.code).toBe('confirm_mismatch')
@@ -122,7 +92,7 @@ describe('deploys on the embedded platform', () => {
 
   it('deploys dev to test with content synced from live: test on dev’s commit, a new tag, live’s database', async () => {
     const before = await environments()
-    const envDir = (env: string) => path.join(dataDir, 'platform', 'sites', site.id, 'envs', env)
+    const envDir = (env: string) => path.join(main.dataDir, 'platform', 'sites', site.id, 'envs', env)
     const database = (env: string) => readFile(path.join(envDir(env), 'database.sql.gz'))
     expect(await database('test')).not.toEqual(await database('live'))
     const started = await call<Workflow>('deploy:start', {
@@ -196,9 +166,8 @@ describe('deploys on the embedded platform', () => {
   })
 
   it('says the same from the code log of a site with no clone', async () => {
-    const sites = await (await services.connections.client()).listSites()
-    const wordpress = sites.find((s) => s.name === 'demo-wordpress')!
-    const wpRepo = path.join(dataDir, 'platform', 'sites', wordpress.id, 'repo.git')
+    const wordpress = await main.site('demo-wordpress')
+    const wpRepo = main.platformRepo(wordpress.id)
     const { environments: list } = await call<SiteDetails>('sites:open', { siteId: wordpress.id })
     const test = list.find((env) => env.name === 'test')!.targetCommit!
     const target = await gitIn(wpRepo, ['rev-parse', `${test}~1`])
@@ -215,10 +184,8 @@ describe('deploys on the embedded platform', () => {
 
 /** A reset made elsewhere (a terminal): master force-pushed to `target`, then dev moved by its sync_code. */
 async function resetDev(of: Site, target: string): Promise<void> {
-  const info = (await (await services.connections.client()).getConnectionInfo(of.id, 'dev'))!
-  const token = JSON.parse(await readFile(path.join(dataDir, 'platform', 'secrets.json'), 'utf8')).machineToken
-  const work = await mkdtemp(path.join(root, 'work-'))
-  await gitIn(work, ['clone', '-q', info.gitUrl.replace('http://', `http://someone:${token}@`), 'repo'])
+  const work = await mkdtemp(path.join(main.root, 'work-'))
+  await gitIn(work, ['clone', '-q', await main.gitUrlAs(of.id, 'someone'), 'repo'])
   await gitIn(path.join(work, 'repo'), ['push', '-q', '--force', 'origin', `${target}:refs/heads/master`])
   await vi.waitFor(
     async () => {

@@ -7,62 +7,26 @@
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startMainServices, type MainServices } from '../../../src/main/app'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { EventHub } from '../../../src/main/events'
 import { HistoryService } from '../../../src/main/git/history-service'
 import { LocalCloneStore } from '../../../src/main/git/local-clones'
 import { GitWorkerHost } from '../../../src/main/git/worker-host'
 import type { HistoryOverview, HistoryPage, RepoStatus } from '../../../src/shared/history'
-import type { IpcResult } from '../../../src/shared/ipc'
 import type { Environment, Site } from '../../../src/shared/platform-types'
+import { useEmbeddedMain } from '../support/embedded-main'
 import { gitIn, makeRepo, removeDir, tempDir } from './clone-helpers'
 
-let root: string
-let dataDir: string
-let services: MainServices
+const main = useEmbeddedMain('local')
+const { call, refused } = main
 let site: Site
 let clone: string
 
-async function start(): Promise<void> {
-  services = await startMainServices({
-    mode: 'browser',
-    dataDir,
-    downloadsRoot: path.join(root, 'Downloads'),
-    embedded: { seedScale: 'small' },
-    log: () => {},
-  })
-  await services.connections.client()
-}
-
-async function call<T>(channel: string, payload?: unknown): Promise<T> {
-  const result = (await services.router.invoke(channel, payload)) as IpcResult<T>
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`)
-  return result.value
-}
-
-async function refused(channel: string, payload: unknown): Promise<{ code: string; message: string }> {
-  const result = await services.router.invoke(channel, payload)
-  if (result.ok) throw new Error(`${channel} answered instead of failing`)
-  return result.error
-}
-
 beforeAll(async () => {
-  root = await tempDir('local')
-  dataDir = path.join(root, 'data')
-  await start()
-  const client = await services.connections.client()
-  site = (await client.listSites()).find((s) => s.name === 'demo-drupal')!
-  const info = (await client.getConnectionInfo(site.id, 'dev'))!
-  const token = JSON.parse(await readFile(path.join(dataDir, 'platform', 'secrets.json'), 'utf8')).machineToken
-  clone = path.join(root, 'my clone')
-  await gitIn(root, ['clone', '-q', info.gitUrl.replace('http://', `http://me:${token}@`), clone])
-}, 240_000)
-
-afterAll(async () => {
-  await services?.close()
-  await removeDir(root)
-})
+  site = await main.site('demo-drupal')
+  clone = path.join(main.root, 'my clone')
+  await gitIn(main.root, ['clone', '-q', await main.gitUrlAs(site.id, 'me'), clone])
+}, 120_000)
 
 describe('a local clone on the embedded platform', () => {
   it('opens a clone made with native git and reads its history', async () => {
@@ -74,15 +38,15 @@ describe('a local clone on the embedded platform', () => {
     const [dev, test, live] = overview.positions.map((p) => p.oid!)
     const page = await call<HistoryPage>('history:page', { siteId: site.id, cursor: null })
     expect(page.commits.map((c) => c.oid)).toEqual((await gitIn(clone, ['rev-list', dev!, test!, live!])).split('\n'))
-    const saved = JSON.parse(await readFile(path.join(dataDir, 'local-clones.json'), 'utf8'))
+    const saved = JSON.parse(await readFile(path.join(main.dataDir, 'local-clones.json'), 'utf8'))
     expect(saved.clones).toEqual([expect.objectContaining({ connectionId: 'embedded', siteId: site.id, path: clone })])
     // The app made no clone of its own.
-    expect(await readdir(path.join(dataDir, 'repos')).catch(() => [])).toEqual([])
+    expect(await readdir(path.join(main.dataDir, 'repos')).catch(() => [])).toEqual([])
   })
 
   it('opens a bare clone, and warns when a clone’s origin names another site', async () => {
-    const bare = path.join(root, 'bare.git')
-    await gitIn(root, ['clone', '-q', '--bare', clone, bare])
+    const bare = path.join(main.root, 'bare.git')
+    await gitIn(main.root, ['clone', '-q', '--bare', clone, bare])
     await gitIn(bare, ['remote', 'set-url', 'origin', 'https://git.example.com/other-site.git'])
     const overview = await call<HistoryOverview>('history:open-local', { siteId: site.id, path: bare })
     expect(overview.repo.localPath).toBe(bare)
@@ -92,12 +56,12 @@ describe('a local clone on the embedded platform', () => {
   })
 
   it('refuses a folder that is not a repository, and a relative path', async () => {
-    const plain = path.join(root, 'plain')
-    await gitIn(root, ['init', '-q', plain]).then(() => removeDir(path.join(plain, '.git')))
+    const plain = path.join(main.root, 'plain')
+    await gitIn(main.root, ['init', '-q', plain]).then(() => removeDir(path.join(plain, '.git')))
     const notRepo = await refused('history:open-local', { siteId: site.id, path: plain })
     expect(notRepo.code).toBe('git_not_a_repository')
     expect(notRepo.message).toContain('is not a git repository')
-    const missing = await refused('history:open-local', { siteId: site.id, path: path.join(root, 'nowhere') })
+    const missing = await refused('history:open-local', { siteId: site.id, path: path.join(main.root, 'nowhere') })
     expect(missing.code).toBe('git_not_a_repository')
     const relative = await refused('history:open-local', { siteId: site.id, path: 'my clone' })
     expect(relative.code).toBe('bad_request')
@@ -107,8 +71,7 @@ describe('a local clone on the embedded platform', () => {
   })
 
   it('keeps the choice across a restart of the app', async () => {
-    await services.close()
-    await start()
+    await main.restart()
     const overview = await call<HistoryOverview>('history:open', { siteId: site.id })
     expect(overview.repo).toMatchObject({ source: 'local-clone', localPath: clone, state: 'ready' })
   })
@@ -116,20 +79,20 @@ describe('a local clone on the embedded platform', () => {
   it('forgets the choice on close-local and goes back to the app’s own clone', async () => {
     const status = await call<RepoStatus>('history:close-local', { siteId: site.id })
     expect(status).toMatchObject({ source: 'app-clone', state: 'ready', localPath: null })
-    const saved = JSON.parse(await readFile(path.join(dataDir, 'local-clones.json'), 'utf8'))
+    const saved = JSON.parse(await readFile(path.join(main.dataDir, 'local-clones.json'), 'utf8'))
     expect(saved.clones).toEqual([])
     await call<HistoryOverview>('history:open-local', { siteId: site.id, path: clone })
   })
 
   it('sets a damaged local-clones.json aside, says so, and starts with no local clones', async () => {
-    await services.close()
-    await writeFile(path.join(dataDir, 'local-clones.json'), '{"version":1,"clones":[{"path":"relative"}]}')
-    await start()
+    await main.restart(() =>
+      writeFile(path.join(main.dataDir, 'local-clones.json'), '{"version":1,"clones":[{"path":"relative"}]}'),
+    )
     const overview = await call<HistoryOverview>('history:open', { siteId: site.id })
     expect(overview.repo.source).toBe('app-clone')
-    const names = await readdir(dataDir)
+    const names = await readdir(main.dataDir)
     expect(names.some((n) => n.startsWith('local-clones.json.damaged-'))).toBe(true)
-    const notices = services.context.info().notices.map((n) => n.message)
+    const notices = main.services.context.info().notices.map((n) => n.message)
     expect(notices.some((m) => m.includes('local clones chosen for the code history'))).toBe(true)
   })
 })

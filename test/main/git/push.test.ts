@@ -6,63 +6,29 @@
  */
 import { chmod, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { cloneRepository } from '../../../src/main/git/clone'
-import { GitError } from '../../../src/main/git/git-error'
 import { rollbackOperations } from '../../../src/main/git/rollback-operations'
 import { startPlatform } from '../../../src/platform/index'
 import { removeDir, tempDir } from './clone-helpers'
-import {
-  AUTHOR,
-  devAt,
-  gitAt,
-  nativeClone,
-  opContext,
-  serve,
-  snapshot,
-  TIME,
-  TOKEN,
-  type Served,
-} from './support/rollback-repo'
-import { buildRevertScenario, type RevertScenario } from './support/rollback-scenario'
+import { caught, remoteMaster as master, useRollbackFixture } from './support/rollback-fixture'
+import { AUTHOR, devAt, gitAt, snapshot, TIME, TOKEN, type Served } from './support/rollback-repo'
 
-let scenario: RevertScenario
-const cleanups: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  scenario = await buildRevertScenario()
-}, 60_000)
-afterAll(async () => {
-  await scenario.work.close()
-})
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { scenario, defer, served, context, pushFromElsewhere } = useRollbackFixture()
 
 async function setUp() {
-  const remote = await serve(scenario.work)
-  cleanups.push(() => remote.close())
-  const ctx = opContext()
-  cleanups.push(() => ctx.close())
+  const remote = await served()
+  const ctx = context()
   const args = {
     gitdir: remote.cloneGitdir,
-    envs: devAt(scenario.head),
-    oid: scenario.ids.edit,
+    envs: devAt(scenario().head),
+    oid: scenario().ids.edit,
     mode: 'revert' as const,
-    head: scenario.head,
+    head: scenario().head,
   }
   const apply = (token = TOKEN) =>
     rollbackOperations.revert({ ...args, remote: { url: remote.url, token }, author: AUTHOR, time: TIME }, ctx)
   return { remote, ctx, args, apply }
-}
-
-async function caught(promise: Promise<unknown>): Promise<GitError> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  )
-  expect(error).toBeInstanceOf(GitError)
-  return error as GitError
 }
 
 async function hook(remote: Served, script: string): Promise<void> {
@@ -70,8 +36,6 @@ async function hook(remote: Served, script: string): Promise<void> {
   await writeFile(file, `#!/bin/sh\n${script}\n`)
   await chmod(file, 0o755)
 }
-
-const master = (remote: Served): Promise<string> => gitAt(remote.remoteDir, ['rev-parse', 'master'])
 
 describe('the revert’s push with a lease', () => {
   it('pushes and reports progress', async () => {
@@ -84,16 +48,12 @@ describe('the revert’s push with a lease', () => {
   it('refuses with git_lease when someone pushed between the preview and the revert, and keeps their commit', async () => {
     const { remote, ctx, args, apply } = await setUp()
     await rollbackOperations.revertPreview(args, ctx)
-    const other = await nativeClone(remote.remoteDir, 'push-lease')
-    cleanups.push(() => removeDir(path.dirname(other)))
-    await gitAt(other, ['commit', '-q', '--allow-empty', '-m', 'Pushed meanwhile'])
-    await gitAt(other, ['push', '-q', 'origin', 'master'])
-    const theirs = await gitAt(other, ['rev-parse', 'HEAD'])
+    const theirs = await pushFromElsewhere(remote, 'push-lease')
     const before = await snapshot(remote.cloneGitdir)
     const error = await caught(apply())
     expect(error.code).toBe('git_lease')
     expect(error.message).toBe(
-      `Dev moved since you looked (someone pushed): you looked at ${scenario.head.slice(0, 10)}, dev is at ${theirs.slice(0, 10)} now; refresh and look again. Nothing was changed.`,
+      `Dev moved since you looked (someone pushed): you looked at ${scenario().head.slice(0, 10)}, dev is at ${theirs.slice(0, 10)} now; refresh and look again. Nothing was changed.`,
     )
     expect(await master(remote)).toBe(theirs)
     expect((await snapshot(remote.cloneGitdir)).refs).toBe(before.refs)
@@ -104,13 +64,13 @@ describe('the revert’s push with a lease', () => {
     // The hook moves master (outside the push's quarantine) just before receive-pack updates it.
     await hook(
       remote,
-      `env -u GIT_QUARANTINE_PATH -u GIT_OBJECT_DIRECTORY -u GIT_ALTERNATE_OBJECT_DIRECTORIES git update-ref refs/heads/master ${scenario.ids.edit}`,
+      `env -u GIT_QUARANTINE_PATH -u GIT_OBJECT_DIRECTORY -u GIT_ALTERNATE_OBJECT_DIRECTORIES git update-ref refs/heads/master ${scenario().ids.edit}`,
     )
     const before = await snapshot(remote.cloneGitdir)
     const error = await caught(apply())
     expect(error.code).toBe('git_lease')
     expect(error.message).toContain('dev moved while the push was on its way')
-    expect(await master(remote)).toBe(scenario.ids.edit)
+    expect(await master(remote)).toBe(scenario().ids.edit)
     expect((await snapshot(remote.cloneGitdir)).refs).toBe(before.refs)
   })
 
@@ -123,7 +83,7 @@ describe('the revert’s push with a lease', () => {
     expect(error.message).toContain('Dev is frozen for the release.')
     expect(error.message).toContain('pre-receive hook declined')
     expect(error.message).toContain('Nothing was changed on dev')
-    expect(await master(remote)).toBe(scenario.head)
+    expect(await master(remote)).toBe(scenario().head)
     expect((await snapshot(remote.cloneGitdir)).refs).toBe(before.refs)
   })
 
@@ -132,21 +92,21 @@ describe('the revert’s push with a lease', () => {
     const error = await caught(apply('not-the-token'))
     expect(error.code).toBe('git_auth')
     expect(error.message).not.toContain('not-the-token')
-    expect(await master(remote)).toBe(scenario.head)
+    expect(await master(remote)).toBe(scenario().head)
   })
 })
 
 describe('against the embedded platform', () => {
   it('reverts, resets and undoes the reset of a seeded site’s dev, the platform taking each push', async () => {
     const root = await tempDir('rollback-platform')
-    cleanups.push(() => removeDir(root))
+    defer(() => removeDir(root))
     const platform = await startPlatform({
       dataDir: path.join(root, 'platform'),
       seed: 'demo',
       seedScale: 'small',
       machineToken: 'platform-token',
     })
-    cleanups.push(() => platform.close())
+    defer(() => platform.close())
     const url = `${platform.url}/git/demo-drupal.git`
     const remote = { url, token: 'platform-token' }
     const { gitdir } = await cloneRepository({
@@ -155,8 +115,7 @@ describe('against the embedded platform', () => {
       signal: new AbortController().signal,
       onProgress: () => undefined,
     })
-    const ctx = opContext()
-    cleanups.push(() => ctx.close())
+    const ctx = context()
     const head = await gitAt(gitdir, ['rev-parse', 'refs/remotes/origin/master'])
     const view = { gitdir, envs: devAt(head) }
     let target: string | null = null

@@ -4,99 +4,61 @@
  * where `git reset --hard` and a force push leave it, after saving a backup ref; the undo puts
  * master back and drops the backup; both refuse (lease) when someone pushed in between.
  */
-import path from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { GitError } from '../../../src/main/git/git-error'
+import { describe, expect, it } from 'vitest'
 import { rollbackOperations } from '../../../src/main/git/rollback-operations'
 import type { EnvTarget } from '../../../src/main/git/worker-protocol'
-import { removeDir } from './clone-helpers'
-import { gitAt, nativeClone, opContext, serve, snapshot, TOKEN, type Served } from './support/rollback-repo'
-import { buildRevertScenario, type RevertScenario } from './support/rollback-scenario'
+import { caught, remoteMaster as master, useRollbackFixture } from './support/rollback-fixture'
+import { gitAt, snapshot, TOKEN, type Served } from './support/rollback-repo'
 
-let scenario: RevertScenario
-const cleanups: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  scenario = await buildRevertScenario()
-}, 60_000)
-afterAll(async () => {
-  await scenario.work.close()
-})
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const { scenario, served, context, clone, pushFromElsewhere } = useRollbackFixture()
 
 async function setUp() {
-  const remote = await serve(scenario.work)
-  cleanups.push(() => remote.close())
-  const ctx = opContext()
-  cleanups.push(() => ctx.close())
-  return { remote, ctx }
+  return { remote: await served(), ctx: context() }
 }
 
-function view(remote: Served, envs: readonly EnvTarget[] = [{ env: 'dev', oid: scenario.head, ref: null }]) {
+function view(remote: Served, envs: readonly EnvTarget[] = [{ env: 'dev', oid: scenario().head, ref: null }]) {
   return { gitdir: remote.cloneGitdir, envs, url: remote.url, token: TOKEN }
 }
-
-/** Someone else pushes a commit on top of the remote's master (straight into the bare repository). */
-async function pushFromElsewhere(remote: Served, label: string): Promise<string> {
-  const other = await nativeClone(remote.remoteDir, label)
-  cleanups.push(() => removeDir(path.dirname(other)))
-  await gitAt(other, ['commit', '-q', '--allow-empty', '-m', `Pushed by someone else (${label})`])
-  await gitAt(other, ['push', '-q', 'origin', 'master'])
-  return gitAt(other, ['rev-parse', 'HEAD'])
-}
-
-async function caught(promise: Promise<unknown>): Promise<GitError> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  )
-  expect(error).toBeInstanceOf(GitError)
-  return error as GitError
-}
-
-const master = (remote: Served): Promise<string> => gitAt(remote.remoteDir, ['rev-parse', 'master'])
 
 describe('reset', () => {
   it('previews what it discards, marked, and what test and live hold of it', async () => {
     const { remote, ctx } = await setUp()
-    const target = scenario.ids.folder
-    const test = scenario.ids.merge
-    const live = scenario.ids.edit
+    const target = scenario().ids.folder
+    const test = scenario().ids.merge
+    const live = scenario().ids.edit
     const preview = await rollbackOperations.resetPreview(
       {
         ...view(remote, [
-          { env: 'dev', oid: scenario.head, ref: null },
+          { env: 'dev', oid: scenario().head, ref: null },
           { env: 'test', oid: test, ref: null },
           { env: 'live', oid: live, ref: null },
         ]),
         oid: target,
-        head: scenario.head,
+        head: scenario().head,
       },
       ctx,
     )
-    const discarded = (await gitAt(scenario.work.dir, ['rev-list', `${target}..${scenario.head}`])).split('\n')
+    const discarded = (await gitAt(scenario().work.dir, ['rev-list', `${target}..${scenario().head}`])).split('\n')
     expect(preview.discardedCount).toBe(discarded.length)
     expect(preview.discarded.map((commit) => commit.oid)).toEqual(discarded)
-    expect(preview.discarded[0]).toMatchObject({ oid: scenario.head, envsAt: ['dev'] })
-    const heldByTest = Number(await gitAt(scenario.work.dir, ['rev-list', '--count', `${target}..${test}`]))
+    expect(preview.discarded[0]).toMatchObject({ oid: scenario().head, envsAt: ['dev'] })
+    const heldByTest = Number(await gitAt(scenario().work.dir, ['rev-list', '--count', `${target}..${test}`]))
     expect(heldByTest).toBeGreaterThan(0)
     expect(preview.heldBy).toEqual([
       { env: 'test', count: heldByTest },
       { env: 'live', count: 0 },
     ])
     expect(preview.discarded.filter((commit) => commit.envsContaining.includes('test'))).toHaveLength(heldByTest)
-    expect(preview).toMatchObject({ head: scenario.head, notAncestor: false, blocked: null })
+    expect(preview).toMatchObject({ head: scenario().head, notAncestor: false, blocked: null })
     expect(preview.target).toMatchObject({ oid: target, subject: 'Add the extra library' })
   })
 
   it('says when the commit is not in dev’s history, and refuses that reset', async () => {
     const { remote, ctx } = await setUp()
     const args = {
-      ...view(remote, [{ env: 'dev', oid: scenario.ids.edit, ref: null }]),
-      oid: scenario.head,
-      head: scenario.ids.edit,
+      ...view(remote, [{ env: 'dev', oid: scenario().ids.edit, ref: null }]),
+      oid: scenario().head,
+      head: scenario().ids.edit,
     }
     expect(await rollbackOperations.resetPreview(args, ctx)).toMatchObject({ notAncestor: true })
     const error = await caught(rollbackOperations.reset(args, ctx))
@@ -105,14 +67,12 @@ describe('reset', () => {
 
   it('leaves the remote where git reset --hard and a force push do, with a backup ref, and undo brings it back', async () => {
     const { remote, ctx } = await setUp()
-    const target = scenario.ids.rename
-    const result = await rollbackOperations.reset({ ...view(remote), oid: target, head: scenario.head }, ctx)
+    const target = scenario().ids.rename
+    const result = await rollbackOperations.reset({ ...view(remote), oid: target, head: scenario().head }, ctx)
 
     // Native git doing the same to a remote of its own.
-    const other = await serve(scenario.work, 'native.git')
-    cleanups.push(() => other.close())
-    const native = await nativeClone(other.remoteDir, 'reset-native')
-    cleanups.push(() => removeDir(path.dirname(native)))
+    const other = await served(scenario().work, 'native.git')
+    const native = await clone(other.remoteDir, 'reset-native')
     await gitAt(native, ['reset', '-q', '--hard', target])
     await gitAt(native, ['push', '-q', '--force', 'origin', 'master'])
     expect(await master(remote)).toBe(await master(other))
@@ -120,52 +80,52 @@ describe('reset', () => {
       await gitAt(native, ['rev-parse', 'HEAD^{tree}']),
     )
 
-    expect(result).toMatchObject({ previousHead: scenario.head, newHead: target })
+    expect(result).toMatchObject({ previousHead: scenario().head, newHead: target })
     expect(result.backupRef).toMatch(/^refs\/restore-desk\/reset-backups\/\d{8}T\d{6}Z$/)
-    const clone = remote.cloneGitdir
-    expect(await gitAt(clone, ['rev-parse', `${result.backupRef}^{commit}`])).toBe(scenario.head)
-    expect(await gitAt(clone, ['cat-file', '-p', result.backupRef as string])).toContain(`Reset-To: ${target}`)
-    expect(await gitAt(clone, ['rev-parse', 'refs/remotes/origin/master'])).toBe(target)
-    expect(await gitAt(clone, ['rev-parse', 'refs/heads/master'])).toBe(target)
-    const backups = await rollbackOperations.resetBackups({ gitdir: clone }, ctx)
+    const appClone = remote.cloneGitdir
+    expect(await gitAt(appClone, ['rev-parse', `${result.backupRef}^{commit}`])).toBe(scenario().head)
+    expect(await gitAt(appClone, ['cat-file', '-p', result.backupRef as string])).toContain(`Reset-To: ${target}`)
+    expect(await gitAt(appClone, ['rev-parse', 'refs/remotes/origin/master'])).toBe(target)
+    expect(await gitAt(appClone, ['rev-parse', 'refs/heads/master'])).toBe(target)
+    const backups = await rollbackOperations.resetBackups({ gitdir: appClone }, ctx)
     expect(backups).toEqual([
-      { ref: result.backupRef, savedHead: scenario.head, resetTo: target, at: expect.any(Number) as number },
+      { ref: result.backupRef, savedHead: scenario().head, resetTo: target, at: expect.any(Number) as number },
     ])
     expect(Math.abs((backups[0]?.at ?? 0) - Date.now())).toBeLessThan(60_000)
-    expect(await gitAt(clone, ['fsck', '--no-progress'])).toBe('')
+    expect(await gitAt(appClone, ['fsck', '--no-progress'])).toBe('')
 
     const undone = await rollbackOperations.undoReset(
       { ...view(remote, [{ env: 'dev', oid: target, ref: null }]), backupRef: result.backupRef as string },
       ctx,
     )
-    expect(undone).toEqual({ previousHead: target, newHead: scenario.head, backupRef: null })
-    expect(await master(remote)).toBe(scenario.head)
-    expect(await gitAt(clone, ['rev-parse', 'refs/remotes/origin/master'])).toBe(scenario.head)
-    expect(await gitAt(clone, ['for-each-ref', 'refs/restore-desk'])).toBe('')
-    expect(await rollbackOperations.resetBackups({ gitdir: clone }, ctx)).toEqual([])
+    expect(undone).toEqual({ previousHead: target, newHead: scenario().head, backupRef: null })
+    expect(await master(remote)).toBe(scenario().head)
+    expect(await gitAt(appClone, ['rev-parse', 'refs/remotes/origin/master'])).toBe(scenario().head)
+    expect(await gitAt(appClone, ['for-each-ref', 'refs/restore-desk'])).toBe('')
+    expect(await rollbackOperations.resetBackups({ gitdir: appClone }, ctx)).toEqual([])
   })
 
   it('undoes a reset whose commits the remote dropped since: the push carries them back', async () => {
     const { remote, ctx } = await setUp()
-    const target = scenario.ids.root
-    const result = await rollbackOperations.reset({ ...view(remote), oid: target, head: scenario.head }, ctx)
+    const target = scenario().ids.root
+    const result = await rollbackOperations.reset({ ...view(remote), oid: target, head: scenario().head }, ctx)
     await gitAt(remote.remoteDir, ['reflog', 'expire', '--expire=now', '--all'])
     await gitAt(remote.remoteDir, ['gc', '-q', '--prune=now'])
-    expect(await gitAt(remote.remoteDir, ['cat-file', '-t', scenario.head]).catch(() => 'gone')).toBe('gone')
+    expect(await gitAt(remote.remoteDir, ['cat-file', '-t', scenario().head]).catch(() => 'gone')).toBe('gone')
     await rollbackOperations.undoReset(
       { ...view(remote, [{ env: 'dev', oid: target, ref: null }]), backupRef: result.backupRef as string },
       ctx,
     )
-    expect(await master(remote)).toBe(scenario.head)
+    expect(await master(remote)).toBe(scenario().head)
     expect(await gitAt(remote.remoteDir, ['fsck', '--no-progress', '--no-dangling'])).toBe('')
     expect(await gitAt(remote.remoteDir, ['rev-list', '--count', 'master'])).toBe(
-      await gitAt(scenario.work.dir, ['rev-list', '--count', scenario.head]),
+      await gitAt(scenario().work.dir, ['rev-list', '--count', scenario().head]),
     )
   })
 
   it('refuses with a lease error when someone pushed between the preview and the reset', async () => {
     const { remote, ctx } = await setUp()
-    const args = { ...view(remote), oid: scenario.ids.edit, head: scenario.head }
+    const args = { ...view(remote), oid: scenario().ids.edit, head: scenario().head }
     await rollbackOperations.resetPreview(args, ctx)
     const theirs = await pushFromElsewhere(remote, 'reset-lease')
     const before = await snapshot(remote.cloneGitdir)
@@ -182,8 +142,8 @@ describe('reset', () => {
 
   it('refuses the undo the same way when master moved after the reset, and keeps the backup', async () => {
     const { remote, ctx } = await setUp()
-    const target = scenario.ids.edit
-    const result = await rollbackOperations.reset({ ...view(remote), oid: target, head: scenario.head }, ctx)
+    const target = scenario().ids.edit
+    const result = await rollbackOperations.reset({ ...view(remote), oid: target, head: scenario().head }, ctx)
     const theirs = await pushFromElsewhere(remote, 'undo-lease')
     const error = await caught(
       rollbackOperations.undoReset(
@@ -195,7 +155,7 @@ describe('reset', () => {
     expect(error.message).toContain('would discard their commits')
     expect(await master(remote)).toBe(theirs)
     expect(await rollbackOperations.resetBackups({ gitdir: remote.cloneGitdir }, ctx)).toMatchObject([
-      { ref: result.backupRef, savedHead: scenario.head, resetTo: target },
+      { ref: result.backupRef, savedHead: scenario().head, resetTo: target },
     ])
   })
 
@@ -205,6 +165,6 @@ describe('reset', () => {
       rollbackOperations.undoReset({ ...view(remote), backupRef: 'refs/remotes/origin/master' }, ctx),
     )
     expect(error.code).toBe('git_missing_object')
-    expect(await master(remote)).toBe(scenario.head)
+    expect(await master(remote)).toBe(scenario().head)
   })
 })

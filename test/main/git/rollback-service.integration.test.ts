@@ -6,35 +6,20 @@
  * message and keeps the other person's commit; a reset with "dev" typed moves master back and
  * its undo puts it where it was.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startMainServices, type MainServices } from '../../../src/main/app'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { LEASE_MESSAGE } from '../../../src/main/git/rollback-service'
 import type { HistoryOverview } from '../../../src/shared/history'
-import type { IpcResult } from '../../../src/shared/ipc'
 import type { Site, SiteDetails } from '../../../src/shared/platform-types'
 import type { CodeMoveResult, ResetPreview, ResetUndo, RevertPreview } from '../../../src/shared/rollback'
+import { useEmbeddedMain } from '../support/embedded-main'
 import { gitIn } from './clone-helpers'
 
-let root: string
-let dataDir: string
-let services: MainServices
+const main = useEmbeddedMain('rollback')
+const { call, refused } = main
 let site: Site
 let repo: string
-
-async function call<T>(channel: string, payload?: unknown): Promise<T> {
-  const result = (await services.router.invoke(channel, payload)) as IpcResult<T>
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`)
-  return result.value
-}
-
-async function refused(channel: string, payload: unknown): Promise<{ code: string; message: string }> {
-  const result = await services.router.invoke(channel, payload)
-  if (result.ok) throw new Error(`${channel} answered instead of failing`)
-  return result.error
-}
 
 const master = (): Promise<string> => gitIn(repo, ['rev-parse', 'refs/heads/master'])
 const treeOf = (rev: string): Promise<string> => gitIn(repo, ['rev-parse', `${rev}^{tree}`])
@@ -50,26 +35,11 @@ async function devAt(commit: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'rd-rollback-'))
-  dataDir = path.join(root, 'data')
-  services = await startMainServices({
-    mode: 'browser',
-    dataDir,
-    downloadsRoot: path.join(root, 'Downloads'),
-    embedded: { seedScale: 'small' },
-    log: () => {},
-  })
-  const sites = await (await services.connections.client()).listSites()
-  site = sites.find((s) => s.name === 'demo-drupal')!
-  repo = path.join(dataDir, 'platform', 'sites', site.id, 'repo.git')
+  site = await main.site('demo-drupal')
+  repo = main.platformRepo(site.id)
   const overview = await call<HistoryOverview>('history:open', { siteId: site.id })
   expect(overview.repo.state).toBe('ready')
-}, 240_000)
-
-afterAll(async () => {
-  await services?.close()
-  await rm(root, { recursive: true, force: true })
-})
+}, 120_000)
 
 describe('roll back on the embedded platform', () => {
   it('reverts dev’s newest commit: pushed, and dev follows in the push’s sync_code', async () => {
@@ -102,10 +72,8 @@ describe('roll back on the embedded platform', () => {
     const reset = await call<ResetPreview>('rollback:reset-preview', { siteId: site.id, oid: target })
     expect(reset).toMatchObject({ head, discardedCount: 2, notAncestor: false, blocked: null })
     // Someone else pushes from a terminal.
-    const token = JSON.parse(await readFile(path.join(dataDir, 'platform', 'secrets.json'), 'utf8')).machineToken
-    const info = (await (await services.connections.client()).getConnectionInfo(site.id, 'dev'))!
-    const work = path.join(root, 'elsewhere')
-    await gitIn(root, ['clone', '-q', info.gitUrl.replace('http://', `http://someone:${token}@`), work])
+    const work = path.join(main.root, 'elsewhere')
+    await gitIn(main.root, ['clone', '-q', await main.gitUrlAs(site.id, 'someone'), work])
     await writeFile(path.join(work, 'theirs.txt'), 'pushed by someone else\n')
     await gitIn(work, ['add', 'theirs.txt'])
     await gitIn(work, ['commit', '-q', '-m', 'Their commit'])

@@ -5,72 +5,32 @@
  * cloning, a push made with native git shows after a refresh, a cancelled clone leaves nothing,
  * and bad requests get clean errors.
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startMainServices, type MainServices } from '../../../src/main/app'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { CommitDetail, HistoryOverview, HistoryPage, RepoStatus } from '../../../src/shared/history'
-import type { IpcResult } from '../../../src/shared/ipc'
 import type { Site, SiteDetails } from '../../../src/shared/platform-types'
+import { useEmbeddedMain } from '../support/embedded-main'
 import { gitIn } from './clone-helpers'
 
-let root: string
-let dataDir: string
-let services: MainServices
+const main = useEmbeddedMain('history')
+const { call, refused } = main
 let drupal: Site
 let wordpress: Site
-let token: string
-let gitUrl: (site: Site) => string
-
-async function call<T>(channel: string, payload?: unknown): Promise<T> {
-  const result = (await services.router.invoke(channel, payload)) as IpcResult<T>
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`)
-  return result.value
-}
-
-async function refused(channel: string, payload: unknown): Promise<{ code: string; message: string }> {
-  const result = await services.router.invoke(channel, payload)
-  if (result.ok) throw new Error(`${channel} answered instead of failing`)
-  return result.error
-}
 
 function recordStatuses(): { statuses: RepoStatus[]; stop: () => void } {
   const statuses: RepoStatus[] = []
-  const stop = services.context.events.subscribe((channel, payload) => {
+  const stop = main.services.context.events.subscribe((channel, payload) => {
     if (channel === 'history:progress') statuses.push(payload as RepoStatus)
   })
   return { statuses, stop }
 }
 
-const cloneDir = (site: Site): string => path.join(dataDir, 'repos', 'embedded', site.id)
+const cloneDir = (site: Site): string => path.join(main.dataDir, 'repos', 'embedded', site.id)
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'rd-history-'))
-  dataDir = path.join(root, 'data')
-  services = await startMainServices({
-    mode: 'browser',
-    dataDir,
-    downloadsRoot: path.join(root, 'Downloads'),
-    embedded: { seedScale: 'small' },
-    log: () => {},
-  })
-  const client = await services.connections.client()
-  const sites = await client.listSites()
-  drupal = sites.find((s) => s.name === 'demo-drupal')!
-  wordpress = sites.find((s) => s.name === 'demo-wordpress')!
-  const info = (await client.getConnectionInfo(drupal.id, 'dev'))!
-  // The embedded platform's token, as git's password: read from its own data folder.
-  token = JSON.parse(
-    await import('node:fs/promises').then((fs) => fs.readFile(path.join(dataDir, 'platform', 'secrets.json'), 'utf8')),
-  ).machineToken as string
-  const base = info.gitUrl.replace(/\/git\/.*$/, '')
-  gitUrl = (site) => `${base}/git/${site.id}.git`
-}, 240_000)
-
-afterAll(async () => {
-  await services?.close()
-  await rm(root, { recursive: true, force: true })
+  drupal = await main.site('demo-drupal')
+  wordpress = await main.site('demo-wordpress')
 })
 
 describe('the code history on the embedded platform', () => {
@@ -90,7 +50,7 @@ describe('the code history on the embedded platform', () => {
     expect(statuses.at(-1)?.state).toBe('ready')
 
     const gitdir = path.join(cloneDir(drupal), '.git')
-    const platformRepo = path.join(dataDir, 'platform', 'sites', drupal.id, 'repo.git')
+    const platformRepo = main.platformRepo(drupal.id)
     const refs = (dir: string, prefix: string) =>
       gitIn(dir, ['for-each-ref', '--format=%(refname:short) %(objectname)', prefix])
     expect(await refs(gitdir, 'refs/tags')).toBe(await refs(platformRepo, 'refs/tags'))
@@ -157,9 +117,8 @@ describe('the code history on the embedded platform', () => {
   })
 
   it('shows a commit pushed to master with native git after a refresh', async () => {
-    const work = path.join(root, 'work')
-    const authed = gitUrl(drupal).replace('http://', `http://someone:${token}@`)
-    await gitIn(root, ['clone', '-q', authed, work])
+    const work = path.join(main.root, 'work')
+    await gitIn(main.root, ['clone', '-q', await main.gitUrlAs(drupal.id, 'someone'), work])
     await writeFile(path.join(work, 'pushed.txt'), 'from native git\n')
     await gitIn(work, ['add', 'pushed.txt'])
     await gitIn(work, ['commit', '-q', '-m', 'Pushed by native git'])
@@ -245,7 +204,7 @@ describe('the code history on the embedded platform', () => {
 
   it('a clone cancelled through history:cancel leaves no folder behind', async () => {
     let cancelled = false
-    const stop = services.context.events.subscribe((channel, payload) => {
+    const stop = main.services.context.events.subscribe((channel, payload) => {
       const status = payload as RepoStatus
       if (
         channel === 'history:progress' &&
@@ -254,7 +213,7 @@ describe('the code history on the embedded platform', () => {
         !cancelled
       ) {
         cancelled = true
-        void services.router.invoke('history:cancel', { siteId: wordpress.id })
+        void main.services.router.invoke('history:cancel', { siteId: wordpress.id })
       }
     })
     const error = await refused('history:open', { siteId: wordpress.id })

@@ -6,64 +6,28 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { GitError } from '../../../src/main/git/git-error'
+import { describe, expect, it } from 'vitest'
 import { rollbackOperations } from '../../../src/main/git/rollback-operations'
-import { removeDir } from './clone-helpers'
+import { caught, useRollbackFixture } from './support/rollback-fixture'
 import {
   AUTHOR,
   devAt,
   emptyFolders,
   gitAt,
-  nativeClone,
   nativeRevertIn,
-  opContext,
   snapshot,
   TIME,
   workingFolder,
   WorkRepo,
 } from './support/rollback-repo'
-import { buildRevertScenario, type RevertScenario } from './support/rollback-scenario'
 
-let scenario: RevertScenario
-const cleanups: Array<() => Promise<void>> = []
-
-beforeAll(async () => {
-  scenario = await buildRevertScenario()
-}, 60_000)
-afterAll(async () => {
-  await scenario.work.close()
-})
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function clone(source: string, label: string): Promise<string> {
-  const dir = await nativeClone(source, label)
-  cleanups.push(() => removeDir(path.dirname(dir)))
-  return dir
-}
-
-function context() {
-  const made = opContext()
-  cleanups.push(() => made.close())
-  return made
-}
+const { scenario, defer, context, clone } = useRollbackFixture()
 
 function revertIn(gitdir: string, oid: string, head: string, ctx = context()) {
   return rollbackOperations.revert(
     { gitdir, envs: devAt(head), remote: null, oid, mode: 'revert', head, author: AUTHOR, time: TIME },
     ctx,
   )
-}
-
-async function caught(promise: Promise<unknown>): Promise<GitError> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  )
-  expect(error).toBeInstanceOf(GitError)
-  return error as GitError
 }
 
 /** Everything a refused revert must leave: refs, objects, index and working folder. */
@@ -78,7 +42,7 @@ async function state(dir: string) {
 describe('a revert in a local clone', () => {
   it('turns a folder back into a file and the file into a folder again, as git does', async () => {
     const work = await WorkRepo.create('df')
-    cleanups.push(() => work.close())
+    defer(() => work.close())
     await work.write('conf', 'one file\n')
     await work.write('keep.txt', 'keep\n')
     await work.commit('A file named conf')
@@ -104,28 +68,28 @@ describe('a revert in a local clone', () => {
   })
 
   it('refuses a working folder with a changed file, and changes nothing', async () => {
-    const dir = await clone(scenario.work.dir, 'dirty')
+    const dir = await clone(scenario().work.dir, 'dirty')
     await writeFile(path.join(dir, 'README.md'), 'edited, not committed\n')
     const before = await state(dir)
-    const error = await caught(revertIn(path.join(dir, '.git'), scenario.ids.folder, scenario.head))
+    const error = await caught(revertIn(path.join(dir, '.git'), scenario().ids.folder, scenario().head))
     expect(error.code).toBe('git_dirty')
     expect(error.message).toContain('has changes that are not committed (README.md)')
     expect(await state(dir)).toEqual(before)
   })
 
   it('refuses a staged change', async () => {
-    const dir = await clone(scenario.work.dir, 'staged')
+    const dir = await clone(scenario().work.dir, 'staged')
     await writeFile(path.join(dir, 'new.txt'), 'staged\n')
     await gitAt(dir, ['add', 'new.txt'])
-    const error = await caught(revertIn(path.join(dir, '.git'), scenario.ids.folder, scenario.head))
+    const error = await caught(revertIn(path.join(dir, '.git'), scenario().ids.folder, scenario().head))
     expect(error.code).toBe('git_dirty')
     expect(error.message).toContain('new.txt')
   })
 
   it('refuses an untracked file where the revert writes, and keeps untracked files elsewhere', async () => {
-    const dir = await clone(scenario.work.dir, 'untracked')
+    const dir = await clone(scenario().work.dir, 'untracked')
     await writeFile(path.join(dir, 'docs', 'old-name.md'), 'mine\n')
-    const error = await caught(revertIn(path.join(dir, '.git'), scenario.ids.rename, scenario.head))
+    const error = await caught(revertIn(path.join(dir, '.git'), scenario().ids.rename, scenario().head))
     expect(error.code).toBe('git_dirty')
     expect(error.message).toContain('Untracked files')
     expect(error.message).toContain('docs/old-name.md')
@@ -133,14 +97,14 @@ describe('a revert in a local clone', () => {
 
     await writeFile(path.join(dir, 'lib', 'extra', 'notes.local'), 'mine too\n').catch(() => undefined)
     await writeFile(path.join(dir, 'elsewhere.local'), 'mine\n')
-    await revertIn(path.join(dir, '.git'), scenario.ids.edit, scenario.head)
+    await revertIn(path.join(dir, '.git'), scenario().ids.edit, scenario().head)
     expect(await readFile(path.join(dir, 'elsewhere.local'), 'utf8')).toBe('mine\n')
   })
 
   it('keeps a folder that still holds an untracked file when the revert empties it', async () => {
-    const dir = await clone(scenario.work.dir, 'keep-folder')
+    const dir = await clone(scenario().work.dir, 'keep-folder')
     await writeFile(path.join(dir, 'lib', 'extra', 'deep', 'mine.local'), 'mine\n')
-    await revertIn(path.join(dir, '.git'), scenario.ids.folder, scenario.head)
+    await revertIn(path.join(dir, '.git'), scenario().ids.folder, scenario().head)
     expect(await readFile(path.join(dir, 'lib', 'extra', 'deep', 'mine.local'), 'utf8')).toBe('mine\n')
     expect(Object.keys(await workingFolder(dir)).filter((file) => file.startsWith('lib/'))).toEqual([
       'lib/extra/deep/mine.local',
@@ -148,28 +112,28 @@ describe('a revert in a local clone', () => {
   })
 
   it('refuses with git_lease when the branch moved since the preview', async () => {
-    const dir = await clone(scenario.work.dir, 'moved')
+    const dir = await clone(scenario().work.dir, 'moved')
     await gitAt(dir, ['commit', '-q', '--allow-empty', '-m', 'Committed meanwhile'])
     const before = await state(dir)
-    const error = await caught(revertIn(path.join(dir, '.git'), scenario.ids.edit, scenario.head))
+    const error = await caught(revertIn(path.join(dir, '.git'), scenario().ids.edit, scenario().head))
     expect(error.code).toBe('git_lease')
     expect(error.message).toContain('The clone’s master is at')
     expect(await state(dir)).toEqual(before)
   })
 
   it('moves only the branch of a bare clone, and a detached HEAD itself', async () => {
-    const parent = path.dirname(await clone(scenario.work.dir, 'bare'))
+    const parent = path.dirname(await clone(scenario().work.dir, 'bare'))
     const bare = path.join(parent, 'bare.git')
-    await gitAt(parent, ['clone', '-q', '--bare', scenario.work.dir, bare])
-    const result = await revertIn(bare, scenario.ids.edit, scenario.head)
+    await gitAt(parent, ['clone', '-q', '--bare', scenario().work.dir, bare])
+    const result = await revertIn(bare, scenario().ids.edit, scenario().head)
     expect(await gitAt(bare, ['rev-parse', 'refs/heads/master'])).toBe(result.newHead)
 
-    const detached = await clone(scenario.work.dir, 'detached')
+    const detached = await clone(scenario().work.dir, 'detached')
     await gitAt(detached, ['checkout', '-q', '--detach', 'HEAD'])
-    const moved = await revertIn(path.join(detached, '.git'), scenario.ids.edit, scenario.head)
+    const moved = await revertIn(path.join(detached, '.git'), scenario().ids.edit, scenario().head)
     expect(moved.newHead).toBe(result.newHead)
     expect(await gitAt(detached, ['rev-parse', 'HEAD'])).toBe(moved.newHead)
-    expect(await gitAt(detached, ['rev-parse', 'refs/heads/master'])).toBe(scenario.head)
+    expect(await gitAt(detached, ['rev-parse', 'refs/heads/master'])).toBe(scenario().head)
     expect(await gitAt(detached, ['status', '--porcelain'])).toBe('')
   })
 })

@@ -5,31 +5,24 @@
  * archive imported; and a corrupt dump refused at inspection with nothing uploaded (no upload
  * link asked for: the platform's uploads folder stays empty).
  */
-import { copyFile, lstat, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { copyFile, lstat, readdir, readFile, readlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startMainServices, type MainServices } from '../../../src/main/app'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { ImportCapabilities, ImportInspection, StagedFile } from '../../../src/shared/imports'
 import type { IpcResult } from '../../../src/shared/ipc'
 import type { Job, SiteActivity } from '../../../src/shared/jobs'
 import type { Backup, Site } from '../../../src/shared/platform-types'
+import { useEmbeddedMain } from '../support/embedded-main'
 import { zipOf } from './zip-file'
 
-let root: string
-let dataDir: string
-let services: MainServices
+// Desktop mode: files are staged by path.
+const main = useEmbeddedMain('imports-it', { mode: 'electron', jobWatch: { intervalMs: 1000 } })
+const { call } = main
 let site: Site
 
 async function invoke<T>(channel: string, payload?: unknown): Promise<IpcResult<T>> {
-  return (await services.router.invoke(channel, payload)) as IpcResult<T>
-}
-
-async function call<T>(channel: string, payload?: unknown): Promise<T> {
-  const result = await invoke<T>(channel, payload)
-  if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`)
-  return result.value
+  return (await main.services.router.invoke(channel, payload)) as IpcResult<T>
 }
 
 async function finished(jobId: string): Promise<Job> {
@@ -44,7 +37,7 @@ async function finished(jobId: string): Promise<Job> {
   return job!
 }
 
-const envDir = (env: string) => path.join(dataDir, 'platform', 'sites', site.id, 'envs', env)
+const envDir = (env: string) => path.join(main.dataDir, 'platform', 'sites', site.id, 'envs', env)
 
 async function filesOf(env: string): Promise<string[]> {
   const link = path.join(envDir(env), 'files')
@@ -62,7 +55,7 @@ async function filesOf(env: string): Promise<string[]> {
 }
 
 async function uploadsKept(): Promise<string[]> {
-  return readdir(path.join(dataDir, 'platform', 'uploads')).catch(() => [])
+  return readdir(path.join(main.dataDir, 'platform', 'uploads')).catch(() => [])
 }
 
 /** Stages a file by path, as the preload does for a dropped file, and inspects it. */
@@ -72,29 +65,14 @@ async function dropped(file: string): Promise<{ staged: StagedFile; inspection: 
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'rd-imports-it-'))
-  dataDir = path.join(root, 'data')
-  services = await startMainServices({
-    mode: 'electron',
-    dataDir,
-    downloadsRoot: path.join(root, 'Downloads'),
-    embedded: { seedScale: 'small' },
-    jobWatch: { intervalMs: 1000 },
-    log: () => {},
-  })
   site = (await call<Site[]>('sites:list')).find((s) => s.name === 'demo-drupal')!
   const capabilities = await call<ImportCapabilities>('imports:capabilities', { siteId: site.id, env: 'dev' })
   expect(capabilities).toMatchObject({ upload: true, uploadNote: null, maxUploadBytes: 2 * 1024 ** 3 })
-}, 180_000)
-
-afterAll(async () => {
-  await services?.close()
-  await rm(root, { recursive: true, force: true })
 })
 
 describe('imports into the embedded platform', () => {
   it('refuses a corrupt dump at inspection and uploads nothing', async () => {
-    const broken = path.join(root, 'broken.sql.gz')
+    const broken = path.join(main.root, 'broken.sql.gz')
     const good = await readFile(path.join(envDir('test'), 'database.sql.gz'))
     // A real gzip header and start, then garbage: the stream breaks part-way.
     await writeFile(broken, Buffer.concat([good.subarray(0, 200), Buffer.alloc(4000, 0x5a)]))
@@ -121,7 +99,7 @@ describe('imports into the embedded platform', () => {
     const [backup] = (await call<Backup[]>('backups:list', { siteId: site.id, env: 'live' })).filter(
       (b) => b.finished && b.parts.database?.finished,
     )
-    const dump = path.join(root, 'live-dump.sql.gz')
+    const dump = path.join(main.root, 'live-dump.sql.gz')
     await copyFile(path.join(envDir('live'), 'backups', backup!.folder, backup!.parts.database!.filename), dump)
     const before = await readFile(path.join(envDir('dev'), 'database.sql.gz'))
     expect(before.equals(await readFile(dump))).toBe(false)
@@ -165,7 +143,7 @@ describe('imports into the embedded platform', () => {
   })
 
   it('imports a .zip files archive into dev', async () => {
-    const archive = path.join(root, 'site-files.zip')
+    const archive = path.join(main.root, 'site-files.zip')
     await writeFile(
       archive,
       zipOf([
@@ -195,38 +173,21 @@ describe('imports into the embedded platform', () => {
 })
 
 describe('imports into a platform that reads only .sql.gz and .tar.gz (as Pantheon’s imports)', () => {
-  let narrowRoot: string
-  let narrow: MainServices
-  const narrowCall = async <T>(channel: string, payload?: unknown): Promise<T> => {
-    const result = (await narrow.router.invoke(channel, payload)) as IpcResult<T>
-    if (!result.ok) throw new Error(`${channel}: ${result.error.code}: ${result.error.message}`)
-    return result.value
-  }
-
-  beforeAll(async () => {
-    narrowRoot = await mkdtemp(path.join(os.tmpdir(), 'rd-imports-narrow-'))
-    narrow = await startMainServices({
-      mode: 'electron',
-      dataDir: path.join(narrowRoot, 'data'),
-      downloadsRoot: path.join(narrowRoot, 'Downloads'),
-      embedded: { seedScale: 'small', importFormats: ['sql.gz', 'tar.gz'] },
-      jobWatch: { intervalMs: 1000 },
-      log: () => {},
-    })
-  }, 180_000)
-  afterAll(async () => {
-    await narrow?.close()
-    await rm(narrowRoot, { recursive: true, force: true })
+  const narrow = useEmbeddedMain('imports-narrow', {
+    mode: 'electron',
+    jobWatch: { intervalMs: 1000 },
+    importFormats: ['sql.gz', 'tar.gz'],
   })
+  const narrowCall = narrow.call
 
   it('converts a plain .sql and a files .zip in a stream before uploading them', async () => {
     const target = (await narrowCall<Site[]>('sites:list')).find((s) => s.name === 'demo-wordpress')!
     await narrowCall('imports:capabilities', { siteId: target.id, env: 'test' })
-    const envOf = (env: string) => path.join(narrowRoot, 'data', 'platform', 'sites', target.id, 'envs', env)
+    const envOf = (env: string) => path.join(narrow.dataDir, 'platform', 'sites', target.id, 'envs', env)
     const sql = gunzipSync(await readFile(path.join(envOf('live'), 'database.sql.gz')))
-    const plain = path.join(narrowRoot, 'dump.sql')
+    const plain = path.join(narrow.root, 'dump.sql')
     await writeFile(plain, sql)
-    const zip = path.join(narrowRoot, 'media.zip')
+    const zip = path.join(narrow.root, 'media.zip')
     await writeFile(zip, zipOf([{ path: 'media/photo.bin', body: Buffer.alloc(4096, 1) }]))
 
     const tokens: string[] = []

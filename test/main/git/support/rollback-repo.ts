@@ -11,7 +11,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { cloneRepository } from '../../../../src/main/git/clone'
 import { closeHistoryState } from '../../../../src/main/git/history-operations'
-import { isoObjectReader } from '../../../../src/main/git/objects'
+import { openRepoSession } from '../../../../src/main/git/objects'
 import type { EnvTarget, OpContext, RepoSession } from '../../../../src/main/git/worker-protocol'
 import type { GitProgress } from '../../../../src/shared/history'
 import { GIT_ENV, removeDir, serveGitHttp, tempDir, type GitHttpServer } from '../clone-helpers'
@@ -177,8 +177,7 @@ export function opContext(
     session(gitdir) {
       let session = sessions.get(gitdir)
       if (!session) {
-        const cache = {}
-        session = { gitdir, cache, reader: isoObjectReader(gitdir, cache), memo: new Map() }
+        session = openRepoSession(gitdir)
         sessions.set(gitdir, session)
       }
       return session
