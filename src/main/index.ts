@@ -1,7 +1,9 @@
 /**
  * Electron bootstrap only: security switches, the app:// protocol, the window,
- * and wiring the contract's router to ipcMain. Everything else lives in
- * services that also run in browser mode and in tests.
+ * and wiring the contract's router to ipcMain, plus the desktop conventions of
+ * src/main/desktop (menu, remembered window place, taskbar progress, one
+ * instance). Everything else lives in services that also run in browser mode
+ * and in tests.
  */
 import {
   app,
@@ -12,23 +14,32 @@ import {
   protocol,
   safeStorage,
   session,
+  shell,
   type WebContents,
 } from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startMainServices } from './app'
 import { createDesktopSecretStore } from './connections/secrets'
+import { displayWorkAreas, installAppMenu, keepWindowState, showTaskbarProgress } from './desktop/electron-desktop'
+import { bringToFront, pageSource } from './desktop/launch'
+import { followTaskbarProgress, TaskbarProgressTracker } from './desktop/taskbar-progress'
+import { placeWindow, WindowStateStore } from './desktop/window-state'
 import { createElectronTransport, showDownloadInFolder } from './downloads/electron-transport'
 import { createNodeTransport } from './downloads/node-transport'
 import { registerIpcHandlers, isAppOrigin } from './ipc/electron-ipc'
 import { handleAppRequest } from './protocol'
 import { APP_ORIGIN, APP_SCHEME } from './security'
-import { createMainWindow, hardenSession, hardenWebContents, type HardenOptions } from './window'
+import { createMainWindow, hardenSession, hardenWebContents, mainWindowOptions, type HardenOptions } from './window'
 
+const APP_NAME = 'Restore Desk'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const rendererDir = path.join(here, '../renderer')
 const preloadPath = path.join(here, '../preload/index.cjs')
-const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL
+// Only an unpackaged app follows ELECTRON_RENDERER_URL (electron-vite dev), and only to this machine.
+const page = pageSource(app.isPackaged, process.env)
+if (page.ignored) console.error(page.ignored)
+const devServerUrl = page.devServerUrl ?? undefined
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -45,6 +56,9 @@ app.on('web-contents-created', (_event, contents: WebContents) => hardenWebConte
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
+  let window: BrowserWindow | null = null
+  // A second launch brings this one's window back (it quits itself: it did not get the lock).
+  app.on('second-instance', () => bringToFront(window))
   void app
     .whenReady()
     .then(async () => {
@@ -52,12 +66,12 @@ if (!app.requestSingleInstanceLock()) {
       protocol.handle(APP_SCHEME, (request) => handleAppRequest(request, rendererDir))
 
       const dataDir = app.getPath('userData')
-      let window: BrowserWindow | null = null
+      const downloadsRoot = path.join(app.getPath('downloads'), 'Restore Desk')
       const services = await startMainServices({
         mode: 'electron',
         dataDir,
         secrets: createDesktopSecretStore(path.join(dataDir, 'secrets'), safeStorage),
-        downloadsRoot: path.join(app.getPath('downloads'), 'Restore Desk'),
+        downloadsRoot,
         transport: createElectronTransport({ getWindow: () => window, resumeTransport: createNodeTransport() }),
         desktop: {
           revealFile: showDownloadInFolder,
@@ -76,8 +90,44 @@ if (!app.requestSingleInstanceLock()) {
           },
         },
       })
+      installAppMenu({
+        appName: APP_NAME,
+        packaged: app.isPackaged,
+        toPage: (target, command) => target.webContents.send('app:command', { command }),
+        run: (command) => {
+          const folder = command === 'show-data-folder' ? dataDir : downloadsRoot
+          void shell.openPath(folder).then((problem) => {
+            if (problem) dialog.showErrorBox('Restore Desk could not open the folder', `${folder}: ${problem}`)
+          })
+        },
+      })
+      const windowState = new WindowStateStore({
+        file: path.join(dataDir, 'window-state.json'),
+        onDamaged: (damage) => services.context.addNotice(damage.message),
+        onError: (error) => console.error(`[window] could not save the window's place: ${String(error)}`),
+      })
+      const defaults = mainWindowOptions(preloadPath)
+      const placement = placeWindow(await windowState.load(), displayWorkAreas(), {
+        width: defaults.width ?? 1280,
+        height: defaults.height ?? 820,
+        minWidth: defaults.minWidth ?? 900,
+        minHeight: defaults.minHeight ?? 600,
+      })
       window = createMainWindow(preloadPath, devServerUrl ?? `${APP_ORIGIN}/index.html`, hardening)
       const mainWindow = window
+      // Hidden until ready-to-show, so it appears where it was left; maximized once shown.
+      mainWindow.setBounds(placement.bounds)
+      if (placement.maximized) mainWindow.once('ready-to-show', () => mainWindow.maximize())
+      keepWindowState(mainWindow, windowState)
+      const taskbar = new TaskbarProgressTracker((progress) => showTaskbarProgress(mainWindow, progress))
+      const stopTaskbar = followTaskbarProgress(services.context.events, taskbar)
+      taskbar.seed(
+        services.downloads.list(),
+        services.jobs
+          .storedJobs()
+          .map((stored) => stored.job)
+          .filter((job) => job.connectionId === services.connections.activeId),
+      )
       const stopIpc = registerIpcHandlers(
         ipcMain,
         services.router,
@@ -88,10 +138,6 @@ if (!app.requestSingleInstanceLock()) {
       const stopEvents = services.context.events.subscribe((channel, payload) => {
         if (!mainWindow.isDestroyed()) mainWindow.webContents.send(channel, payload)
       })
-      app.on('second-instance', () => {
-        if (mainWindow.isMinimized()) mainWindow.restore()
-        mainWindow.focus()
-      })
       app.on('window-all-closed', () => app.quit())
       // Finish writing download state and stop the embedded platform before the process ends.
       let closed = false
@@ -100,7 +146,8 @@ if (!app.requestSingleInstanceLock()) {
         event.preventDefault()
         stopIpc()
         stopEvents()
-        void services.close().finally(() => {
+        stopTaskbar()
+        void Promise.all([windowState.flush(), services.close()]).finally(() => {
           closed = true
           app.quit()
         })

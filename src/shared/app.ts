@@ -34,6 +34,18 @@ export interface AppInfo {
   readonly notices: readonly AppNotice[]
 }
 
+/**
+ * What the desktop app's menu asks the page to do (`app:command`): `refresh` reloads the data of
+ * the view on screen (CmdOrCtrl+R), `find` moves the focus to its search box (CmdOrCtrl+F).
+ * Browser mode has no such menu; the browser's own keys do there what they do.
+ */
+export type AppCommand = 'refresh' | 'find'
+
+/** Payload of the `app:command` event. */
+export interface AppCommandEvent {
+  readonly command: AppCommand
+}
+
 /** Payload of the `app:status` event: the platform connection changed. */
 export interface AppStatus {
   readonly platform: PlatformConnectionInfo

@@ -7,7 +7,7 @@
  * entry here plus one handler in src/main/ipc/handlers.ts.
  */
 import { z } from 'zod'
-import type { AppInfo, AppNotice, AppStatus, ConnectionSummary } from './app'
+import type { AppCommandEvent, AppInfo, AppNotice, AppStatus, ConnectionSummary } from './app'
 import type { Backup, CodeLogEntry, Site, SiteDetails, Workflow, WorkflowProgress } from './platform-types'
 import { downloadIdSchema, type DownloadChange, type DownloadItem } from './downloads'
 import type { ClonePreview, Job, RestorePreview, SiteActivity } from './jobs'
@@ -313,6 +313,8 @@ export const eventChannels = {
   'app:status': null as unknown as AppStatus,
   /** The notices changed: the whole list, oldest first. */
   'app:notices': null as unknown as readonly AppNotice[],
+  /** A menu command of the desktop app for the page (Electron only; sent to its window alone). */
+  'app:command': null as unknown as AppCommandEvent,
   'downloads:changed': null as unknown as DownloadChange,
   'workflows:progress': null as unknown as WorkflowProgress,
   /** A job changed (a step moved on, it ended): the whole job. */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
@@ -27,19 +27,69 @@ const fake = vi.hoisted(() => {
   class BrowserWindow {
     static last: BrowserWindow | null = null
     readonly webContents = new WebContents()
+    readonly listeners = new Map<string, Listener>()
     url = ''
+    bounds: unknown = null
+    minimized = true
+    visible = false
+    readonly calls: string[] = []
     constructor(readonly options: Record<string, unknown>) {
       BrowserWindow.last = this
     }
+    on(name: string, listener: Listener) {
+      this.listeners.set(name, listener)
+      return this
+    }
     once() {}
-    show() {}
+    show() {
+      this.calls.push('show')
+      this.visible = true
+    }
     isDestroyed() {
+      return false
+    }
+    isMinimized() {
+      return this.minimized
+    }
+    isVisible() {
+      return this.visible
+    }
+    restore() {
+      this.calls.push('restore')
+      this.minimized = false
+    }
+    focus() {
+      this.calls.push('focus')
+    }
+    setBounds(bounds: unknown) {
+      this.bounds = bounds
+    }
+    getNormalBounds() {
+      return this.bounds
+    }
+    isMaximized() {
+      return false
+    }
+    isFullScreen() {
       return false
     }
     loadURL(url: string) {
       this.url = url
       return Promise.resolve()
     }
+  }
+  const menu = { template: null as unknown, setApplicationMenu: vi.fn() }
+  const Menu = {
+    buildFromTemplate: vi.fn((template: unknown) => {
+      menu.template = template
+      return { built: template }
+    }),
+    setApplicationMenu: menu.setApplicationMenu,
+  }
+  const workArea = { x: 0, y: 0, width: 1920, height: 1040 }
+  const screen = {
+    getPrimaryDisplay: () => ({ id: 1, workArea }),
+    getAllDisplays: () => [{ id: 1, workArea }],
   }
   const app = {
     isPackaged: true,
@@ -49,6 +99,8 @@ const fake = vi.hoisted(() => {
     getPath: vi.fn((name: string) => (name === 'downloads' ? path.join(dataDir.value, 'Downloads') : dataDir.value)),
     on: vi.fn((name: string, listener: Listener) => appListeners.set(name, listener)),
     quit: vi.fn(),
+    getVersion: () => '0.1.0',
+    setAboutPanelOptions: vi.fn(),
   }
   const protocol = { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() }
   const session = { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } }
@@ -59,6 +111,9 @@ const fake = vi.hoisted(() => {
     session,
     ipcMain,
     BrowserWindow,
+    Menu,
+    menu,
+    screen,
     ipcHandlers,
     appListeners,
     dataDir,
@@ -72,7 +127,9 @@ vi.mock('electron', () => ({
   session: fake.session,
   ipcMain: fake.ipcMain,
   BrowserWindow: fake.BrowserWindow,
-  shell: { openExternal: vi.fn(), showItemInFolder: vi.fn() },
+  Menu: fake.Menu,
+  screen: fake.screen,
+  shell: { openExternal: vi.fn(), showItemInFolder: vi.fn(), openPath: vi.fn(async () => '') },
   dialog: { showOpenDialog: vi.fn() },
   safeStorage: {
     isEncryptionAvailable: () => true,
@@ -98,7 +155,10 @@ describe('Electron bootstrap (src/main/index.ts)', () => {
 
   it('enables the sandbox, registers app:// as privileged, then wires a hardened window to the contract', async () => {
     fake.dataDir.value = await mkdtemp(path.join(os.tmpdir(), 'rd-boot-'))
+    // The packaged app never loads a page it is pointed at from outside.
+    process.env.ELECTRON_RENDERER_URL = 'http://localhost:5173/'
     await import('../../src/main/index')
+    delete process.env.ELECTRON_RENDERER_URL
     expect(fake.app.enableSandbox).toHaveBeenCalled()
     expect(fake.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
       expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }),
@@ -111,6 +171,16 @@ describe('Electron bootstrap (src/main/index.ts)', () => {
     expect(fake.protocol.handle).toHaveBeenCalledWith('app', expect.any(Function))
     const window = fake.BrowserWindow.last!
     expect(window.url).toBe('app://restore-desk/index.html')
+    // No saved place yet: the default size, centred on the primary display's work area.
+    expect(window.bounds).toEqual({ x: 320, y: 110, width: 1280, height: 820 })
+    expect(fake.menu.setApplicationMenu).toHaveBeenCalledTimes(1)
+    const labels = (fake.menu.template as Array<{ label: string }>).map((item) => item.label)
+    expect(labels.slice(-5)).toEqual(['File', 'Edit', 'View', 'Window', 'Help'])
+    for (const name of ['resize', 'move', 'close']) expect(window.listeners.has(name)).toBe(true)
+
+    // A second launch restores and focuses this window.
+    fake.appListeners.get('second-instance')!()
+    expect(window.calls).toEqual(['restore', 'show', 'focus'])
     expect(window.options.webPreferences).toMatchObject({
       sandbox: true,
       contextIsolation: true,
@@ -134,9 +204,17 @@ describe('Electron bootstrap (src/main/index.ts)', () => {
       value: Array<{ id: string; status: string }>
     }
     expect(listed.value[0]).toMatchObject({ id: 'embedded', status: 'ready' })
+    // Closing the window remembers its place; quitting waits for that file.
+    window.setBounds({ x: 40, y: 30, width: 1000, height: 700 })
+    window.listeners.get('close')!()
     const quitEvent = { preventDefault: vi.fn() }
     fake.appListeners.get('will-quit')!(quitEvent)
     expect(quitEvent.preventDefault).toHaveBeenCalled()
     await vi.waitFor(() => expect(fake.app.quit).toHaveBeenCalled())
+    expect(JSON.parse(await readFile(path.join(fake.dataDir.value, 'window-state.json'), 'utf8'))).toEqual({
+      version: 1,
+      bounds: { x: 40, y: 30, width: 1000, height: 700 },
+      maximized: false,
+    })
   })
 })

@@ -82,6 +82,8 @@ describe('downloads panel', () => {
     await flushPromises()
     expect(item(wrapper, 'a').get('[data-testid="download-final-path"]').text()).toBe(done.finalPath)
     expect(item(wrapper, 'a').get('[data-testid="download-note"]').text()).toContain('(1)')
+    // Browser mode has no file manager to open: no "Show in folder", the path above says where it is.
+    expect(item(wrapper, 'a').find('[data-testid="download-reveal"]').exists()).toBe(false)
     expect(item(wrapper, 'b').get('[data-testid="download-error"]').text()).toContain('12 bytes short')
     expect(wrapper.get('[data-testid="downloads-badge"]').classes()).toContain('failed')
 
@@ -101,13 +103,13 @@ describe('downloads panel', () => {
     })
     const done = download({ id: 'ok', state: 'done', finalPath: '/tmp/x.sql.gz', createdAt: 4 })
     const fake = installFakeBridge({
-      'app:info': () => appInfo(),
+      'app:info': () => appInfo({ mode: 'electron' }),
       'downloads:list': () => [running, paused, failed, done],
       'downloads:pause': ({ id }) => ({ ...running, id, state: 'paused' }),
       'downloads:resume': ({ id }) => ({ ...paused, id, state: 'downloading' }),
       'downloads:cancel': ({ id }) => ({ ...running, id, state: 'cancelled' }),
       'downloads:retry': ({ id }) => ({ ...failed, id, state: 'queued', error: null }),
-      'downloads:reveal': () => ({ path: '/tmp/x.sql.gz', shown: false }),
+      'downloads:reveal': () => ({ path: '/tmp/x.sql.gz', shown: true }),
       'downloads:remove': () => null,
     })
     const wrapper = mountApp()
@@ -135,7 +137,7 @@ describe('downloads panel', () => {
 
     await item(wrapper, 'ok').get('[data-testid="download-reveal"]').trigger('click')
     await flushPromises()
-    expect(item(wrapper, 'ok').text()).toContain('the file is at /tmp/x.sql.gz')
+    expect(fake.callsTo('downloads:reveal')).toEqual([{ id: 'ok' }])
 
     await item(wrapper, 'ok').get('[data-testid="download-remove"]').trigger('click')
     await flushPromises()

@@ -4,7 +4,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed } from 'vue'
-import type { AppNotice } from '../../../shared/app'
+import type { AppCommand, AppNotice } from '../../../shared/app'
 import { useApi } from '../api/client'
 import { createResource } from './resource'
 
@@ -34,5 +34,10 @@ export const useAppStore = defineStore('app', () => {
     await useApi().call('app:dismiss-notice', { id })
   }
 
-  return { about, info, platform, notices, load, dismissNotice }
+  /** Listens to the desktop menu's commands for the page (Electron only); returns the unsubscribe function. */
+  function onCommand(listener: (command: AppCommand) => void): () => void {
+    return useApi().on('app:command', ({ command }) => listener(command))
+  }
+
+  return { about, info, platform, notices, load, dismissNotice, onCommand }
 })
