@@ -57,6 +57,9 @@ describe('code history in browser mode', () => {
   it('shows demo-drupal from its newest commit to its first, where each environment stands, a search and a diff', async () => {
     await page.goto(web.url)
     await page.getByTestId('site-link-demo-drupal').click({ timeout: 120_000 })
+    // From here on: the app's own start (parsing its bundle) is not the history's doing.
+    await page.getByRole('link', { name: 'Code history' }).waitFor()
+    await longTasks.reset()
     const state = await platformState(web.dataDir)
     const siteId = state.sites.find((site) => site.name === 'demo-drupal')?.id ?? ''
     const commitOf = (env: string) => state.environments[siteId]?.[env]?.targetCommit ?? ''
