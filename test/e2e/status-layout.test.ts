@@ -12,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { openEnvironment, useE2eSession } from './support/app-page'
+import { finishedRows, openEnvironment, useE2eSession } from './support/app-page'
 import { withScreenshot } from './support/chromium'
 import { startWebMode, type RunningWebMode } from './support/web-mode'
 
@@ -170,6 +170,19 @@ describe('honest status and layout in Chromium', () => {
     } finally {
       await page.setViewportSize({ width: 1600, height: 1000 })
     }
+  })
+
+  it('at 1600x1000 leaves no empty band in a timeline row', async () => {
+    await openEnvironment(page, web, 'demo-drupal', 'live')
+    const gaps = await finishedRows(page).evaluateAll((rows) =>
+      rows.slice(0, 4).map((row) => {
+        const parts = [...row.querySelectorAll('.backup-part')].map((part) => part.getBoundingClientRect())
+        const side = row.querySelector('.backup-side')!.getBoundingClientRect()
+        return side.left - Math.max(...parts.map((part) => part.right))
+      }),
+    )
+    expect(gaps.length).toBeGreaterThan(0)
+    for (const gap of gaps) expect(gap).toBeLessThan(48)
   })
 
   it("Home lists each environment's newest backup, warning only where live's is over a day old", async () => {
