@@ -242,6 +242,10 @@ describe('honest status and layout in Chromium', () => {
       await platform.stop()
       await expect.poll(() => status.textContent(), { timeout: 30_000 }).toContain('Unreachable: Second platform')
       expect(await status.getAttribute('data-status')).toBe('unreachable')
+      // The Connections list, open under the header, says the same of the active connection.
+      await expect
+        .poll(() => page.locator('[data-testid="connection-item"]', { hasText: 'Second platform' }).textContent())
+        .toContain('Unreachable')
       const notices = page.locator('.app-notices .notice')
       await expect.poll(() => notices.count()).toBe(1)
       const notice = (await notices.first().textContent()) ?? ''
