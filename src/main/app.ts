@@ -10,6 +10,7 @@ import path from 'node:path'
 import type { AppMode } from '../shared/app'
 import type { ImportFormat } from '../shared/imports'
 import { startPlatform } from '../platform'
+import { HealthMonitor } from './connections/health'
 import { ConnectionManager, EMBEDDED_ID, type EmbeddedPlatformHandle } from './connections/manager'
 import { createFileSecretStore, type SecretStore } from './connections/secrets'
 import { createAppContext, type AppContext } from './context'
@@ -75,6 +76,8 @@ export interface MainServicesOptions {
   readonly jobWatch?: JobRunnerOptions['watch']
   /** The inspection and conversion of imports (tests hand in fakes); the library's by default. */
   readonly archiveTools?: ArchiveTools
+  /** How often the active platform is asked whether it answers, ms (default 12 s; tests go faster). */
+  readonly healthIntervalMs?: number
 }
 
 /** Starts everything the handlers need. */
@@ -88,6 +91,20 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
   const secrets = options.secrets ?? createFileSecretStore(path.join(options.dataDir, 'secrets'))
   // Git's Basic auth needs the machine token itself, which the API client keeps to itself.
   let embeddedToken: string | null = null
+  // Whether the active platform answers; it reads the manager lazily (built just below).
+  const health = new HealthMonitor({
+    active: () => connections.active(),
+    probe: async (id) => {
+      const client = await connections.clientFor(id)
+      return (signal) => client.currentUser({ signal })
+    },
+    // What reaches the page (app:info, app:status) never quotes Node's error text word for word.
+    publish: (info) => context.setPlatform(info.error ? { ...info, error: scrubSystemText(info.error) } : info),
+    addNotice: (message) => context.addNotice(message),
+    dismissNotice: (id) => context.dismissNotice(id),
+    ...(options.healthIntervalMs ? { intervalMs: options.healthIntervalMs } : {}),
+    log,
+  })
   const connections = new ConnectionManager({
     dataDir: options.dataDir,
     secrets,
@@ -96,8 +113,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
       embeddedToken = handle.machineToken
       return handle
     },
-    // What reaches the page (app:info, app:status) never quotes Node's error text word for word.
-    onActiveChange: (info) => context.setPlatform(info.error ? { ...info, error: scrubSystemText(info.error) } : info),
+    onActiveChange: (info) => health.announce(info),
     log,
   })
   async function startEmbedded(): Promise<EmbeddedPlatformHandle> {
@@ -254,6 +270,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     }),
     (channel, error) =>
       log(`[ipc] ${channel} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    (_channel, error) => health.reportFailure(error),
   )
 
   try {
@@ -264,8 +281,10 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     await staging.load(imports.tokensInUse())
     // Jobs that were running when the app stopped go on, in the background (asking the platform).
     jobs.resume(connections.activeId)
+    health.start()
   } catch (error) {
     // A start that fails leaves nothing running, and the data folder free for the next one.
+    health.close()
     await jobs.close()
     workflows.close()
     await history.close()
@@ -286,6 +305,7 @@ export async function startMainServices(options: MainServicesOptions): Promise<M
     async close() {
       // A start that asks meanwhile waits for this one instead of failing.
       lock.markExiting()
+      health.close()
       // Jobs stop following before the platform goes; they stay running on disk and resume next time.
       await jobs.close()
       workflows.close()

@@ -9,7 +9,8 @@ export interface PlatformConnectionInfo {
   readonly kind: 'embedded' | 'pantheon' | 'remote-embedded'
   readonly label: string
   readonly baseUrl: string | null
-  readonly status: 'starting' | 'ready' | 'error'
+  /** `unreachable`: it was ready but does not answer now (main probes it and says when it answers again). */
+  readonly status: 'starting' | 'ready' | 'unreachable' | 'error'
   readonly error: string | null
 }
 

@@ -134,6 +134,8 @@ export interface Backup {
   readonly id: string
   readonly folder: string
   readonly kind: 'scheduled' | 'manual'
+  /** A scheduled backup's place in the schedule, told by how long it is kept; absent for manual ones. */
+  readonly cadence?: 'daily' | 'weekly'
   /** When the backup was started (the folder's epoch). */
   readonly startedAt: number
   /** When the last part finished; null while any part is unfinished. */

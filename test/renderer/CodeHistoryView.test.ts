@@ -48,7 +48,7 @@ describe('the way in', () => {
     await flushPromises()
     expect(router.currentRoute.value.name).toBe('code-history')
     expect(router.currentRoute.value.params.siteId).toBe('site-1')
-    expect(document.title).toBe('Code history – Restore Desk')
+    expect(document.title).toBe('Code history · Demo Drupal – Restore Desk')
     expect(getByRole(body(), 'heading', 'Code history')).toBeTruthy()
 
     getByRole(body(), 'link', /^Back to /).click()

@@ -53,7 +53,16 @@ describe('connections', () => {
     expect(form.get('[data-testid="connection-add-submit"]').attributes('disabled')).toBeDefined()
     const token = form.get('[data-testid="connection-token"]')
     expect(token.attributes('type')).toBe('password')
+    // Too short: said beside the field (and tied to it), not only by a disabled button.
+    await token.setValue('secret')
+    const tooShort = form.get('[data-testid="connection-token-error"]')
+    expect(tooShort.text()).toBe('A machine token has at least 8 characters; this one has 6. Paste the whole token.')
+    expect(token.attributes('aria-invalid')).toBe('true')
+    expect(token.attributes('aria-describedby')).toContain(tooShort.attributes('id'))
+    expect(form.get('[data-testid="connection-add-submit"]').attributes('disabled')).toBeDefined()
     await token.setValue('  machine-token-123  ')
+    expect(form.find('[data-testid="connection-token-error"]').exists()).toBe(false)
+    expect(token.attributes('aria-invalid')).toBeUndefined()
     await form.trigger('submit')
     await flushPromises()
     expect(fake.callsTo('connections:add')).toEqual([

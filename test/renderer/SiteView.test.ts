@@ -75,6 +75,7 @@ describe('site view', () => {
     const { wrapper } = mountSite(null)
     await flushPromises()
     expect(location.hash).toBe('#/sites/site-1/dev')
+    expect(document.title).toBe('dev · Demo Drupal – Restore Desk')
     expect(wrapper.findAll('[role="tab"]').map((tab) => tab.text())).toEqual([
       'dev',
       'test',
@@ -86,6 +87,7 @@ describe('site view', () => {
     await wrapper.get('[data-testid="env-tab-live"]').trigger('click')
     await flushPromises()
     expect(location.hash).toBe('#/sites/site-1/live')
+    expect(document.title).toBe('live · Demo Drupal – Restore Desk')
     const header = wrapper.get('[data-testid="env-header"]')
     expect(header.get('[data-testid="env-commit"]').text()).toContain('abcdef01')
     expect(header.get('[data-testid="env-commit"]').text()).toContain('Fix the checkout form')

@@ -72,6 +72,9 @@ describe('routes', () => {
   it('names the view in the window title', async () => {
     await land('/connections')
     expect(document.title).toBe('Connections – Restore Desk')
+    await land('/')
+    expect(document.title).toBe('Home – Restore Desk')
+    // The site view itself names the site and environment once it knows them (SiteView.test.ts).
     await land('/sites/site-1/dev')
     expect(document.title).toBe('Restore Desk')
   })

@@ -15,6 +15,8 @@ import {
   localDayKey,
 } from '../../src/renderer/src/lib/format'
 import {
+  backupCountLabel,
+  backupKindLabel,
   buildTimelineRows,
   matchesFilters,
   NO_FILTERS,
@@ -25,6 +27,29 @@ import { backup, DAY, HOUR } from './support/fixtures'
 
 /** Local noon on a fixed date, so day boundaries are those of the machine's time zone. */
 const NOW = new Date(2026, 10, 26, 12, 0, 0).getTime()
+
+describe('the toolbar count and the kind badge', () => {
+  const list = [
+    backup(NOW - HOUR, { kind: 'manual' }),
+    backup(NOW - 2 * HOUR, { parts: ['database'] }),
+    backup(NOW - DAY),
+  ]
+
+  it('says how many of how many while a filter hides some', () => {
+    expect(backupCountLabel(list, NO_FILTERS)).toBe('3 backups')
+    expect(backupCountLabel(list, { kind: 'scheduled', part: 'any' })).toBe('2 of 3 backups')
+    expect(backupCountLabel(list, { kind: 'scheduled', part: 'files' })).toBe('1 of 3 backups')
+    expect(backupCountLabel(list.slice(0, 1), NO_FILTERS)).toBe('1 backup')
+    expect(backupCountLabel([], { kind: 'manual', part: 'any' })).toBe('0 of 0 backups')
+  })
+
+  it('names daily and weekly scheduled backups, and says "Scheduled" when main could not tell', () => {
+    expect(backupKindLabel({ ...backup(NOW), cadence: 'daily' })).toBe('Daily')
+    expect(backupKindLabel({ ...backup(NOW), cadence: 'weekly' })).toBe('Weekly')
+    expect(backupKindLabel(backup(NOW))).toBe('Scheduled')
+    expect(backupKindLabel(backup(NOW, { kind: 'manual' }))).toBe('Manual')
+  })
+})
 
 describe('timeline rows', () => {
   it('groups by local day, newest day first and newest backup first within a day', () => {

@@ -81,6 +81,20 @@ function toPart(element: BackupElement, entry: Entry): BackupPart | null {
 interface FolderAccumulator {
   parts: Partial<Record<BackupElement, BackupPart>>
   manifest?: BackupManifest
+  /** The longest ttl of its archives (not the manifest's, which Pantheon keeps for a year), seconds. */
+  ttl?: number
+}
+
+/**
+ * Kept longer than this, a scheduled backup is the weekly one. Pantheon keeps the daily backups
+ * about a week and the weekly one about a month (the embedded platform: 8 and 32 days); the
+ * catalog says nothing else about which is which, so the ttl decides.
+ */
+export const WEEKLY_TTL_THRESHOLD_SECONDS = 14 * 86400
+
+function cadenceOf(ttl: number | undefined): 'daily' | 'weekly' | undefined {
+  if (ttl === undefined) return undefined
+  return ttl > WEEKLY_TTL_THRESHOLD_SECONDS ? 'weekly' : 'daily'
 }
 
 /**
@@ -109,6 +123,7 @@ export function backupsFromCatalog(catalog: unknown): Backup[] {
     } else {
       const part = toPart(element, entry)
       if (part) acc.parts[element] = part
+      if (part && typeof entry.ttl === 'number' && entry.ttl > 0) acc.ttl = Math.max(acc.ttl ?? 0, entry.ttl)
     }
   }
 
@@ -124,6 +139,7 @@ export function backupsFromCatalog(catalog: unknown): Backup[] {
       id: folder,
       folder,
       kind: suffix === 'automated' ? 'scheduled' : 'manual',
+      ...(suffix === 'automated' && cadenceOf(acc.ttl) ? { cadence: cadenceOf(acc.ttl)! } : {}),
       // The folder's epoch is digits, but maybe more of them than a date can hold.
       startedAt: clampMs(Number(epoch) * 1000) ?? 0,
       finishedAt: finished ? Math.max(...parts.map((p) => p.finishedAt ?? 0)) : null,

@@ -37,6 +37,8 @@ export function describeIssues(error: z.ZodError): string {
 export function createIpcRouter(
   handlers: IpcHandlers,
   onUnexpected?: (channel: string, error: unknown) => void,
+  /** Told of every failed handler (the health monitor asks the platform again after a network failure). */
+  onFailure?: (channel: string, error: unknown) => void,
 ): IpcRouter {
   return {
     async invoke(channel, payload) {
@@ -62,6 +64,7 @@ export function createIpcRouter(
         return { ok: true, value }
       } catch (error) {
         if (!(error instanceof AppError)) onUnexpected?.(channel, error)
+        onFailure?.(channel, error)
         return { ok: false, error: toErrorShape(error) }
       }
     },

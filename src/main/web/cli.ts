@@ -56,8 +56,11 @@ async function main(): Promise<void> {
     console.error(`--demo-seed is "full" or "small" (got "${seedScale}").`)
     process.exit(2)
   }
+  // Tests make the health probe quick enough to watch a platform go away and come back.
+  const healthInterval = Number(process.env.RESTORE_DESK_HEALTH_INTERVAL_MS ?? '')
   const services = await startMainServices({
     mode: 'browser',
+    ...(Number.isInteger(healthInterval) && healthInterval >= 200 ? { healthIntervalMs: healthInterval } : {}),
     dataDir,
     embedded: { seedScale, ...(linkTtl ? { linkTtlSeconds: linkTtl } : {}) },
     ...(limit ? { downloadLimitBytesPerSecond: limit } : {}),

@@ -18,6 +18,24 @@ const archive = (folder: string, element: string, extra: Record<string, unknown>
 })
 
 describe('backupsFromCatalog', () => {
+  it('tells daily from weekly scheduled backups by how long their archives are kept (not the manifest)', () => {
+    const backups = backupsFromCatalog({
+      ...archive('3000_automated', 'database', { ttl: 8 * 86400 }),
+      ...archive('3000_automated', 'code', { ttl: 8 * 86400 }),
+      '3000_automated_manifest': { folder: '3000_automated', size: 0, timestamp: 3005, ttl: 31536000 },
+      ...archive('2000_automated', 'database', { ttl: 32 * 86400 }),
+      ...archive('1500_automated', 'files', { ttl: null }),
+      ...archive('1000_backup', 'code', { ttl: 32 * 86400 }),
+    })
+    expect(backups.map((b) => [b.folder, b.kind, b.cadence])).toEqual([
+      ['3000_automated', 'scheduled', 'daily'],
+      ['2000_automated', 'scheduled', 'weekly'],
+      // No ttl: it stays "scheduled" rather than guessed.
+      ['1500_automated', 'scheduled', undefined],
+      ['1000_backup', 'manual', undefined],
+    ])
+  })
+
   it('makes one backup per folder, newest first, scheduled or manual by folder suffix', () => {
     const backups = backupsFromCatalog({
       ...archive('1000_backup', 'code'),

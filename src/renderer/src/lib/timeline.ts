@@ -46,6 +46,23 @@ export function matchesFilters(backup: Backup, filters: TimelineFilters): boolea
   return true
 }
 
+/** What kind of backup it is, in a word: "Daily" and "Weekly" for scheduled ones whose place main could tell. */
+export function backupKindLabel(backup: Backup): string {
+  if (backup.kind === 'manual') return 'Manual'
+  if (backup.cadence === 'daily') return 'Daily'
+  if (backup.cadence === 'weekly') return 'Weekly'
+  return 'Scheduled'
+}
+
+/** The toolbar's count: "13 backups", or "2 of 13 backups" while a filter hides some. */
+export function backupCountLabel(backups: readonly Backup[], filters: TimelineFilters): string {
+  const total = backups.length
+  const noun = total === 1 ? 'backup' : 'backups'
+  if (!isFiltering(filters)) return `${total} ${noun}`
+  const shown = backups.filter((backup) => matchesFilters(backup, filters)).length
+  return `${shown} of ${total} ${noun}`
+}
+
 /** A backup's start for sorting: one no date can show (NaN, past ±8.64e15 ms) sorts last. */
 const sortTime = (backup: Backup): number => (isValidMoment(backup.startedAt) ? backup.startedAt : -Infinity)
 

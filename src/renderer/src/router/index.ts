@@ -10,6 +10,7 @@ import CodeHistoryView from '../views/CodeHistoryView.vue'
 import ConnectionsView from '../views/ConnectionsView.vue'
 import HomeView from '../views/HomeView.vue'
 import SiteView from '../views/SiteView.vue'
+import { windowTitle } from '../composables/useWindowTitle'
 import { codeHistoryLocation, codeHistoryParams, COMMIT_ID, HOME, SEGMENT, siteLocation, siteParams } from './places'
 
 declare module 'vue-router' {
@@ -19,14 +20,12 @@ declare module 'vue-router' {
   }
 }
 
-const APP_NAME = 'Restore Desk'
-
 /** Builds the app's router; tests pass their own history. */
 export function createAppRouter(history: RouterHistory = createWebHashHistory()): Router {
   const router = createRouter({
     history,
     routes: [
-      { path: '/', name: 'home', component: HomeView },
+      { path: '/', name: 'home', component: HomeView, meta: { title: 'Home' } },
       // No environment can be called "code-history": Pantheon's multidev names are at most 11
       // characters and this is 12. The router ranks the static segment above `:env` anyway.
       {
@@ -59,7 +58,8 @@ export function createAppRouter(history: RouterHistory = createWebHashHistory())
   })
 
   router.afterEach((to) => {
-    if (typeof document !== 'undefined') document.title = to.meta.title ? `${to.meta.title} – ${APP_NAME}` : APP_NAME
+    // The site views refine this with the site's and environment's names (useWindowTitle).
+    if (typeof document !== 'undefined') document.title = windowTitle([to.meta.title])
   })
 
   return router

@@ -4,6 +4,7 @@ import { computed, ref } from 'vue'
 import type { ConnectionSummary } from '../../../shared/app'
 import type { InvokeRequest } from '../../../shared/ipc'
 import { useApi } from '../api/client'
+import { useAppStore } from './app'
 import { messageOf } from '../lib/format'
 import { createResource } from './resource'
 
@@ -17,7 +18,20 @@ export const useConnectionsStore = defineStore('connections', () => {
   const busyId = ref<string | null>(null)
   const actionError = ref<string | null>(null)
 
-  const list = computed<readonly ConnectionSummary[]>(() => listing.data ?? [])
+  const app = useAppStore()
+  /**
+   * The saved list says whether a connection was set up; whether the active one answers now is
+   * main's health probe, in app:status. The active row shows that, so this list never says
+   * "Ready" while the header says "Unreachable".
+   */
+  const list = computed<readonly ConnectionSummary[]>(() => {
+    const live = app.platform
+    return (listing.data ?? []).map((connection) =>
+      connection.active && live?.id === connection.id && live.status === 'unreachable'
+        ? { ...connection, status: live.status, error: live.error }
+        : connection,
+    )
+  })
   const active = computed(() => list.value.find((connection) => connection.active) ?? null)
 
   async function load(): Promise<void> {
