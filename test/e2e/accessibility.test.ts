@@ -85,13 +85,15 @@ describe('accessibility in both themes', () => {
       await page.keyboard.press('Enter')
       const drawer = page.getByTestId('downloads-panel')
       await drawer.waitFor()
-      expect(await drawer.evaluate((element) => element.contains(document.activeElement))).toBe(true)
+      expect(await drawer.evaluate((element) => element.contains(element.ownerDocument.activeElement))).toBe(true)
       await check('downloads drawer')
       await page.keyboard.press('Escape')
       await drawer.waitFor({ state: 'detached' })
-      expect(await page.getByTestId('downloads-toggle').evaluate((element) => element === document.activeElement)).toBe(
-        true,
-      )
+      expect(
+        await page
+          .getByTestId('downloads-toggle')
+          .evaluate((element) => element === element.ownerDocument.activeElement),
+      ).toBe(true)
     })
     expect(found.join('\n\n')).toBe('')
   })
@@ -138,7 +140,11 @@ describe('accessibility in both themes', () => {
       .or(page.getByRole('group', { name: 'Theme' }))
       .waitFor()
     await page.getByRole('radio', { name: 'Dark' }).check()
-    const background = () => page.evaluate(() => getComputedStyle(document.body.parentElement!).backgroundColor)
+    const background = () =>
+      page.locator('html').evaluate((root) => {
+        const view = globalThis as unknown as { getComputedStyle(element: unknown): { backgroundColor: string } }
+        return view.getComputedStyle(root).backgroundColor
+      })
     expect(await background()).toBe('rgb(20, 23, 30)')
     await page.reload()
     await page.getByRole('radio', { name: 'Dark' }).waitFor()

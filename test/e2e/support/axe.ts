@@ -28,8 +28,9 @@ export async function axeViolations(page: Page): Promise<string> {
   const loaded = await page.evaluate(() => 'axe' in globalThis)
   if (!loaded) await page.evaluate(`${await source}\n;undefined`)
   const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(context: Document): Promise<{ violations: unknown[] }> } }).axe
-    return (await axe.run(document)).violations
+    // With no context axe checks the whole document.
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } }).axe
+    return (await axe.run()).violations
   })
   return (violations as AxeViolation[])
     .flatMap((violation) =>
