@@ -152,5 +152,9 @@ describe('accessibility in both themes', () => {
     expect(await background()).toBe('rgb(20, 23, 30)')
     await page.getByRole('radio', { name: 'System' }).check()
     expect(await background()).toBe('rgb(246, 247, 249)')
+    // "System" follows the OS, both ways.
+    await page.emulateMedia({ colorScheme: 'dark' })
+    expect(await background()).toBe('rgb(20, 23, 30)')
+    await page.emulateMedia({ colorScheme: 'light' })
   })
 })
