@@ -14,6 +14,7 @@ import type { ClonePreview, Job, RestorePreview, SiteActivity } from './jobs'
 import type { ImportCapabilities, ImportInspection, ImportProgress, StagedFile } from './imports'
 import type { CommitDetail, FileDiff, HistoryOverview, HistoryPage, HistorySearchPage, RepoStatus } from './history'
 import type { CodeMoveResult, DeployPreview, ResetPreview, ResetUndo, RevertPreview } from './rollback'
+import { themeChoiceSchema } from './theme'
 
 /** A channel's runtime request schema, tagged with its (compile-time) response type. */
 export interface InvokeSpec<Req extends z.ZodType, Res> {
@@ -73,6 +74,8 @@ export const invokeChannels = {
   'app:info': invoke<AppInfo>()(noPayload),
   /** Removes a notice for every page; an unknown id is not an error (another page was first). */
   'app:dismiss-notice': invoke<void>()(z.object({ id: z.string().min(1).max(64) }).strict()),
+  /** The page's theme choice, for the desktop shell's native parts; browser mode has none. */
+  'app:set-theme': invoke<void>()(z.object({ theme: themeChoiceSchema }).strict()),
 
   'connections:list': invoke<ConnectionSummary[]>()(noPayload),
   'connections:add': invoke<ConnectionSummary>()(

@@ -1,6 +1,7 @@
 /** The contract's handlers: one plain function per channel, over the main services. */
 import path from 'node:path'
 import type { Environment } from '../../shared/platform-types'
+import type { ThemeChoice } from '../../shared/theme'
 import type { AppContext } from '../context'
 import type { ConnectionManager } from '../connections/manager'
 import type { DownloadManager } from '../downloads/manager'
@@ -21,6 +22,8 @@ export interface DesktopShell {
   chooseFolder(defaultPath: string): Promise<string | null>
   /** An OS notification, shown only while no window of the app has the focus. */
   notify?(title: string, body: string): void
+  /** Native menus, dialogs and the title bar follow the page's theme choice (Electron's nativeTheme.themeSource). */
+  setTheme?(theme: ThemeChoice): void
 }
 
 export interface HandlerServices {
@@ -60,6 +63,9 @@ export function createHandlers(services: HandlerServices): IpcHandlers {
     'app:info': () => context.info(),
     'app:dismiss-notice': ({ id }) => {
       context.dismissNotice(id)
+    },
+    'app:set-theme': ({ theme }) => {
+      services.desktop?.setTheme?.(theme)
     },
 
     'connections:list': () => connections.list(),

@@ -58,6 +58,7 @@ const DEFAULTS: FakeHandlers = {
   'sites:list': () => [],
   'downloads:list': () => [],
   'workflows:active': () => [],
+  'app:set-theme': () => undefined,
   'activity:site': ({ siteId }) => ({ siteId, workflows: [], jobs: [], busy: {}, undo: {}, fetchedAt: Date.now() }),
 }
 
