@@ -10,6 +10,7 @@ import {
   BrowserWindow,
   dialog,
   ipcMain,
+  nativeTheme,
   Notification,
   protocol,
   safeStorage,
@@ -87,6 +88,9 @@ if (!app.requestSingleInstanceLock()) {
             // The window shows the job's end itself; the OS is told only when no window has the focus.
             if (BrowserWindow.getFocusedWindow() !== null || !Notification.isSupported()) return
             new Notification({ title, body }).show()
+          },
+          setTheme(theme) {
+            nativeTheme.themeSource = theme
           },
         },
       })
