@@ -73,7 +73,7 @@ describe('code history in browser mode', () => {
       // The clone happens on first open: wait for the list.
       await page.getByRole('list', { name: 'Commits' }).getByRole('listitem').first().waitFor({ timeout: 120_000 })
     })
-    expect(await page.title()).toBe('Code history – Restore Desk')
+    await expect.poll(() => page.title()).toBe('Code history · Demo Drupal – Restore Desk')
 
     // Where dev, test and live stand, and what each lacks, as git counts it.
     for (const env of ['dev', 'test', 'live']) {
