@@ -23,6 +23,8 @@ export default defineConfig({
         test: {
           name: 'renderer',
           environment: 'happy-dom',
+          // The size the end-to-end suite uses; tests of short windows set their own (happyDOM.setViewport).
+          environmentOptions: { happyDOM: { width: 1600, height: 1000 } },
           include: ['test/renderer/**/*.test.ts'],
         },
       },

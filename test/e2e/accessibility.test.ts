@@ -61,6 +61,12 @@ describe('accessibility in both themes', () => {
 
       await openEnvironment(page, web, 'demo-drupal', 'dev')
       await check('site timeline')
+      // The compact timeline of a short window has its own layout and colours to check.
+      const size = page.viewportSize()!
+      await page.setViewportSize({ width: 1024, height: 700 })
+      await page.locator('[data-testid="backup-row"].compact').first().waitFor()
+      await check('site timeline at 1024x700')
+      await page.setViewportSize(size)
       const row = finishedRows(page).first()
       const downloadAll = row.getByRole('button', { name: /^Download all parts of the .+ backup$/ })
       expect(await downloadAll.count()).toBe(1)
@@ -71,6 +77,8 @@ describe('accessibility in both themes', () => {
       await checkDialog('restore', page.getByRole('dialog', { name: /^Restore dev/ }))
       await page.getByRole('button', { name: /^Clone content/ }).click()
       await checkDialog('clone content', page.getByRole('dialog', { name: /^Clone/ }))
+      await page.getByTestId('import-url-open').click()
+      await check('import from URL open')
       await page.getByRole('textbox', { name: 'Import from URL' }).fill('https://example.com/site.tar.gz')
       await page.getByTestId('import-url-submit').click()
       await checkDialog('import', page.getByRole('dialog', { name: /^Import/ }))

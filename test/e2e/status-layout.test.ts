@@ -126,46 +126,56 @@ describe('honest status and layout in Chromium', () => {
     await expect.poll(() => page.title()).toBe('Connections – Restore Desk')
   })
 
-  it('at 1024x700 shows at least 8 timeline rows, none of their text cut off', async () => {
+  it('at 1024x700 shows at least 8 backup rows as the environment opens, none of their text cut off', async () => {
     await page.setViewportSize({ width: 1024, height: 700 })
     try {
       await withScreenshot(page, 'timeline-1024', async () => {
         await openEnvironment(page, web, 'demo-drupal', 'live')
-        await page.locator('.timeline-toolbar').evaluate((toolbar) => toolbar.scrollIntoView({ block: 'start' }))
-        // Whole rows inside both the window and the timeline's own scroller (which clips its rows).
-        const scroller = (await page.locator('.timeline-scroll').boundingBox())!
-        const top = Math.max(0, scroller.y)
-        const bottom = Math.min(page.viewportSize()!.height, scroller.y + scroller.height)
-        const seen = await page.locator('[data-testid="backup-row"], [data-testid="timeline-day"]').evaluateAll(
-          (rows, [top, bottom]) => {
+        /** The backup rows wholly inside both the window and the timeline's scroller, and any text they cut. */
+        const seen = () =>
+          page.locator('[data-testid="backup-row"]').evaluateAll((rows) => {
+            const doc = rows[0]!.ownerDocument
+            const view = doc.defaultView!
+            const scroller = rows[0]!.closest('.timeline-scroll')!.getBoundingClientRect()
+            const top = Math.max(0, scroller.top)
+            const bottom = Math.min(view.innerHeight, scroller.bottom)
             const whole = rows.filter((row) => {
               const box = row.getBoundingClientRect()
-              return box.height > 0 && box.top >= top! - 1 && box.bottom <= bottom! + 1
+              return box.height > 0 && box.top >= top - 1 && box.bottom <= bottom + 1
             })
             const cut: string[] = []
             for (const row of whole) {
-              const view = row.ownerDocument.defaultView!
               for (const element of row.querySelectorAll('*')) {
                 if (element.children.length || !element.textContent?.trim()) continue
-                if (
-                  element.scrollWidth > element.clientWidth + 1 &&
-                  view.getComputedStyle(element).overflow !== 'visible'
-                )
-                  cut.push(element.textContent.trim())
+                const style = view.getComputedStyle(element)
+                if (style.display === 'none') continue
+                const wide = element.scrollWidth > element.clientWidth + 1 && style.overflow !== 'visible'
+                const tall = element.scrollHeight > element.clientHeight + 1 && style.overflow !== 'visible'
+                if (wide || tall) cut.push(element.textContent.trim())
+              }
+              // The row's own box holds its columns: nothing spills over its edges.
+              const box = row.getBoundingClientRect()
+              for (const column of row.children) {
+                const inner = column.getBoundingClientRect()
+                if (inner.top < box.top - 1 || inner.bottom > box.bottom + 1) cut.push(column.textContent!.trim())
               }
             }
-            return {
-              rows: whole.length,
-              backups: whole.filter((r) => r.getAttribute('data-testid') === 'backup-row').length,
-              cut,
-            }
-          },
-          [top, bottom],
+            return { backups: whole.length, cut, scrolled: doc.querySelector('.app-main')!.scrollTop }
+          })
+        // As it opens, with nothing scrolled: the compact timeline (no day headings, each row its date).
+        const landing = await seen()
+        expect(landing.scrolled).toBe(0)
+        expect(landing.backups).toBeGreaterThanOrEqual(8)
+        expect(landing.cut).toEqual([])
+        expect(await page.getByTestId('timeline-day').count()).toBe(0)
+        expect(await page.getByTestId('backup-row').first().locator('.backup-exact').textContent()).toMatch(
+          /^\s*\d{1,2} \w{3}/,
         )
-        // Rows are day headings and backups; the demo's live has about one backup a day.
-        expect(seen.rows).toBeGreaterThanOrEqual(8)
-        expect(seen.backups).toBeGreaterThanOrEqual(4)
-        expect(seen.cut).toEqual([])
+        // Scrolled to the toolbar, the timeline fills the window under it: more rows still.
+        await page.locator('.timeline-toolbar').evaluate((toolbar) => toolbar.scrollIntoView({ block: 'start' }))
+        const scrolled = await seen()
+        expect(scrolled.backups).toBeGreaterThan(landing.backups)
+        expect(scrolled.cut).toEqual([])
       })
     } finally {
       await page.setViewportSize({ width: 1600, height: 1000 })

@@ -15,6 +15,13 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
+/** happy-dom's own window size, which its matchMedia answers from. */
+function setViewport(size: { width: number; height: number }): void {
+  ;(
+    window as unknown as { happyDOM: { setViewport(size: { width: number; height: number }): void } }
+  ).happyDOM.setViewport(size)
+}
+
 function mountTimeline() {
   const pinia = createTestingPinia({ stubActions: false, createSpy: vi.fn })
   const wrapper = mount(BackupTimeline, { props: { siteId: 'site-1', env: 'dev' }, global: { plugins: [pinia] } })
@@ -99,6 +106,40 @@ describe('backup timeline', () => {
     expect(manual!.get('time').attributes('title')).toBeTruthy()
     expect(manual!.find('[data-testid="part-download-code"]').exists()).toBe(false)
     expect(wrapper.findAll('[data-testid="timeline-day"]')[0]!.text()).toContain('Today')
+  })
+
+  it('on a short window (1024x700) is compact: rows of 44 px that say their day, no day headings', async () => {
+    const now = Date.now()
+    const backups = [0, 1, 2, 3].map((day) => backup(now - (day * 24 + 1) * HOUR))
+    installFakeBridge({ 'backups:list': () => backups })
+    const { wrapper, store } = mountTimeline()
+    await store.load('site-1', 'dev')
+    await flushPromises()
+    const tall = (): void => {
+      expect(wrapper.findAll('[data-testid="timeline-day"]').length).toBeGreaterThan(0)
+      expect(wrapper.findAll('[data-testid="backup-row"]').some((row) => row.classes('compact'))).toBe(false)
+      expect(wrapper.find('.slot-backup').attributes('style')).toContain('height: 84px')
+    }
+    tall()
+    try {
+      // The window is made short while the timeline shows: it follows.
+      setViewport({ width: 1024, height: 700 })
+      await flushPromises()
+      expect(wrapper.findAll('[data-testid="timeline-day"]')).toHaveLength(0)
+      const rows = wrapper.findAll('[data-testid="backup-row"]')
+      expect(rows).toHaveLength(4)
+      expect(rows.every((row) => row.classes('compact'))).toBe(true)
+      const slots = wrapper.findAll('.timeline-slot').map((slot) => (slot.element as HTMLElement).style)
+      expect(slots.map((style) => style.height)).toEqual(['44px', '44px', '44px', '44px'])
+      expect(slots.map((style) => style.transform)).toEqual([0, 44, 88, 132].map((top) => `translateY(${top}px)`))
+      // Each row names its day and clock ("30 Nov 02:00"), since no heading does.
+      const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' }).format(backups[3]!.startedAt)
+      expect(rows[3]!.get('.backup-exact').text()).toContain(day)
+    } finally {
+      setViewport({ width: 1600, height: 1000 })
+    }
+    await flushPromises()
+    tall()
   })
 
   it('filters hide rows and say so when nothing is left', async () => {

@@ -89,6 +89,8 @@ describe('imports on a Pantheon connection', () => {
     const fake = urlMain()
     mountSite('dev')
     await flushPromises()
+    // No uploads here: the URL form is the way in, open from the start, with no button to fold it.
+    expect(queryAllByRole(panel(), 'button', 'Import from URL…')).toHaveLength(0)
     const field = getByRole(panel(), 'textbox', 'Import from URL')
     expect(descriptionOf(field)).toContain('up to 500 MB')
     const submit = getByRole(panel(), 'button', 'Import from URL') as HTMLButtonElement
@@ -126,6 +128,22 @@ describe('imports on a Pantheon connection', () => {
     await flushPromises()
     const pick = getByRole(panel(), 'button', 'Import...') as HTMLButtonElement
     expect(pick.disabled).toBe(false)
+    // Uploads work here, so the URL form waits behind its own button, which opens it and focuses it.
+    expect(queryAllByRole(panel(), 'textbox', 'Import from URL')).toHaveLength(0)
+    const toggle = getByRole(panel(), 'button', 'Import from URL…')
+    expect(toggle.getAttribute('aria-expanded')).toBe('false')
+    await click(toggle)
+    expect(toggle.getAttribute('aria-expanded')).toBe('true')
+    expect(document.activeElement).toBe(getByRole(panel(), 'textbox', 'Import from URL'))
+    // Escape folds it away again, and the button opens it once more.
+    getByRole(panel(), 'textbox', 'Import from URL').dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }),
+    )
+    await flushPromises()
+    expect(queryAllByRole(panel(), 'textbox', 'Import from URL')).toHaveLength(0)
+    expect(toggle.getAttribute('aria-expanded')).toBe('false')
+    expect(document.activeElement).toBe(toggle)
+    await click(toggle)
     expect(descriptionOf(getByRole(panel(), 'textbox', 'Import from URL'))).not.toContain('MB')
     await type(getByRole(panel(), 'textbox', 'Import from URL'), 'https://example.com/dump.sql.gz')
     await click(getByRole(panel(), 'button', 'Import from URL'))

@@ -136,7 +136,7 @@ describe('imports on the environment', () => {
     mountSite('dev')
     await flushPromises()
     // The permanent hint and the button, before anything is dragged.
-    expect(panel().querySelector('[data-testid="import-hint"]')?.textContent).toContain('Drop a database dump')
+    expect(panel().querySelector('[data-testid="import-hint"]')?.textContent).toContain('Drop a dump or an archive')
     getByRole(panel(), 'button', 'Import...')
 
     const enter = new Event('dragenter', { bubbles: true, cancelable: true })

@@ -83,6 +83,16 @@ describe('timeline rows', () => {
     expect(rows.filter((row) => row.type === 'day')).toHaveLength(2)
   })
 
+  it('without days (the compact timeline) gives the filtered backups alone, newest first', () => {
+    const older = backup(NOW - 3 * DAY)
+    const newer = backup(NOW - HOUR, { kind: 'manual' })
+    const rows = buildTimelineRows([older, newer], NO_FILTERS, NOW, { days: false })
+    expect(rows.map((row) => row.type)).toEqual(['backup', 'backup'])
+    expect(rows.map((row) => (row as BackupRow).backup)).toEqual([newer, older])
+    const manual = buildTimelineRows([older, newer], { kind: 'manual', part: 'any' }, NOW, { days: false })
+    expect(manual.map((row) => (row as BackupRow).backup)).toEqual([newer])
+  })
+
   it('filters by kind and by part, dropping days left empty', () => {
     const scheduledToday = backup(NOW - HOUR, { parts: ['code', 'database'] })
     const manualToday = backup(NOW - 2 * HOUR, { kind: 'manual', parts: ['database'] })

@@ -71,12 +71,31 @@ export function sortNewestFirst(backups: readonly Backup[]): Backup[] {
   return [...backups].sort((a, b) => Math.sign(sortTime(b) - sortTime(a) || 0) || b.folder.localeCompare(a.folder))
 }
 
-/** The timeline's rows: day headings (local time) each followed by that day's backups. */
-export function buildTimelineRows(backups: readonly Backup[], filters: TimelineFilters, now: number): TimelineRow[] {
+/**
+ * Windows this short (1024x700, a laptop with a dock) get the compact timeline: one-line-high
+ * rows that carry their own date instead of day headings, so eight or more backups show at once.
+ */
+export const COMPACT_TIMELINE_QUERY = '(max-height: 820px)'
+
+/**
+ * The timeline's rows: day headings (local time) each followed by that day's backups; with
+ * `days: false` (the compact timeline, whose rows say their date) the backups alone.
+ */
+export function buildTimelineRows(
+  backups: readonly Backup[],
+  filters: TimelineFilters,
+  now: number,
+  options: { readonly days?: boolean } = {},
+): TimelineRow[] {
   const rows: TimelineRow[] = []
+  const days = options.days ?? true
   let currentDay: { key: string; index: number; count: number } | null = null
   for (const backup of sortNewestFirst(backups)) {
     if (!matchesFilters(backup, filters)) continue
+    if (!days) {
+      rows.push({ type: 'backup', key: backup.id, backup })
+      continue
+    }
     const dayKey = localDayKey(backup.startedAt)
     if (!currentDay || currentDay.key !== dayKey) {
       if (currentDay) rows[currentDay.index] = { ...(rows[currentDay.index] as DayRow), count: currentDay.count }
