@@ -102,8 +102,69 @@ export function compose(lead: string, status: number, said: string | null | unde
   return `${lead} (HTTP ${status}): ${/[.!?…]$/.test(said) ? said : `${said}.`}`
 }
 
+/**
+ * A platform call in words, for sentences like "The platform refused <op> (HTTP 403)": what was
+ * asked for, naming the environment and backup part where the path does, never the path itself
+ * (it holds user and site ids, which mean nothing to the person reading).
+ */
 export function describeOp(method: string | undefined, path: string): string {
-  return `${method ?? 'GET'} ${path.split('?')[0]}`
+  const verb = (method ?? 'GET').toUpperCase()
+  const segments = (path.split('?')[0] ?? '')
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment)
+      } catch {
+        return segment
+      }
+    })
+  // A base URL's own `/api` (Pantheon's paths start under it) says nothing about the call.
+  if (segments[0] === 'api') segments.shift()
+  const [root, , kind, env, ...rest] = segments
+  if (root === 'authorize') return 'the login with the machine token'
+  if (root === 'users') {
+    if (segments[2] === 'memberships' && segments[3] === 'sites') return 'the request for your sites'
+    if (segments[2] === 'memberships' && segments[3] === 'organizations') return 'the request for your organizations'
+    return segments.length === 2 ? 'the request for your account' : 'a request about your account'
+  }
+  if (root === 'site-names') return `the request for the site named “${segments[1] ?? ''}”`
+  if (root !== 'sites') return 'a request'
+  if (kind === undefined) return 'the request for the site’s details'
+  if (kind === 'workflows')
+    return env === undefined
+      ? verb === 'GET'
+        ? 'the request for the site’s workflows'
+        : 'the start of a workflow on the site'
+      : 'the request for a workflow’s status'
+  if (kind !== 'environments') return 'a request about the site'
+  if (env === undefined) return 'the request for the site’s environments'
+  const [area, ...more] = rest
+  const of = `${env}’s`
+  switch (area) {
+    case undefined:
+      return `the request for the ${env} environment`
+    case 'backups':
+      if (more[0] === 'catalog' && more.length >= 4 && more[3] === 's3token')
+        return `the request for a download link to ${of} ${more[2]} backup`
+      if (more[0] === 'catalog') return `the request for ${of} backups`
+      if (more[0] === 'schedule') return `the request for ${of} backup schedule`
+      return `a request about ${of} backups`
+    case 'workflows':
+      return verb === 'GET' ? `the request for ${of} workflows` : `the start of a workflow on ${env}`
+    case 'code-log':
+      return `the request for ${of} code log`
+    case 'connection-info':
+      return `the request for ${of} connection details`
+    case 'content-summary':
+      return `the request for ${of} content summary`
+    case 'domains':
+      return `the request for ${of} domains`
+    case 'uploads':
+      return more[0] === 'limits' ? `the request for ${of} upload limits` : `an upload to ${env}`
+    default:
+      return `a request about ${env}`
+  }
 }
 
 /** Seconds or an HTTP date → ms from now (never negative); null if absent or unreadable. */

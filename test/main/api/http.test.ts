@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { apiPath, PlatformHttp } from '../../../src/main/api/http'
-import { parseErrorBody, parseRetryAfter, PlatformApiError } from '../../../src/main/api/api-error'
+import { describeOp, parseErrorBody, parseRetryAfter, PlatformApiError } from '../../../src/main/api/api-error'
 import type { PlatformHttpOptions } from '../../../src/main/api/http'
 
 const TOKEN = 'mt-0123456789abcdef-secret'
@@ -157,8 +157,9 @@ describe('retries', () => {
     const error = await failure(http.request('/sites/s1/environments'))
     expect(platform.calls('/api/sites/s1/environments')).toBe(4)
     expect(error).toMatchObject({ status: 502, code: 'server', detail: 'Bad gateway' })
-    expect(error.message).toContain('GET /sites/s1/environments')
-    expect(error.message).toContain('after 4 attempts')
+    // The call in words; its path (with the site's id) is not for the reader.
+    expect(error.message).toContain('the request for the site’s environments after 4 attempts')
+    expect(error.message).not.toContain('/sites/')
     expect(error.message).toMatch(/Try again/)
   })
 
@@ -345,6 +346,39 @@ describe('sessions', () => {
   })
 })
 
+describe('calls in words', () => {
+  it('names what each of the client’s calls asked for, with no path, user id or site id', () => {
+    const calls: [string, string, string][] = [
+      ['POST', '/authorize/machine-token', 'the login with the machine token'],
+      ['GET', '/users/u-1234', 'the request for your account'],
+      ['GET', '/users/u-1234/memberships/sites?limit=100', 'the request for your sites'],
+      ['GET', '/users/u-1234/memberships/organizations', 'the request for your organizations'],
+      ['GET', '/site-names/acme%20shop', 'the request for the site named “acme shop”'],
+      ['GET', '/sites/0f9e-77', 'the request for the site’s details'],
+      ['GET', '/sites/0f9e-77/environments', 'the request for the site’s environments'],
+      ['GET', '/sites/0f9e-77/environments/dev/backups/catalog', 'the request for dev’s backups'],
+      [
+        'POST',
+        '/api/sites/0f9e-77/environments/live/backups/catalog/1764_backup/database/s3token',
+        'the request for a download link to live’s database backup',
+      ],
+      ['GET', '/sites/0f9e-77/environments/test/backups/schedule', 'the request for test’s backup schedule'],
+      ['GET', '/sites/0f9e-77/environments/dev/code-log', 'the request for dev’s code log'],
+      ['GET', '/sites/0f9e-77/environments/dev/connection-info', 'the request for dev’s connection details'],
+      ['GET', '/sites/0f9e-77/environments/dev/content-summary', 'the request for dev’s content summary'],
+      ['GET', '/sites/0f9e-77/environments/live/domains', 'the request for live’s domains'],
+      ['GET', '/sites/0f9e-77/environments/dev/uploads/limits', 'the request for dev’s upload limits'],
+      ['POST', '/sites/0f9e-77/environments/dev/uploads', 'an upload to dev'],
+      ['POST', '/sites/0f9e-77/environments/dev/workflows', 'the start of a workflow on dev'],
+      ['GET', '/sites/0f9e-77/workflows', 'the request for the site’s workflows'],
+      ['GET', '/sites/0f9e-77/workflows/wf-9', 'the request for a workflow’s status'],
+      ['GET', '/elsewhere/u-1234', 'a request'],
+    ]
+    for (const [method, path, words] of calls) expect(describeOp(method, path), path).toBe(words)
+    for (const [method, path] of calls) expect(describeOp(method, path)).not.toMatch(/u-1234|0f9e|wf-9|\//)
+  })
+})
+
 describe('error bodies', () => {
   it.each([
     ['a JSON string', 'application/json', '"A site named x was not found."', 'A site named x was not found.', null],
@@ -378,7 +412,7 @@ describe('error bodies', () => {
     const { http } = core(platform)
     const expired = await failure(http.request('/a'))
     expect(expired.message).toBe(
-      'The platform refused GET /a (HTTP 403): The link has expired. Ask the platform for a fresh link and try again.',
+      'The platform refused a request (HTTP 403): The link has expired. Ask the platform for a fresh link and try again.',
     )
     expect(expired).toMatchObject({
       code: 'expired_link',
