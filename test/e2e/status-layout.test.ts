@@ -105,6 +105,10 @@ describe('honest status and layout in Chromium', () => {
     await expect.poll(() => page.title()).toBe('Home – Restore Desk')
     await openEnvironment(page, web, 'demo-drupal', 'live')
     await expect.poll(() => page.title()).toBe('live · Demo Drupal – Restore Desk')
+    // The tab already open, chosen again: the title keeps its names.
+    await page.getByTestId('env-tab-live').click()
+    await page.waitForTimeout(200)
+    expect(await page.title()).toBe('live · Demo Drupal – Restore Desk')
 
     const count = page.getByTestId('backup-count')
     const total = Number(/^(\d+) backups$/.exec((await count.textContent()) ?? '')?.[1])
@@ -122,6 +126,14 @@ describe('honest status and layout in Chromium', () => {
 
     await page.getByRole('link', { name: 'Code history' }).click()
     await expect.poll(() => page.title()).toBe('Code history · Demo Drupal – Restore Desk')
+    // Choosing a commit changes the address, not the view: the title stays the site's.
+    await page
+      .getByRole('button', { name: /^Open commit / })
+      .first()
+      .click({ timeout: 120_000 })
+    await expect.poll(() => page.url()).toMatch(/code-history\/[0-9a-f]{40}/)
+    await page.waitForTimeout(200)
+    expect(await page.title()).toBe('Code history · Demo Drupal – Restore Desk')
     await page.getByTestId('connections-open').click()
     await expect.poll(() => page.title()).toBe('Connections – Restore Desk')
   })
@@ -176,6 +188,19 @@ describe('honest status and layout in Chromium', () => {
         const scrolled = await seen()
         expect(scrolled.backups).toBeGreaterThan(landing.backups)
         expect(scrolled.cut).toEqual([])
+
+        // Code history, where the detail sits under the list at this width: choosing a commit
+        // brings its detail into sight.
+        await page.getByRole('link', { name: 'Code history' }).click()
+        await page
+          .getByRole('button', { name: /^Open commit / })
+          .nth(2)
+          .click({ timeout: 120_000 })
+        const detail = page.getByTestId('commit-detail')
+        await detail.waitFor()
+        await expect
+          .poll(() => detail.evaluate((element) => element.getBoundingClientRect().top))
+          .toBeLessThan(700 - 100)
       })
     } finally {
       await page.setViewportSize({ width: 1600, height: 1000 })

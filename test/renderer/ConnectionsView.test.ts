@@ -149,6 +149,32 @@ describe('connections', () => {
     expect(wrapper.find('[data-testid="connection-remove-dialog"]').exists()).toBe(false)
   })
 
+  it('moves focus into the add form as it opens, and back to "Add connection" on Cancel or Escape', async () => {
+    installFakeBridge({ 'app:info': () => appInfo(), 'connections:list': () => [embedded] })
+    const wrapper = mountApp()
+    await flushPromises()
+    await wrapper.get('[data-testid="connection-add"]').trigger('click')
+    await flushPromises()
+    const form = wrapper.get('[data-testid="connection-form"]')
+    expect(form.element.contains(document.activeElement)).toBe(true)
+    expect((document.activeElement as HTMLInputElement).type).toBe('radio')
+
+    await form
+      .findAll('button')
+      .find((button) => button.text() === 'Cancel')!
+      .trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-testid="connection-form"]').exists()).toBe(false)
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="connection-add"]').element)
+
+    await wrapper.get('[data-testid="connection-add"]').trigger('click')
+    await flushPromises()
+    await wrapper.get('[data-testid="connection-label"]').trigger('keydown', { key: 'Escape' })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="connection-form"]').exists()).toBe(false)
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="connection-add"]').element)
+  })
+
   it('shows why a switch failed', async () => {
     installFakeBridge({
       'app:info': () => appInfo(),

@@ -244,7 +244,7 @@ describe('imports on the environment', () => {
     expect(alerts()).toEqual([
       'wp-dump.sql.gz: wp-dump.sql.gz is 3.0 GiB, over the 2.0 GiB upload limit: split the import.',
     ])
-    await click(getByRole(getByRole(panel(), 'alert'), 'button', 'Dismiss'))
+    await click(getByRole(getByRole(panel(), 'alert'), 'button', /^Dismiss the note on /))
     expect(alerts()).toEqual([])
   })
 

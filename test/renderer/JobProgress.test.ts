@@ -79,7 +79,7 @@ describe('job progress on the environment', () => {
     await flushPromises()
     expect(fake.callsTo('backups:list').length).toBe(listsBefore + 1)
 
-    await click(getByRole(card(), 'button', 'Dismiss'))
+    await click(getByRole(card(), 'button', /^Dismiss Restore dev from /))
     expect(queryAllByRole(body(), 'region', /^Restore dev from/)).toHaveLength(0)
     expect(JSON.parse(localStorage.getItem('restore-desk:dismissed-jobs') ?? '[]')).toEqual([running.id])
   })

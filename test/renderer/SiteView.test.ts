@@ -231,7 +231,7 @@ describe('site view', () => {
     expect(rows).toHaveLength(2)
     expect(rows[0]!.text()).toContain('Manual')
 
-    await progress().get('button[aria-label="Dismiss"]').trigger('click')
+    await progress().get('button[aria-label^="Dismiss Back up the dev environment"]').trigger('click')
     expect(wrapper.find('[data-testid="workflow-progress"]').exists()).toBe(false)
   })
 

@@ -57,9 +57,13 @@ export function createAppRouter(history: RouterHistory = createWebHashHistory())
     return true
   })
 
-  router.afterEach((to) => {
-    // The site views refine this with the site's and environment's names (useWindowTitle).
-    if (typeof document !== 'undefined') document.title = windowTitle([to.meta.title])
+  router.afterEach((to, from, failure) => {
+    // The site views refine this with the site's and environment's names (useWindowTitle). A
+    // view that stays (the same tab clicked again, another commit chosen) keeps its own title:
+    // its watcher would not run again to put the names back.
+    if (failure || typeof document === 'undefined') return
+    if (from.matched.length > 0 && to.matched[0]?.name === from.matched[0]?.name) return
+    document.title = windowTitle([to.meta.title])
   })
 
   return router
