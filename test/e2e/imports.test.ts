@@ -87,7 +87,7 @@ describe('imports by drag and drop in Chromium', () => {
       const dumpName = (await readdir(path.join(backups, folder))).find((name) => name.endsWith('_database.sql.gz'))!
       dumpFile = path.join(backups, folder, dumpName)
       const dump = await readFile(dumpFile)
-      await page.getByText('Drop a database dump or a files archive here').first().waitFor()
+      await page.getByText('Drop a dump or an archive').first().waitFor()
       await dropFiles(page, [{ name: 'wp-dump.sql.gz', bytes: dump }])
       const dialog = page.getByRole('dialog', { name: /^Import/ })
       await dialog.waitFor({ timeout: 60_000 })
