@@ -9,11 +9,30 @@
 import { z } from 'zod'
 import type { AppCommandEvent, AppInfo, AppNotice, AppStatus, ConnectionSummary } from './app'
 import type { Backup, CodeLogEntry, Site, SiteDetails, Workflow, WorkflowProgress } from './platform-types'
-import { downloadIdSchema, type DownloadChange, type DownloadItem } from './downloads'
+import type { DownloadChange, DownloadItem } from './downloads'
 import type { ClonePreview, Job, RestorePreview, SiteActivity } from './jobs'
 import type { ImportCapabilities, ImportInspection, ImportProgress, StagedFile } from './imports'
 import type { CommitDetail, FileDiff, HistoryOverview, HistoryPage, HistorySearchPage, RepoStatus } from './history'
 import type { CodeMoveResult, DeployPreview, ResetPreview, ResetUndo, RevertPreview } from './rollback'
+import {
+  backupElement,
+  backupFolder,
+  backupRefName,
+  commitId,
+  deployTarget,
+  downloadRef,
+  historyCursor,
+  jobId,
+  noPayload,
+  platformId,
+  repoPath,
+  restoreSource,
+  revertMode,
+  siteEnv,
+  stagedToken,
+  typedConfirmation,
+  urlText,
+} from './ipc-fields'
 import { themeChoiceSchema } from './theme'
 
 /** A channel's runtime request schema, tagged with its (compile-time) response type. */
@@ -26,48 +45,6 @@ export interface InvokeSpec<Req extends z.ZodType, Res> {
 function invoke<Res>() {
   return <Req extends z.ZodType>(request: Req): InvokeSpec<Req, Res> => ({ request })
 }
-
-/** A channel that takes no payload. */
-const noPayload = z.union([z.undefined(), z.null()]).transform(() => undefined)
-
-/** Platform ids: letters, digits, dashes (uuids, site names, env names). */
-const platformId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a platform id (letters, digits, "-", "_", ".")')
-const siteEnv = z.object({ siteId: platformId, env: platformId }).strict()
-const downloadRef = z.object({ id: downloadIdSchema }).strict()
-const backupElement = z.enum(['code', 'database', 'files'])
-const backupFolder = z.string().regex(/^\d{9,11}_(backup|automated)$/, 'must be a backup folder like 1700000000_backup')
-/** The environment's name as the person typed it to confirm a destructive act. */
-const typedConfirmation = z.string().max(200)
-const stagedToken = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a staged file token')
-const jobId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be a job id')
-const restoreSource = z.object({ siteId: platformId, env: platformId, sourceEnv: platformId, folder: backupFolder })
-/** A domain or URL for the WordPress URL replacement: no spaces, no quotes. */
-/** A full commit id (SHA-1 or SHA-256), lower case. */
-const commitId = z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, 'must be a full commit id')
-/** An opaque cursor main handed out for the next page. */
-const historyCursor = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'must be a cursor from a previous page')
-/** A path inside the repository as git writes it: relative, forward slashes. */
-const repoPath = z
-  .string()
-  .min(1)
-  .max(4096)
-  .refine((p) => !p.startsWith('/') && !p.split('/').some((part) => part === '' || part === '.' || part === '..'), {
-    message: 'must be a path inside the repository',
-  })
-const revertMode = z.enum(['revert', 'roll-back'])
-const deployTarget = z.enum(['test', 'live'])
-/** A reset's backup ref as main names it. */
-const backupRefName = z
-  .string()
-  .regex(/^refs\/restore-desk\/reset-backups\/[A-Za-z0-9_.-]{1,100}$/, 'must be a reset backup ref')
-const urlText = z
-  .string()
-  .trim()
-  .min(3)
-  .max(300)
-  .regex(/^[^\s'"\\]+$/, 'must be a domain or URL without spaces or quotes')
 
 /** Invoke channels: page → main, answered once. */
 export const invokeChannels = {

@@ -25,9 +25,10 @@ import type {
 import { toErrorShape } from '../errors'
 import type { EventHub } from '../events'
 import { GitError } from './git-error'
+import { initialStatus, localCloneNote, unclonableNote } from './history-notes'
 import type { LocalCloneStore } from './local-clones'
 import { appCloneExists, appClonePath, removePartialClones } from './repositories'
-import { displayUrl, isSshUrl } from './transport'
+import { isSshUrl } from './transport'
 import type { GitWorkerHost } from './worker-host'
 import type { EnvTarget, HistoryView } from './worker-protocol'
 
@@ -55,10 +56,6 @@ export interface HistoryServiceOptions {
 
 const ENVIRONMENTS = ['dev', 'test', 'live'] as const
 
-const SSH_FACT = 'Pantheon’s git is reached over SSH, which the app’s git library cannot speak.'
-const PUSH_NOTE = 'Pushing from the app is not possible on this connection: push from a terminal.'
-const LOCAL_NOTE = 'The app reads this clone and never fetches it. Fetch in a terminal to see new commits.'
-
 interface SiteRepo {
   readonly key: string
   status: RepoStatus
@@ -68,25 +65,6 @@ interface SiteRepo {
   busy: Promise<HistoryOverview> | null
   controller: AbortController | null
   readonly searches: Set<AbortController>
-}
-
-function initialStatus(siteId: string): RepoStatus {
-  return {
-    siteId,
-    state: 'needs-local-clone',
-    source: null,
-    localPath: null,
-    transportNote: null,
-    canPush: false,
-    fetchedAt: null,
-    progress: null,
-    error: null,
-  }
-}
-
-/** The origin URL as a note may quote it: no password. */
-function safeOrigin(url: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !isSshUrl(url) ? displayUrl(url) : url.replace(/:[^@/]*@/, '@')
 }
 
 /** Keeps each site's repository and answers the history channels. */
@@ -270,9 +248,7 @@ export class HistoryService {
     if (url === null || connection.kind === 'pantheon' || isSshUrl(url)) {
       this.#set(repo, {
         ...initialStatus(siteId),
-        transportNote: url
-          ? `${SSH_FACT} Open a clone you already have (in a terminal: git clone ${url}) and the history and diffs work on it. ${PUSH_NOTE}`
-          : 'This platform gives no git address for the site, so the app cannot clone it. Open a clone you already have and the history and diffs work on it.',
+        transportNote: unclonableNote(url),
       })
       return { repo: repo.status, positions: [], gaps: [], totalCommits: null }
     }
@@ -356,14 +332,6 @@ export class HistoryService {
     const info = await this.#options.worker.run('inspect', { path: folder })
     const site = await connection.client.getSite(siteId)
     if (repo.gitdir && repo.gitdir !== info.gitdir) await this.#closeSession(repo.gitdir)
-    const origin = info.originUrl
-    const warning =
-      origin === null
-        ? ' This clone has no origin remote, so the app cannot tell whether it is a clone of this site: check that it is.'
-        : [siteId, site.name].some((name) => name !== '' && origin.includes(name))
-          ? ''
-          : ` Its origin (${safeOrigin(origin)}) does not name this site (${site.name}): check that it is a clone of it.`
-    const pantheon = connection.kind === 'pantheon'
     repo.gitdir = info.gitdir
     repo.envs = envs
     this.#set(repo, {
@@ -371,7 +339,7 @@ export class HistoryService {
       state: 'ready',
       source: 'local-clone',
       localPath: folder,
-      transportNote: `${pantheon ? `${SSH_FACT} ` : ''}${LOCAL_NOTE}${pantheon ? ` ${PUSH_NOTE}` : ''}${warning}`,
+      transportNote: localCloneNote(connection.kind === 'pantheon', info.originUrl, siteId, site.name),
     })
     return this.#overview(repo)
   }

@@ -5,12 +5,13 @@
  * `#/sites/<siteId>/code-history` with the chosen commit after it.
  */
 import type { RouteLocationNormalizedGeneric, RouteLocationRaw } from 'vue-router'
+import { COMMIT_ID, PLATFORM_ID } from '../../../shared/ipc-fields'
 
-/** What a site id or environment name in an address may look like: the platform's own ids and names. */
-export const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
+/** What a site id or environment name in an address may look like: what main accepts as a platform id. */
+export const SEGMENT = PLATFORM_ID
 
-/** A full commit id as the history names commits: SHA-1 or SHA-256, lower case. */
-export const COMMIT_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/
+/** A full commit id as the history names commits (SHA-1 or SHA-256, lower case), as main checks it. */
+export { COMMIT_ID }
 
 export const HOME = { name: 'home' } as const satisfies RouteLocationRaw
 export const CONNECTIONS = { name: 'connections' } as const satisfies RouteLocationRaw
